@@ -1,0 +1,154 @@
+"""Array-job index ranges and the planner that splits a sweep into arrays.
+
+Strategy: a sweep's tasks are numbered ``0..N-1`` (global task numbers).  A scheduler
+array can only carry indices below its limit (Slurm: ``MaxArraySize - 1``; PBS:
+``max_array_size``), so the planner puts task ``t`` into the chunk whose ``offset`` is
+``(t // limit) * limit`` at index ``t - offset``.  A plain sweep therefore becomes arrays
+``0-(limit-1)``, ``0-(limit-1)``, ..., each index restarting at 0 with the offset
+recorded; a resubmission of a few failed tasks keeps their original index when it fits
+(``--array=3,17,42``).  Range text follows Slurm's ``--array`` syntax
+(``0-3,7,9-15:2%4``), which PBS ``-J``/``-t`` accept in their simpler forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ParseError
+
+#: Default array limits (number of indices) when the scheduler cannot be asked.
+DEFAULT_ARRAY_LIMITS = {"slurm": 1001, "pbs": 10000, "local": 1_000_000}
+
+_PIECE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySpec:
+    """Parsed ``--array``-style text: the indices and an optional ``%N`` throttle."""
+
+    indices: tuple[int, ...]
+    throttle: int | None = None
+
+
+def parse_array_ranges(text: str) -> Result[ArraySpec, ParseError]:
+    """Parse ``0-3,7,9-15:2%4`` into sorted unique indices and a throttle.
+
+    >>> parse_array_ranges("0-3,7,9-13:2%2").unwrap()
+    ArraySpec(indices=(0, 1, 2, 3, 7, 9, 11, 13), throttle=2)
+    >>> parse_array_ranges("3-1")
+    <Failure: bad array range '3-1' (start above end): '3-1'>
+    """
+    body, _, throttle_text = text.strip().partition("%")
+    throttle: int | None = None
+    if throttle_text:
+        if not throttle_text.isdigit() or int(throttle_text) < 1:
+            return Failure(ParseError(f"bad array throttle '%{throttle_text}'", text))
+        throttle = int(throttle_text)
+    if not body:
+        return Failure(ParseError("empty array range", text))
+    indices: set[int] = set()
+    for piece in body.split(","):
+        match = _PIECE.match(piece.strip())
+        if match is None:
+            return Failure(ParseError(f"bad array range piece '{piece}'", text))
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) is not None else start
+        step = int(match.group(3)) if match.group(3) is not None else 1
+        if end < start:
+            return Failure(ParseError(f"bad array range '{piece}' (start above end)", text))
+        if step < 1:
+            return Failure(ParseError(f"bad array step in '{piece}'", text))
+        indices.update(range(start, end + 1, step))
+    return Success(ArraySpec(tuple(sorted(indices)), throttle))
+
+
+def compress_ranges(indices: Iterable[int], throttle: int | None = None) -> str:
+    """Render indices as compact range text (sorted, duplicates dropped).
+
+    >>> compress_ranges([9, 0, 1, 2, 3, 7, 10], throttle=2)
+    '0-3,7,9-10%2'
+    >>> compress_ranges([5])
+    '5'
+    """
+    ordered = sorted(set(indices))
+    pieces: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        pieces.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    text = ",".join(pieces)
+    return f"{text}%{throttle}" if throttle else text
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayChunk:
+    """One scheduler array: task ``offset + i`` runs as array index ``i``.
+
+    Attributes:
+        offset: the global task number of array index 0.
+        indices: the array indices this chunk submits (sorted, each below the limit).
+        throttle: the ``%N`` limit on simultaneously running tasks, if any.
+    """
+
+    offset: int
+    indices: tuple[int, ...]
+    throttle: int | None = None
+
+    @property
+    def tasks(self) -> tuple[int, ...]:
+        """The global task numbers this chunk covers, in index order."""
+        return tuple(self.offset + i for i in self.indices)
+
+    @property
+    def range_text(self) -> str:
+        """The indices as ``--array``/``-J``/``-t`` text, without the throttle."""
+        return compress_ranges(self.indices)
+
+
+def plan_array_chunks(
+    tasks: Sequence[int] | int, limit: int, throttle: int | None = None
+) -> Result[tuple[ArrayChunk, ...], ParseError]:
+    """Split global task numbers into arrays whose indices stay below ``limit``.
+
+    Args:
+        tasks: the global task numbers to submit, or ``N`` for ``0..N-1``.
+        limit: the scheduler's array limit: every index is ``< limit``.
+        throttle: optional cap on simultaneously running tasks per array.
+
+    >>> [(c.offset, c.range_text) for c in plan_array_chunks(5, 2).unwrap()]
+    [(0, '0-1'), (2, '0-1'), (4, '0')]
+    >>> [(c.offset, c.range_text) for c in plan_array_chunks([3, 17, 42], 1001).unwrap()]
+    [(0, '3,17,42')]
+    """
+    if limit < 1:
+        return Failure(ParseError(f"array limit must be at least 1, got {limit}"))
+    if throttle is not None and throttle < 1:
+        return Failure(ParseError(f"array throttle must be at least 1, got {throttle}"))
+    numbers = range(tasks) if isinstance(tasks, int) else sorted(set(tasks))
+    if numbers and numbers[0] < 0:
+        return Failure(ParseError(f"task numbers must not be negative, got {numbers[0]}"))
+    chunks: list[ArrayChunk] = []
+    if isinstance(numbers, range):
+        for offset in range(0, len(numbers), limit):
+            count = min(limit, len(numbers) - offset)
+            chunks.append(ArrayChunk(offset, tuple(range(count)), throttle))
+        return Success(tuple(chunks))
+    current_offset = -1
+    current: list[int] = []
+    for task in numbers:
+        offset = (task // limit) * limit
+        if offset != current_offset and current:
+            chunks.append(ArrayChunk(current_offset, tuple(current), throttle))
+            current = []
+        current_offset = offset
+        current.append(task - offset)
+    if current:
+        chunks.append(ArrayChunk(current_offset, tuple(current), throttle))
+    return Success(tuple(chunks))

@@ -1,0 +1,90 @@
+"""Normalised job states.
+
+Strategy: every scheduler module owns a literal ``STATES`` table from its own codes to a
+:class:`JobState`; this module only defines the six states, the record that keeps what
+the scheduler actually said (:class:`JobStatus`), and the roll-up of an array's tasks.
+
+Policy (DESIGN.md): waiting of any kind is ``queued``; executing or finishing is
+``running``; finished with exit 0 is ``completed``; finished any other way that is not a
+cancellation is ``failed``; deleted by a user or admin is ``cancelled``; a job no source
+knows about is ``unknown`` -- never ``completed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class JobState(str, Enum):
+    """The six normalised states (values are the seed's strings)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_final(self) -> bool:
+        """True for states a job never leaves (completed, failed, cancelled)."""
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """What hsm knows about one job or array task.
+
+    Attributes:
+        job_id: the scheduler's id (``123``, ``123_4``, ``123[4].server``).
+        state: the normalised state.
+        raw: the scheduler's own state code, verbatim (``PENDING``, ``CANCELLED by 0``, ``Q``).
+        exit_code: the program's exit code when the scheduler reported one.
+        signal: the signal that ended the job, when reported.
+        reason: the scheduler's reason or comment (``Resources``, ``TimeLimit``), if any.
+        source: which query produced this (``squeue``, ``sacct``, ``qstat``, ``local``).
+    """
+
+    job_id: str
+    state: JobState
+    raw: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    reason: str = ""
+    source: str = ""
+
+
+def rollup_states(states: Iterable[JobState]) -> JobState:
+    """The state of an array job from the states of its tasks.
+
+    Any task running, or some finished while others still wait (the array has begun, PBS
+    state ``B``) → running; all waiting → queued; otherwise an unknown task makes the
+    whole unknown; all finished → failed if any failed, else cancelled if any cancelled,
+    else completed.  No tasks → unknown.
+
+    >>> rollup_states([JobState.COMPLETED, JobState.RUNNING])
+    <JobState.RUNNING: 'running'>
+    >>> rollup_states([JobState.COMPLETED, JobState.QUEUED])
+    <JobState.RUNNING: 'running'>
+    >>> rollup_states([JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED])
+    <JobState.FAILED: 'failed'>
+    >>> rollup_states([])
+    <JobState.UNKNOWN: 'unknown'>
+    """
+    seen = set(states)
+    if JobState.RUNNING in seen:
+        return JobState.RUNNING
+    if JobState.QUEUED in seen:
+        return JobState.RUNNING if seen & FINAL_STATES else JobState.QUEUED
+    for state in (JobState.UNKNOWN, JobState.FAILED, JobState.CANCELLED, JobState.COMPLETED):
+        if state in seen:
+            return state
+    return JobState.UNKNOWN
