@@ -89,31 +89,41 @@ def compress_ranges(indices: Iterable[int], throttle: int | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ArrayChunk:
-    """One scheduler array: task ``offset + i`` runs as array index ``i``.
+    """One scheduler array: array index ``indices[k]`` runs global task ``tasks[k]``.
 
     Attributes:
-        offset: the global task number of array index 0.
         indices: the array indices this chunk submits (sorted, each below the limit).
+        tasks: the global task numbers, parallel to ``indices``.
         throttle: the ``%N`` limit on simultaneously running tasks, if any.
     """
 
-    offset: int
     indices: tuple[int, ...]
+    tasks: tuple[int, ...]
     throttle: int | None = None
 
     @property
-    def tasks(self) -> tuple[int, ...]:
-        """The global task numbers this chunk covers, in index order."""
-        return tuple(self.offset + i for i in self.indices)
+    def offset(self) -> int | None:
+        """``task - index`` when it is the same for every task (the usual case), else None."""
+        offsets = {t - i for i, t in zip(self.indices, self.tasks, strict=True)}
+        return offsets.pop() if len(offsets) == 1 else None
 
     @property
     def range_text(self) -> str:
         """The indices as ``--array``/``-J``/``-t`` text, without the throttle."""
         return compress_ranges(self.indices)
 
+    @property
+    def array_text(self) -> str:
+        """The indices with the throttle: ``0-99%10``."""
+        return compress_ranges(self.indices, self.throttle)
+
 
 def plan_array_chunks(
-    tasks: Sequence[int] | int, limit: int, throttle: int | None = None
+    tasks: Sequence[int] | int,
+    limit: int,
+    throttle: int | None = None,
+    *,
+    dense: bool = False,
 ) -> Result[tuple[ArrayChunk, ...], ParseError]:
     """Split global task numbers into arrays whose indices stay below ``limit``.
 
@@ -121,34 +131,43 @@ def plan_array_chunks(
         tasks: the global task numbers to submit, or ``N`` for ``0..N-1``.
         limit: the scheduler's array limit: every index is ``< limit``.
         throttle: optional cap on simultaneously running tasks per array.
+        dense: number each chunk's indices ``0..k-1`` whatever its tasks are (PBS Pro's
+            ``-J`` takes only one ``X-Y`` range); otherwise task ``t`` keeps index
+            ``t % limit`` so a resubmission reads ``--array=3,17,42``.
 
     >>> [(c.offset, c.range_text) for c in plan_array_chunks(5, 2).unwrap()]
     [(0, '0-1'), (2, '0-1'), (4, '0')]
     >>> [(c.offset, c.range_text) for c in plan_array_chunks([3, 17, 42], 1001).unwrap()]
     [(0, '3,17,42')]
+    >>> [(c.tasks, c.range_text) for c in plan_array_chunks([3, 17, 42], 2, dense=True).unwrap()]
+    [((3, 17), '0-1'), ((42,), '0')]
     """
     if limit < 1:
         return Failure(ParseError(f"array limit must be at least 1, got {limit}"))
     if throttle is not None and throttle < 1:
         return Failure(ParseError(f"array throttle must be at least 1, got {throttle}"))
-    numbers = range(tasks) if isinstance(tasks, int) else sorted(set(tasks))
+    numbers: Sequence[int] = range(tasks) if isinstance(tasks, int) else sorted(set(tasks))
     if numbers and numbers[0] < 0:
         return Failure(ParseError(f"task numbers must not be negative, got {numbers[0]}"))
+    if dense or isinstance(numbers, range):
+        return Success(tuple(
+            ArrayChunk(tuple(range(len(group))), tuple(group), throttle)
+            for group in (numbers[i:i + limit] for i in range(0, len(numbers), limit))
+        ))
     chunks: list[ArrayChunk] = []
-    if isinstance(numbers, range):
-        for offset in range(0, len(numbers), limit):
-            count = min(limit, len(numbers) - offset)
-            chunks.append(ArrayChunk(offset, tuple(range(count)), throttle))
-        return Success(tuple(chunks))
     current_offset = -1
     current: list[int] = []
     for task in numbers:
         offset = (task // limit) * limit
         if offset != current_offset and current:
-            chunks.append(ArrayChunk(current_offset, tuple(current), throttle))
+            chunks.append(_chunk_at(current_offset, current, throttle))
             current = []
         current_offset = offset
         current.append(task - offset)
     if current:
-        chunks.append(ArrayChunk(current_offset, tuple(current), throttle))
+        chunks.append(_chunk_at(current_offset, current, throttle))
     return Success(tuple(chunks))
+
+
+def _chunk_at(offset: int, indices: list[int], throttle: int | None) -> ArrayChunk:
+    return ArrayChunk(tuple(indices), tuple(offset + i for i in indices), throttle)

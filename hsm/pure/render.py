@@ -1,0 +1,125 @@
+"""Render a :class:`~hsm.pure.jobspec.JobSpec` into a job script.
+
+Strategy: one strict jinja2 Environment (``StrictUndefined``, ``keep_trailing_newline``,
+no autoescape, ``trim_blocks``) with two shell-quoting filters; one template per
+scheduler plus a shared body.  The template context is built from the spec alone --
+walltime and resource directives are computed here in the target's form -- so the same
+spec renders byte-identical text anywhere: no clock, host, user or dict-order input.
+Loading the package's own templates is the one read the pure core is allowed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ConfigError
+from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
+from hsm.pure.quoting import sh_arg, sh_word
+from hsm.pure.resources import Directives, resource_directives
+from hsm.pure.walltime import render_walltime
+
+#: Registry key -> (template file, array index variable).
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "slurm": ("slurm.sh.j2", "SLURM_ARRAY_TASK_ID"),
+    "pbspro": ("pbs.sh.j2", "PBS_ARRAY_INDEX"),
+    "torque": ("pbs.sh.j2", "PBS_ARRAYID"),
+    "local": ("local.sh.j2", "HSM_ARRAY_TASK_ID"),
+}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("hsm", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701 -- shell scripts, not HTML; values are shell-quoted
+    )
+    env.filters["sh_arg"] = sh_arg
+    env.filters["sh_word"] = sh_word
+    return env
+
+
+def render_script(spec: JobSpec) -> Result[str, ConfigError]:
+    """Render ``spec`` for its scheduler, or say which input is wrong.
+
+    Every array index must be distinct, every argument free of NUL, and names, log path,
+    queue and account safe on a directive line.
+    """
+    if spec.scheduler not in TEMPLATES:
+        return Failure(ConfigError(
+            f"unknown scheduler '{spec.scheduler}'; expected one of {', '.join(TEMPLATES)}"))
+    checked = _check_spec(spec)
+    if isinstance(checked, Failure):
+        return checked
+    directives = _directives(spec)
+    if isinstance(directives, Failure):
+        return directives
+    template_name, index_var = TEMPLATES[spec.scheduler]
+    found = directives.unwrap()
+    # A partition/queue or account written inside the resource string is the more
+    # specific choice, so it wins over the config file's hpc.slurm/hpc.pbs values.
+    queue = found.queue or spec.queue
+    account = found.account or spec.account
+    for what, value in (("queue", queue), ("account", account)):
+        if value is not None and isinstance(check_directive_value(what, value), Failure):
+            return Failure(check_directive_value(what, value).failure())
+    text = _environment().get_template(template_name).render(
+        spec=spec,
+        walltime=render_walltime(spec.walltime_seconds, spec.scheduler),
+        directives=found.lines,
+        queue=queue,
+        account=account,
+        index_var=index_var,
+        launcher=_launcher(spec),
+    )
+    return Success(text)
+
+
+def _directives(spec: JobSpec) -> Result[Directives, ConfigError]:
+    if spec.scheduler == "local":
+        return Success(Directives(lines=(), queue=None, account=None))
+    return resource_directives(spec.resources, spec.scheduler)
+
+
+def _launcher(spec: JobSpec) -> str:
+    # The local backend has no scheduler to enforce the walltime; --foreground keeps the
+    # program in the job's process group so cancelling the group still reaches it.
+    if spec.scheduler == "local":
+        return f"timeout --foreground --kill-after=30s {spec.walltime_seconds}s "
+    return ""
+
+
+def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:
+    if not spec.tasks:
+        return Failure(ConfigError(f"job '{spec.job_name}' has no tasks"))
+    if not spec.is_array and len(spec.tasks) != 1:
+        return Failure(ConfigError(f"job '{spec.job_name}' has several tasks but no array"))
+    indices = [task.index for task in spec.tasks]
+    if spec.is_array and (None in indices or len(set(indices)) != len(indices)):
+        return Failure(ConfigError(f"array job '{spec.job_name}' has missing or repeated indices"))
+    if spec.walltime_seconds < 1:
+        return Failure(ConfigError(f"walltime must be positive, got {spec.walltime_seconds}s"))
+    for what, value in (("job name", spec.job_name), ("log path", spec.log_path),
+                        ("queue", spec.queue), ("account", spec.account)):
+        if value is not None:
+            result = check_directive_value(what, value)
+            if isinstance(result, Failure):
+                return Failure(result.failure())
+    for line in spec.setup:
+        if "\n" in line or "\r" in line or "\x00" in line:
+            return Failure(ConfigError(f"setup line {line!r} must be a single line"))
+    for task in spec.tasks:
+        argv = check_argv(task.argv)
+        if isinstance(argv, Failure):
+            return Failure(argv.failure())
+    for what, value in (("python interpreter", spec.python_path),
+                        ("script path", spec.script_path)):
+        if not value or "\x00" in value:
+            return Failure(ConfigError(f"{what} {value!r} is empty or contains a NUL byte"))
+    return Success(None)
