@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from returns.result import Result
 
@@ -20,7 +20,7 @@ from hsm.pure.states import JobState, JobStatus
 Statuses = dict[str, JobStatus]
 
 
-class FailureKind(str, Enum):
+class FailureKind(StrEnum):
     """How to treat a scheduler command that exited non-zero (see ``classify_failure``)."""
 
     TRANSIENT = "transient"  # try again later: controller/munge/socket timeouts
@@ -45,6 +45,12 @@ class Scheduler:
         parse_history_output: its stdout -> statuses.
         cancel_argv: job ids -> argv cancelling them.
         classify_failure: stderr/stdout of a failed command -> how to treat it.
+        submit_hint: a refused submission's message -> what the user can do about it.
+        task_id: (array job id, index) -> the id of that array task.
+        name_query_argvs: job name -> argvs listing the ids of jobs with that name (live
+            queue and history), used to find a job whose submit call was in flight when
+            hsm crashed.
+        parse_name_query: stdout of one of those argvs -> the job ids it lists.
         states: the literal table of every documented state code.
     """
 
@@ -61,6 +67,10 @@ class Scheduler:
     parse_history_output: Callable[[str], Result[Statuses, ParseError]] | None
     cancel_argv: Callable[[Sequence[str]], list[str]]
     classify_failure: Callable[[str], FailureKind]
+    submit_hint: Callable[[str], str]
+    task_id: Callable[[str, int], str]
+    name_query_argvs: Callable[[str], list[list[str]]]
+    parse_name_query: Callable[[str], tuple[str, ...]]
     states: Mapping[str, JobState]
 
     @property

@@ -1,0 +1,521 @@
+"""hsm's configuration: frozen structures, one strict converter, and layer precedence.
+
+Strategy: the config is a tree of frozen attrs classes whose defaults *are* the built-in
+defaults.  One cattrs converter (``forbid_extra_keys``, detailed validation, strict leaf
+hooks -- no ``str(4)`` or ``list("abc")`` coercion) turns a YAML mapping into that tree;
+its exception group is flattened once, here, into ``(message, $.path)`` pairs and then
+into a single :class:`~hsm.pure.errors.ConfigError`.
+
+Precedence is CLI flag > environment > config file(s) > defaults.  Every layer is a
+partial mapping shaped like the file (``{"hpc": {"default_walltime": ...}}``): each is
+validated on its own first, so an error names the file, variable or flag that caused
+it; then the layers are deep-merged (mappings key by key, everything else replaced) and
+structured once.  Which layer last set each leaf is recorded for ``hsm config show``.
+
+Decisions (documented in the README's configuration section):
+
+- ``null`` for a section (``pbs:``) or for ``setup:`` means "empty"; ``null`` for
+  ``max_array_size`` means "use the scheduler's limit"; ``null`` for any other
+  setting is an error (there is no sensible empty walltime).
+- Environment variables set to an empty (or blank) string are ignored, as if unset.
+  A flag given as ``""`` *is* applied (the user typed it); a flag whose value is
+  ``None`` was not given.
+- ``HSM_HPC_ACCOUNT`` / ``--account`` set both ``hpc.pbs.account`` and
+  ``hpc.slurm.account``; the active scheduler uses its own.
+- Walltime and resource *syntax* are not checked here (see the scheduler modules).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, NewType
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ConfigError
+
+#: Accepted values of ``hpc.system`` (case-insensitive on input, stored lower-case).
+#: ``pbs`` lets detection tell PBS Pro from Torque; ``pbspro``/``torque`` pin the flavour.
+SYSTEMS = ("auto", "local", "slurm", "pbs", "pbspro", "torque")
+
+#: ``hpc.system`` after validation: one of :data:`SYSTEMS`.
+SystemName = NewType("SystemName", str)
+#: ``hpc.max_array_size``: a positive number of array indices.
+ArrayLimit = NewType("ArrayLimit", int)
+
+
+@attrs.frozen(kw_only=True)
+class PBSOptions:
+    """``hpc.pbs``: PBS Pro / OpenPBS / Torque submission options."""
+
+    queue: str | None = None
+    account: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SlurmOptions:
+    """``hpc.slurm``: Slurm submission options."""
+
+    partition: str | None = None
+    account: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class HPCConfig:
+    """``hpc``: how jobs are built and where they go.
+
+    Attributes:
+        default_walltime: ``HH:MM:SS`` (syntax checked by the scheduler module).
+        default_resources: scheduler resource text, e.g. ``select=1:ncpus=4:mem=16gb``.
+        python_interpreter: the program that runs the user's script.
+        system: one of :data:`SYSTEMS`; ``auto`` asks :mod:`hsm.pure.detect`.
+        max_array_size: overrides the scheduler's array limit when set.
+        setup: shell lines run before the program (``module load ...``).
+        pbs: PBS options.
+        slurm: Slurm options.
+    """
+
+    default_walltime: str = "04:00:00"
+    default_resources: str = ""
+    python_interpreter: str = "python"
+    system: SystemName = SystemName("auto")
+    max_array_size: ArrayLimit | None = None
+    setup: tuple[str, ...] = ()
+    pbs: PBSOptions = attrs.Factory(PBSOptions)
+    slurm: SlurmOptions = attrs.Factory(SlurmOptions)
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """The whole config file.  ``Config()`` is the built-in defaults."""
+
+    hpc: HPCConfig = attrs.Factory(HPCConfig)
+
+
+_SECTIONS: tuple[type[Any], ...] = (Config, HPCConfig, PBSOptions, SlurmOptions)
+for _cls in _SECTIONS:
+    attrs.resolve_types(_cls)
+
+
+def _leaf_paths(cls: type[Any], prefix: str = "") -> Iterator[str]:
+    for field in attrs.fields(cls):
+        if isinstance(field.type, type) and attrs.has(field.type):
+            yield from _leaf_paths(field.type, f"{prefix}{field.name}.")
+        else:
+            yield f"{prefix}{field.name}"
+
+
+#: Every leaf setting, dotted, in file order (``hpc.default_walltime`` ...).
+LEAVES: tuple[str, ...] = tuple(_leaf_paths(Config))
+
+#: Environment variable -> the leaf (or leaves) it sets.  Nothing else is read.
+ENV_VARS: Mapping[str, tuple[str, ...]] = {
+    "HSM_HPC_WALLTIME": ("hpc.default_walltime",),
+    "HSM_HPC_RESOURCES": ("hpc.default_resources",),
+    "HSM_HPC_SYSTEM": ("hpc.system",),
+    "HSM_HPC_PYTHON": ("hpc.python_interpreter",),
+    "HSM_HPC_QUEUE": ("hpc.pbs.queue",),
+    "HSM_HPC_PARTITION": ("hpc.slurm.partition",),
+    "HSM_HPC_ACCOUNT": ("hpc.pbs.account", "hpc.slurm.account"),
+}
+
+#: CLI flag (without dashes) -> the leaf (or leaves) it sets.
+FLAGS: Mapping[str, tuple[str, ...]] = {
+    "walltime": ("hpc.default_walltime",),
+    "resources": ("hpc.default_resources",),
+    "system": ("hpc.system",),
+    "python": ("hpc.python_interpreter",),
+    "queue": ("hpc.pbs.queue",),
+    "partition": ("hpc.slurm.partition",),
+    "account": ("hpc.pbs.account", "hpc.slurm.account"),
+    "max-array-size": ("hpc.max_array_size",),
+}
+
+_INT_LEAVES = frozenset({"hpc.max_array_size"})
+
+
+# --------------------------------------------------------------------------- converter
+
+
+class _BadValue(ValueError):
+    """Raised by the strict hooks; its text is the user-facing message."""
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        quote = " (quote it: YAML reads an unquoted 12:00:00 as 43200)"
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        raise _BadValue(f"expected text, got {_describe(value)}{quote if number else ''}")
+    return value
+
+
+def _system(value: object, _: type) -> SystemName:
+    text = _strict_str(value, str).strip().lower()
+    if text in SYSTEMS:
+        return SystemName(text)
+    if text in {"sge", "gridengine", "grid engine", "uge", "ogs"}:
+        raise _BadValue(
+            f"Grid Engine ({value!r}) is not supported; choose one of {', '.join(SYSTEMS)}"
+        )
+    raise _BadValue(
+        f"unknown system {value!r}; expected one of {', '.join(SYSTEMS)}"
+        + _did_you_mean(text, SYSTEMS)
+    )
+
+
+def _array_limit(value: object, _: type) -> ArrayLimit:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadValue(f"expected a whole number, got {_describe(value)}")
+    if value < 1:
+        raise _BadValue(f"expected a positive number of array indices, got {value}")
+    return ArrayLimit(value)
+
+
+def _str_tuple(value: object, type_: type) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise _BadValue(f"expected a list of shell lines, got {_describe(value)}")
+    items: list[str] = []
+    errors: list[Exception] = []
+    for index, item in enumerate(value):
+        try:
+            items.append(_strict_str(item, str))
+        except _BadValue as exc:
+            exc.__notes__ = [IterableValidationNote(f"@ index {index}", index, str)]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError("While structuring setup", errors, type_)
+    return tuple(items)
+
+
+def _is_str_tuple(type_: object) -> bool:
+    return type_ == tuple[str, ...]
+
+
+def _section_hook(converter: cattrs.Converter, cls: type[Any]) -> Callable[[object, type], object]:
+    structure = make_dict_structure_fn(cls, converter)
+
+    def hook(value: object, type_: type) -> object:
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            raise _BadValue(f"expected a mapping of settings, got {_describe(value)}")
+        return structure(value, type_)
+
+    return hook
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(SystemName, _system)
+    converter.register_structure_hook(ArrayLimit, _array_limit)
+    converter.register_structure_hook_func(_is_str_tuple, _str_tuple)
+    # innermost first: a generated hook captures its fields' hooks when it is made
+    for cls in reversed(_SECTIONS):
+        converter.register_structure_hook(cls, _section_hook(converter, cls))
+    return converter
+
+
+_CONVERTER = _make_converter()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _flatten(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(message, $.path)`` for every leaf error of a cattrs exception group.
+
+    Same walk as :func:`cattrs.transform_error`, but unknown keys get one entry each
+    at *their own* path, with a suggestion.
+    """
+    if isinstance(exc, IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, inote in with_notes:
+            yield from _flatten(sub, f"{path}[{inote.index!r}]")
+        for sub in without:
+            yield from _flatten(sub, path)
+    elif isinstance(exc, ClassValidationError):
+        with_cnotes, without = exc.group_exceptions()
+        for sub, cnote in with_cnotes:
+            yield from _flatten(sub, f"{path}.{cnote.name}")
+        for sub in without:
+            yield from _flatten(sub, path)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        valid = [field.name for field in attrs.fields(exc.cl)]
+        for key in sorted(exc.extra_fields, key=str):
+            hint = _did_you_mean(str(key), valid) or f" (valid keys: {', '.join(valid)})"
+            if isinstance(key, bool):
+                hint += "; YAML reads an unquoted yes/no/on/off key as a boolean"
+            yield f"unknown key '{key}'{hint}", f"{path}.{key}"
+    elif isinstance(exc, _BadValue):
+        yield str(exc), path
+    else:  # a hook we did not write: keep its words rather than hide them
+        yield f"invalid value ({exc})", path
+
+
+def _one_error(problems: Sequence[tuple[str, str]], label: Callable[[str], str]) -> ConfigError:
+    """Fold problems into one ConfigError; ``label(path)`` names where the value came from."""
+    unique = list(dict.fromkeys(problems))
+    if len(unique) == 1:
+        message, path = unique[0]
+        return ConfigError(f"{label(path)}: {message}", path)
+    labels = {label(path) for _, path in unique}
+    if len(labels) == 1:
+        listed = "; ".join(f"{message} @ {path}" for message, path in unique)
+        return ConfigError(f"{labels.pop()}: {len(unique)} problems: {listed}")
+    listed = "; ".join(f"{label(path)}: {message} @ {path}" for message, path in unique)
+    return ConfigError(f"{len(unique)} configuration problems: {listed}")
+
+
+_STRUCTURE_ERRORS = (ClassValidationError, ForbiddenExtraKeysError, _BadValue)
+
+
+def _structure(data: Mapping[str, Any], label: Callable[[str], str]) -> Result[Config, ConfigError]:
+    try:
+        return Success(_CONVERTER.structure(data, Config))
+    except _STRUCTURE_ERRORS as exc:
+        return Failure(_one_error(list(_flatten(exc, "$")), label))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_config(data: Mapping[str, Any] | None, source: str) -> Result[Config, ConfigError]:
+    """Structure one config file's data (as ``yaml.safe_load`` returned it).
+
+    Args:
+        data: the loaded YAML; ``None`` (an empty file) means all defaults.
+        source: where it came from, used in messages (usually the file's path).
+
+    Returns:
+        The config, or one ConfigError naming the file, the problem and its ``$.path``.
+
+    >>> parse_config({"hpc": {"default_walltime": "01:00:00"}}, "a.yaml").unwrap().hpc.system
+    'auto'
+    >>> print(parse_config({"hpc": {"defualt_walltime": "1:00:00"}}, "a.yaml").failure())
+    a.yaml: unknown key 'defualt_walltime'; did you mean default_walltime? @ $.hpc.defualt_walltime
+    """
+    if data is None:
+        return Success(Config())
+    if not isinstance(data, Mapping):
+        return Failure(
+            ConfigError(
+                f"{source}: expected a mapping with an 'hpc' section, got {_describe(data)}", "$"
+            )
+        )
+    return _structure(data, lambda _path: source)
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The config fragment set by ``HSM_HPC_*`` variables (see :data:`ENV_VARS`).
+
+    Other variables are ignored, and so are empty or blank values.
+
+    >>> env_overrides({"HSM_HPC_WALLTIME": "1:00:00", "HSM_HPC_SYSTEM": "", "HOME": "/h"})
+    {'hpc': {'default_walltime': '1:00:00'}}
+    """
+    fragment: dict[str, Any] = {}
+    for name, leaves in ENV_VARS.items():
+        value = environ.get(name, "")
+        if value.strip():
+            for leaf in leaves:
+                _set_leaf(fragment, leaf, value)
+    return fragment
+
+
+def env_warnings(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Messages for ``HSM_HPC_*`` variables hsm does not know (likely typos).
+
+    They are only warnings: a stale exported variable must not break every command.
+
+    >>> env_warnings({"HSM_HPC_WALLTIM": "1:00:00"})
+    ('HSM_HPC_WALLTIM is not an hsm variable and is ignored; did you mean HSM_HPC_WALLTIME?',)
+    """
+    prefix = "HSM_HPC_"
+    suffixes = [known.removeprefix(prefix) for known in ENV_VARS]
+    return tuple(
+        f"{name} is not an hsm variable and is ignored"
+        + _did_you_mean(name.removeprefix(prefix), suffixes).replace("mean ", f"mean {prefix}")
+        for name in sorted(environ)
+        if name.startswith(prefix) and name not in ENV_VARS
+    )
+
+
+@attrs.frozen
+class ResolvedConfig:
+    """The effective config and, for every leaf in :data:`LEAVES`, where it came from.
+
+    A source is ``"default"``, ``"file:<path>"``, ``"env:<VARIABLE>"`` or
+    ``"flag:--<name>"``.
+    """
+
+    config: Config
+    sources: Mapping[str, str]
+
+    def value_of(self, leaf: str) -> object:
+        """The effective value of a dotted leaf, e.g. ``hpc.pbs.queue``."""
+        value: object = self.config
+        for part in leaf.split("."):
+            value = getattr(value, part)
+        return value
+
+    def rows(self) -> tuple[tuple[str, object, str], ...]:
+        """``(leaf, value, source)`` for every leaf, in file order."""
+        return tuple((leaf, self.value_of(leaf), self.sources[leaf]) for leaf in LEAVES)
+
+
+def resolve_config(
+    defaults: Config,
+    files: Sequence[tuple[str, Mapping[str, Any] | None]],
+    environ: Mapping[str, str],
+    flags: Mapping[str, Any],
+) -> Result[ResolvedConfig, ConfigError]:
+    """Layer defaults < files (in order) < environment < flags, recording each leaf's source.
+
+    Args:
+        defaults: the base layer (usually ``Config()``); its leaves are ``"default"``.
+        files: ``(path, loaded YAML)`` pairs; later files override earlier ones key by key.
+        environ: the process environment (only :data:`ENV_VARS` are read).
+        flags: CLI values keyed by flag name (``"walltime"``, ``"--walltime"`` or
+            ``"max_array_size"``, see :data:`FLAGS`); ``None`` means "not given".
+
+    Returns:
+        The resolved config, or the first layer's ConfigError naming its source.
+
+    >>> r = resolve_config(Config(), [("a.yaml", {"hpc": {"system": "pbs"}})],
+    ...                    {"HSM_HPC_SYSTEM": "slurm"}, {"walltime": "1:00:00"}).unwrap()
+    >>> r.config.hpc.system, r.sources["hpc.system"], r.sources["hpc.default_walltime"]
+    ('slurm', 'env:HSM_HPC_SYSTEM', 'flag:--walltime')
+    """
+    merged: dict[str, Any] = _CONVERTER.unstructure(defaults)
+    sources = dict.fromkeys(LEAVES, "default")
+
+    for path, data in files:
+        checked = parse_config(data, path)
+        if isinstance(checked, Failure):
+            return checked
+        if data:
+            merged = _deep_merge(merged, data)
+            sources.update(dict.fromkeys(_leaves_in(data, Config), f"file:{path}"))
+
+    for layer in (_env_layer(environ), _flag_layer(flags)):
+        if isinstance(layer, ConfigError):
+            return Failure(layer)
+        fragment, layer_sources = layer
+        checked = _structure(fragment, _layer_label(layer_sources))
+        if isinstance(checked, Failure):
+            return checked
+        merged = _deep_merge(merged, fragment)
+        sources.update(layer_sources)
+
+    return _structure(merged, lambda _path: "merged configuration").map(
+        lambda config: ResolvedConfig(config, sources)
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _set_leaf(tree: dict[str, Any], leaf: str, value: object) -> None:
+    *parents, name = leaf.split(".")
+    for part in parents:
+        tree = tree.setdefault(part, {})
+    tree[name] = value
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            merged[key] = _deep_merge(old, value)
+        elif value is None and isinstance(old, Mapping):
+            continue  # an empty section (`pbs:`) changes nothing
+        else:
+            merged[key] = value
+    return merged
+
+
+def _leaves_in(data: Mapping[str, Any], cls: type[Any], prefix: str = "") -> Iterator[str]:
+    """Dotted leaves a (validated) layer sets; empty sections set none."""
+    fields = attrs.fields_dict(cls)
+    for key, value in data.items():
+        field_type = fields[key].type
+        if isinstance(field_type, type) and attrs.has(field_type):
+            if isinstance(value, Mapping):
+                yield from _leaves_in(value, field_type, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
+def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    sources = {
+        leaf: f"env:{name}"
+        for name, leaves in ENV_VARS.items()
+        if environ.get(name, "").strip()
+        for leaf in leaves
+    }
+    return env_overrides(environ), sources
+
+
+def _flag_layer(
+    flags: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]] | ConfigError:
+    fragment: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key, value in flags.items():
+        name = key.lstrip("-").replace("_", "-")
+        if name not in FLAGS:
+            return ConfigError(f"unknown option --{name}{_did_you_mean(name, list(FLAGS))}")
+        if value is None:
+            continue
+        for leaf in FLAGS[name]:
+            if leaf in _INT_LEAVES and isinstance(value, str) and value.strip().isdigit():
+                value = int(value)
+            _set_leaf(fragment, leaf, value)
+            sources[leaf] = f"flag:--{name}"
+    return fragment, sources
+
+
+def _layer_label(sources: Mapping[str, str]) -> Callable[[str], str]:
+    """Name the variable or flag behind a ``$.hpc.x`` path, for error messages."""
+
+    def label(path: str) -> str:
+        source = sources.get(path.removeprefix("$."), "")
+        kind, _, name = source.partition(":")
+        return {"env": f"environment variable {name}", "flag": f"option {name}"}.get(
+            kind, "override"
+        )
+
+    return label

@@ -1,0 +1,263 @@
+"""PBS Pro / OpenPBS and Torque: argv builders, the parsers of what they print, two records.
+
+Strategy: both flavours share ``qsub``/``qstat``/``qdel`` and the ``qstat -f`` text format,
+so one module serves both and the differences are data: the state tables and JOB_EXEC
+codes (in :mod:`hsm.pure.schedulers.pbs_qstat`, next to the status parser), the array
+variable (``PBS_ARRAY_INDEX`` vs ``PBS_ARRAYID``), and history (PBS Pro ``qstat -x``;
+Torque has none -- its ``-x`` is XML).  Job ids are kept exactly as printed
+(``123.server``, ``123[].server``, ``123[4].server``) because ``qstat`` matches them
+textually; :func:`array_task_id` builds a subjob id from its parent's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ParseError
+from hsm.pure.schedulers.base import FailureKind, Scheduler
+from hsm.pure.schedulers.pbs_qstat import (
+    PRO_STATES,
+    STATES,
+    TORQUE_STATES,
+    decode_exit_status,
+    history_argv,
+    job_status,
+    parse_pro_status_output,
+    parse_qstat_full,
+    parse_qstat_json,
+    parse_status_output,
+    parse_torque_status_output,
+    status_argv,
+    torque_status_argv,
+)
+
+__all__ = [
+    "PBSPRO",
+    "PRO_STATES",
+    "STATES",
+    "TORQUE",
+    "TORQUE_STATES",
+    "array_task_id",
+    "cancel_argv",
+    "classify_failure",
+    "decode_exit_status",
+    "history_argv",
+    "job_status",
+    "parse_pro_status_output",
+    "parse_qstat_full",
+    "parse_qstat_json",
+    "parse_status_output",
+    "parse_submit_output",
+    "parse_torque_status_output",
+    "split_array_task_id",
+    "status_argv",
+    "submit_argv",
+    "submit_hint",
+    "torque_status_argv",
+]
+
+# ``sequence[.server]`` (qsub(1B) OPERANDS/STANDARD OUTPUT); arrays ``sequence[]``; a
+# subjob ``sequence[index]``.  The server part is a host name, possibly fully qualified.
+_JOB_ID = re.compile(r"^(\d+)(\[\d*\])?((?:\.[A-Za-z0-9_][A-Za-z0-9_\-]*)*)$")
+
+
+def submit_argv(script_path: str) -> list[str]:
+    """``qsub`` with the rendered script; every option lives in its ``#PBS`` directives."""
+    return ["qsub", script_path]
+
+
+def parse_submit_output(text: str) -> Result[str, ParseError]:
+    """The job id ``qsub`` printed: its last non-blank line (site filters may print above).
+
+    >>> parse_submit_output("1234[].pbsserver\\n").unwrap()
+    '1234[].pbsserver'
+    >>> parse_submit_output("qsub: submit error")
+    <Failure: qsub output is not a job id: 'qsub: submit error'>
+    """
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    if not lines:
+        return Failure(ParseError("qsub printed no job id"))
+    if _JOB_ID.match(lines[-1]) is None:
+        return Failure(ParseError("qsub output is not a job id", lines[-1]))
+    return Success(lines[-1])
+
+
+def cancel_argv(job_ids: Sequence[str]) -> list[str]:
+    """``qdel`` for all ids in one call (an array id ``123[]`` deletes every subjob)."""
+    return ["qdel", *job_ids]
+
+
+def array_task_id(parent_id: str, index: int) -> str:
+    """The id of subjob ``index`` of an array job, as ``qstat -t`` prints it.
+
+    >>> array_task_id("123[].server", 4)
+    '123[4].server'
+    >>> array_task_id("77[].head.cluster.example.org", 0)
+    '77[0].head.cluster.example.org'
+    """
+    match = _JOB_ID.match(parent_id.strip())
+    if match is None or index < 0:
+        raise ValueError(f"cannot make subjob {index} of job id {parent_id!r}")
+    return f"{match.group(1)}[{index}]{match.group(3)}"
+
+
+def split_array_task_id(task_id: str) -> tuple[str, int] | None:
+    """``123[4].server`` -> (``123[].server``, 4); None for ids that are not subjobs.
+
+    >>> split_array_task_id("123[4].server")
+    ('123[].server', 4)
+    >>> split_array_task_id("123[].server") is None
+    True
+    """
+    match = _JOB_ID.match(task_id.strip())
+    if match is None or match.group(2) is None or match.group(2) == "[]":
+        return None
+    return f"{match.group(1)}[]{match.group(3)}", int(match.group(2)[1:-1])
+
+
+# Server unreachable or slow: the next poll may work; no state changes meanwhile.
+#  "cannot connect to server X (errno=111)", "pbs_iff: cannot connect to host",
+#  "Communication failure" (Torque 15xxx), "End of File" (the server closed the socket),
+#  "Premature end of message", trqauthd / munge authentication daemons down, timeouts.
+_TRANSIENT = re.compile(
+    r"cannot connect to (?:pbs )?server|connection refused|connection (?:reset|timed out)"
+    r"|pbs_iff|communication failure|end of file|premature end of message|timed? ?out"
+    r"|unable to communicate|trqauthd|munge|temporarily unavailable|server is busy|try again",
+    re.IGNORECASE,
+)
+# "qstat: Unknown Job Id 123.server"; PBS Pro without -x: "qstat: 123.server Job has
+# finished, use -x or -H to obtain historical job information"; qdel: "Job has finished".
+_UNKNOWN_JOB = re.compile(r"unknown job id|job has finished", re.IGNORECASE)
+
+
+def classify_failure(text: str) -> FailureKind:
+    """How to treat a failed ``qsub``/``qstat``/``qdel`` from what it printed.
+
+    A transient signature wins over an unknown id: a half-answered poll changes nothing.
+
+    >>> classify_failure("qstat: Unknown Job Id 12.srv")
+    <FailureKind.UNKNOWN_JOB: 'unknown_job'>
+    >>> classify_failure("qstat: cannot connect to server srv (errno=111)")
+    <FailureKind.TRANSIENT: 'transient'>
+    """
+    if _TRANSIENT.search(text):
+        return FailureKind.TRANSIENT
+    if _UNKNOWN_JOB.search(text):
+        return FailureKind.UNKNOWN_JOB
+    return FailureKind.PERMANENT
+
+
+_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"unknown queue", re.IGNORECASE),
+        "the queue does not exist on this server: fix hpc.pbs.queue (`qstat -Q` lists queues)",
+    ),
+    (
+        re.compile(r"no default queue", re.IGNORECASE),
+        "this server has no default queue: set hpc.pbs.queue",
+    ),
+    (
+        re.compile(r"array.*(?:size|limit)|max_array_size", re.IGNORECASE),
+        "the array is larger than the server allows: lower the array limit so the sweep "
+        "is split into smaller arrays (`qmgr -c 'list server max_array_size'`)",
+    ),
+    (
+        re.compile(r"exceeds? (?:the )?(?:queue|server)|resource limits", re.IGNORECASE),
+        "ask for less walltime/ncpus/mem, or pick a queue whose limits fit "
+        "(`qstat -Qf QUEUE` shows resources_max)",
+    ),
+    (
+        re.compile(r"per-user limit|maximum number of jobs|max_queued", re.IGNORECASE),
+        "a per-user job limit was reached: submit as one array job (--mode array) or wait",
+    ),
+    (
+        re.compile(
+            r"illegal -l value|unknown resource|illegal attribute or resource", re.IGNORECASE
+        ),
+        "a -l resource is misspelled or not defined here: PBS Pro uses "
+        "select=1:ncpus=4:mem=16gb, Torque nodes=1:ppn=4,mem=16gb",
+    ),
+    (
+        re.compile(r"unauthorized request|not authorized|bad uid", re.IGNORECASE),
+        "the server refused you for this queue or account: check hpc.pbs.account (-A) "
+        "and the queue's access lists",
+    ),
+)
+
+
+def submit_hint(text: str) -> str:
+    """A sentence telling the user what to change after a refused ``qsub``; "" if none fits.
+
+    >>> submit_hint("qsub: Unknown queue")
+    'the queue does not exist on this server: fix hpc.pbs.queue (`qstat -Q` lists queues)'
+    """
+    for pattern, hint in _HINTS:
+        if pattern.search(text):
+            return hint
+    return ""
+
+
+def pro_name_query_argvs(job_name: str) -> list[list[str]]:
+    """Argvs listing PBS Pro jobs named ``job_name``, queued or finished (``-x``)."""
+    return [["qselect", "-x", "-N", job_name]]
+
+
+def torque_name_query_argvs(job_name: str) -> list[list[str]]:
+    """Argvs listing Torque jobs named ``job_name`` (Torque's qselect has no history)."""
+    return [["qselect", "-N", job_name]]
+
+
+def parse_name_query(text: str) -> tuple[str, ...]:
+    """The job ids ``qselect`` printed, one a line; anything else is ignored.
+
+    >>> parse_name_query("12.srv\\n13[].srv\\n")
+    ('12.srv', '13[].srv')
+    """
+    ids = (line.strip() for line in text.replace("\r", "\n").split("\n"))
+    return tuple(dict.fromkeys(i for i in ids if i and _JOB_ID.match(i)))
+
+
+PBSPRO = Scheduler(
+    name="pbs",
+    flavour="pro",
+    submit_command="qsub",
+    status_command="qstat",
+    array_index_var="PBS_ARRAY_INDEX",
+    submit_argv=submit_argv,
+    parse_submit_output=parse_submit_output,
+    status_argv=status_argv,
+    parse_status_output=parse_pro_status_output,
+    history_argv=history_argv,
+    parse_history_output=parse_pro_status_output,
+    cancel_argv=cancel_argv,
+    classify_failure=classify_failure,
+    submit_hint=submit_hint,
+    task_id=array_task_id,
+    name_query_argvs=pro_name_query_argvs,
+    parse_name_query=parse_name_query,
+    states=PRO_STATES,
+)
+
+TORQUE = Scheduler(
+    name="pbs",
+    flavour="torque",
+    submit_command="qsub",
+    status_command="qstat",
+    array_index_var="PBS_ARRAYID",
+    submit_argv=submit_argv,
+    parse_submit_output=parse_submit_output,
+    status_argv=torque_status_argv,
+    parse_status_output=parse_torque_status_output,
+    history_argv=None,
+    parse_history_output=None,
+    cancel_argv=cancel_argv,
+    classify_failure=classify_failure,
+    submit_hint=submit_hint,
+    task_id=array_task_id,
+    name_query_argvs=torque_name_query_argvs,
+    parse_name_query=parse_name_query,
+    states=TORQUE_STATES,
+)

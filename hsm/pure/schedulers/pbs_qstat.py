@@ -1,0 +1,359 @@
+"""PBS Pro / OpenPBS and Torque ``qstat`` output -> :class:`JobStatus`, and the state tables.
+
+Strategy: the status query is ``qstat -f -t`` (plus ``-x`` for PBS Pro history).  Its text
+form is one block per job -- ``Job Id: 123.server`` then ``    name = value`` lines, long
+values broken at commas onto lines that start with a TAB (OpenPBS ``src/cmds/qstat.c``,
+``prt_attr``: ``printf("\\n\\t")``).  The parser joins those lines, collects every attribute,
+and only then decides the state, so attribute order never matters.  The JSON form
+(``qstat -f -F json``, PBS Pro 14+) carries the same attributes and goes through the same
+decision.  We poll with the text form on both flavours because released PBS Pro versions
+print invalid JSON for some environments (openpbs#1255 ``"foo":005``, openpbs#2541 unescaped
+``BASH_FUNC_*``) and one build printed only the first of several ids (openpbs#2672); one bad
+job must not blind a whole poll.
+
+Deciding a state: the ``job_state`` letter decides, except for the finished letters (PBS Pro
+``F``/``X``, Torque ``C``), where the exit status and PBS Pro's ``substate`` decide
+completed / failed / cancelled -- see :func:`decode_exit_status` and :func:`job_status`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ParseError
+from hsm.pure.schedulers.base import Statuses
+from hsm.pure.states import JobState, JobStatus
+
+# PBS Pro / OpenPBS letters: PBS Professional Reference Guide, "Job States" (2021.1 §8.1);
+# OpenPBS src/include/job.h JOB_STATE_LTR_*.
+PRO_STATES: dict[str, JobState] = {
+    "B": JobState.RUNNING,  # Begun: array parent with at least one subjob started
+    "E": JobState.RUNNING,  # Exiting after having run; exit status not final yet
+    "F": JobState.COMPLETED,  # Finished (history, -x): refined by Exit_status/substate
+    "H": JobState.QUEUED,  # Held by user, operator or server
+    "M": JobState.QUEUED,  # Moved to another server (history): alive elsewhere, not done
+    "Q": JobState.QUEUED,  # Queued, eligible to run or be routed
+    "R": JobState.RUNNING,  # Running
+    "S": JobState.QUEUED,  # Suspended by the server (preempted): waiting to resume
+    "T": JobState.QUEUED,  # in Transit to a new location
+    "U": JobState.QUEUED,  # User-suspended (workstation busy): waiting to resume
+    "W": JobState.QUEUED,  # Waiting for its start time (-a) or after a stage-in failure
+    "X": JobState.COMPLETED,  # eXpired subjob (finished): refined by Exit_status/substate
+}
+
+# Torque letters: Torque Administrator Guide, qstat(1) "job_state" (C E H Q R T W S).
+TORQUE_STATES: dict[str, JobState] = {
+    "C": JobState.COMPLETED,  # Completed (kept for keep_completed seconds): refined by exit_status
+    "E": JobState.RUNNING,  # Exiting after having run
+    "H": JobState.QUEUED,  # Held
+    "Q": JobState.QUEUED,  # Queued, eligible to run or routed
+    "R": JobState.RUNNING,  # Running
+    "T": JobState.QUEUED,  # being moved to a new location (Transit)
+    "W": JobState.QUEUED,  # Waiting for its execution time
+    "S": JobState.QUEUED,  # Suspended (Unicos only in Torque's docs)
+}
+
+#: Both flavours (no letter means different things in the two tables).
+STATES: dict[str, JobState] = {**TORQUE_STATES, **PRO_STATES}
+
+#: Letters of a job that left execution; the exit status decides its final state.
+FINISHED_LETTERS = frozenset({"F", "X", "C"})
+
+# PBS Pro substates of finished jobs (OpenPBS src/include/job.h).  91 is set when qdel hits
+# a running job (req_delete.c: update_job_finish_comment(..., JOB_SUBSTATE_TERMINATED, ...))
+# and for queued subjobs qdel'd to X (req_delete.c: trk_substate = JOB_SUBSTATE_TERMINATED).
+SUBSTATE_TERMINATED = 91
+SUBSTATE_FAILED = 93
+
+# Negative Exit_status values set by MoM when the job could not run or was stopped.
+# PBS Pro / OpenPBS: src/include/job.h "Special Job Exit Values" (-8, -9 were Globus codes
+# in old PBS and are kept for completeness).
+PRO_EXEC_CODES: dict[int, str] = {
+    -1: "JOB_EXEC_FAIL1: job exec failed before files, no retry",
+    -2: "JOB_EXEC_FAIL2: job exec failed after files, no retry",
+    -3: "JOB_EXEC_RETRY: job execution failed, will retry",
+    -4: "JOB_EXEC_INITABT: job aborted on MoM initialization",
+    -5: "JOB_EXEC_INITRST: job aborted on MoM init, checkpoint, no migrate",
+    -6: "JOB_EXEC_INITRMG: job aborted on MoM init, checkpoint, ok migrate",
+    -7: "JOB_EXEC_BADRESRT: job restart failed",
+    -8: "JOB_EXEC_GLOBUS_INIT_RETRY: Globus init failed, retry (old PBS)",
+    -9: "JOB_EXEC_GLOBUS_INIT_FAIL: Globus init failed, no retry (old PBS)",
+    -10: "JOB_EXEC_FAILUID: invalid uid/gid for job",
+    -11: "JOB_EXEC_RERUN: job rerun",
+    -12: "JOB_EXEC_CHKP: job was checkpointed and killed",
+    -13: "JOB_EXEC_FAIL_PASSWORD: job failed due to a bad password",
+    -14: "JOB_EXEC_RERUN_SIS_FAIL: job rerun after a sister MoM failed",
+    -15: "JOB_EXEC_QUERST: requeued for restart from checkpoint",
+    -16: "JOB_EXEC_FAILHOOK_RERUN: a hook rejected the job, requeued",
+    -17: "JOB_EXEC_FAILHOOK_DELETE: a hook rejected the job, deleted",
+    -18: "JOB_EXEC_HOOK_RERUN: a hook requested a requeue",
+    -19: "JOB_EXEC_HOOK_DELETE: a hook requested deletion",
+    -20: "JOB_EXEC_RERUN_MS_FAIL: mother superior connection failed",
+    -21: "JOB_EXEC_FAIL_SECURITY: security breach in PBS directory",
+    -22: "JOB_EXEC_HOOKERROR: hook raised an exception or timed out",
+    -23: "JOB_EXEC_FAIL_KRB5: no Kerberos credentials supplied",
+    -24: "JOB_EXEC_KILL_NCPUS_BURST: exceeded ncpus (burst)",
+    -25: "JOB_EXEC_KILL_NCPUS_SUM: exceeded ncpus (sum)",
+    -26: "JOB_EXEC_KILL_VMEM: exceeded vmem",
+    -27: "JOB_EXEC_KILL_MEM: exceeded mem",
+    -28: "JOB_EXEC_KILL_CPUT: exceeded cput",
+    -29: "JOB_EXEC_KILL_WALLTIME: exceeded walltime",
+    -30: "JOB_EXEC_JOINJOB: join job error",
+}
+
+# Torque: Administrator Guide "Job Exit Status" table (6.1.2); the codes diverge from PBS
+# Pro after -7.
+TORQUE_EXEC_CODES: dict[int, str] = {
+    -1: "JOB_EXEC_FAIL1: job exec failed before files, no retry",
+    -2: "JOB_EXEC_FAIL2: job exec failed after files, no retry",
+    -3: "JOB_EXEC_RETRY: job execution failed, will retry",
+    -4: "JOB_EXEC_INITABT: job aborted on MOM initialization",
+    -5: "JOB_EXEC_INITRST: job aborted on MOM init, checkpoint, no migrate",
+    -6: "JOB_EXEC_INITRMG: job aborted on MOM init, checkpoint, ok migrate",
+    -7: "JOB_EXEC_BADRESRT: job restart failed",
+    -8: "JOB_EXEC_CMDFAIL: exec() of user command failed",
+    -9: "JOB_EXEC_STDOUTFAIL: could not create/open stdout stderr files",
+    -10: "JOB_EXEC_OVERLIMIT_MEM: job exceeded a memory limit",
+    -11: "JOB_EXEC_OVERLIMIT_WT: job exceeded a walltime limit",
+    -12: "JOB_EXEC_OVERLIMIT_CPUT: job exceeded a CPU time limit",
+    -13: "JOB_EXEC_CGROUP: could not create the job's cgroups",
+    -14: "JOB_EXEC_PROLOGUE: prologue failed",
+}
+
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL",
+            11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 15: "SIGTERM", 24: "SIGXCPU"}  # fmt: skip
+
+
+def _signal_name(number: int) -> str:
+    return _SIGNALS.get(number, f"signal {number}")
+
+
+def decode_exit_status(
+    value: int, flavour: str = "pro"
+) -> tuple[JobState, int | None, int | None, str]:
+    """Decode a PBS exit status into (state, exit code, signal, reason).
+
+    0 is success; 1-255 the job script's exit code (129-192 also name the signal that killed
+    the script's last command, the shell's 128+N); 256+N means PBS killed the job's top
+    process with signal N; negative values are the flavour's JOB_EXEC codes.  Only a
+    cancellation is not decided here (see :func:`job_status`).
+
+    >>> decode_exit_status(0)
+    (<JobState.COMPLETED: 'completed'>, 0, None, '')
+    >>> decode_exit_status(271)
+    (<JobState.FAILED: 'failed'>, None, 15, 'killed by SIGTERM (exit status 271 = 256+15)')
+    >>> decode_exit_status(-11, "torque")[3]
+    'exit status -11, JOB_EXEC_OVERLIMIT_WT: job exceeded a walltime limit'
+    """
+    if value == 0:
+        return JobState.COMPLETED, 0, None, ""
+    if value >= 256:
+        sig = value - 256
+        why = f"killed by {_signal_name(sig)} (exit status {value} = 256+{sig})"
+        return JobState.FAILED, None, sig, why
+    if value > 128 and value - 128 <= 64:
+        sig = value - 128
+        why = f"exit code {value} (128+{sig}: a command died of {_signal_name(sig)})"
+        return JobState.FAILED, value, sig, why
+    if value > 0:
+        return JobState.FAILED, value, None, f"exit code {value}"
+    codes = TORQUE_EXEC_CODES if flavour == "torque" else PRO_EXEC_CODES
+    meaning = codes.get(value, "unknown JOB_EXEC code")
+    return JobState.FAILED, None, None, f"exit status {value}, {meaning}"
+
+
+def _int_or_none(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _infer_flavour(attrs: Mapping[str, str]) -> str:
+    # Torque spells the attribute ``exit_status``; PBS Pro ``Exit_status`` and has ``substate``
+    # and letters Torque lacks.
+    if "exit_status" in attrs or attrs.get("job_state", "").strip() == "C":
+        return "torque"
+    return "pro"
+
+
+def job_status(
+    job_id: str, attrs: Mapping[str, str], flavour: str | None = None, source: str = "qstat"
+) -> JobStatus:
+    """Map one job's attributes (as printed by ``qstat -f``) to a :class:`JobStatus`.
+
+    Finished jobs (``F``/``X``/``C``) are ``cancelled`` when PBS Pro's substate is 91
+    (TERMINATED: qdel'd), when Torque reports 271 (its documented code for a cancelled
+    running job; over-limit kills have their own codes -10..-12), or when no exit status
+    exists at all (the job never ran: deleted while queued).  A PBS Pro 271 without
+    substate 91 stays ``failed``: a walltime kill prints the same SIGTERM+256.
+    """
+    flavour = flavour or _infer_flavour(attrs)
+    letter = attrs.get("job_state", "").strip()
+    comment = attrs.get("comment", "").strip()
+    table = TORQUE_STATES if flavour == "torque" else PRO_STATES
+    state = table.get(letter, JobState.UNKNOWN)
+    if state is JobState.UNKNOWN:
+        reason = "; ".join(filter(None, [f"unknown PBS state {letter!r}", comment]))
+        return JobStatus(job_id, JobState.UNKNOWN, letter, reason=reason, source=source)
+    if letter not in FINISHED_LETTERS:
+        return JobStatus(job_id, state, letter, reason=comment, source=source)
+    exit_value = _int_or_none(attrs.get("Exit_status", attrs.get("exit_status")))
+    substate = _int_or_none(attrs.get("substate"))
+    if exit_value is None:
+        final = JobState.FAILED if substate == SUBSTATE_FAILED else JobState.CANCELLED
+        why = "finished without an exit status (deleted before it ran)"
+        if final is JobState.FAILED:
+            why = "finished without an exit status (substate 93: failed)"
+        reason = "; ".join(filter(None, [why, comment]))
+        return JobStatus(job_id, final, letter, reason=reason, source=source)
+    final, code, sig, why = decode_exit_status(exit_value, flavour)
+    if substate == SUBSTATE_TERMINATED or (flavour == "torque" and exit_value == 271):
+        final, why = JobState.CANCELLED, f"deleted (qdel); {why}"
+    reason = "; ".join(filter(None, [why, comment]))
+    return JobStatus(job_id, final, letter, code, sig, reason, source)
+
+
+# -- the text form: ``qstat -f`` -----------------------------------------------------------
+
+_HEADER = re.compile(r"^Job Id:\s*(\S+)\s*$")
+_ATTRIBUTE = re.compile(r"^ +([A-Za-z_][\w.\-]*) = ?(.*)$")
+
+
+def _read_blocks(text: str) -> Result[list[tuple[str, dict[str, str]]], ParseError]:
+    blocks: list[tuple[str, dict[str, str]]] = []
+    last_name = ""
+    after_blank = True
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.startswith("\t") and last_name:
+            blocks[-1][1][last_name] += line[1:]  # wrapped at 78 columns; may be empty
+            continue
+        if not line.strip():
+            after_blank = True
+            continue
+        header = _HEADER.match(line)
+        attribute = _ATTRIBUTE.match(line) if header is None else None
+        if header is not None:
+            blocks.append((header.group(1), {}))
+            last_name = ""
+        elif not blocks:
+            return Failure(ParseError("qstat -f output does not start with 'Job Id:'", line))
+        elif attribute is not None:
+            last_name = attribute.group(1)
+            blocks[-1][1][last_name] = attribute.group(2)
+        elif line[0].isspace() and last_name:
+            blocks[-1][1][last_name] += line.strip()  # a TAB rendered as spaces
+        elif not after_blank and last_name:
+            blocks[-1][1][last_name] += "\n" + line  # a newline inside a value
+        else:
+            return Failure(ParseError("unexpected line in qstat -f output", line))
+        after_blank = False
+    return Success(blocks)
+
+
+def parse_qstat_full(text: str, flavour: str | None = None) -> Result[Statuses, ParseError]:
+    """Parse ``qstat -f [-t] [-x]`` text (PBS Pro or Torque) into statuses.
+
+    ``flavour`` is ``pro``, ``torque`` or None to infer it per job (``exit_status`` and
+    state ``C`` are Torque's).  Empty output is an empty mapping.
+
+    >>> text = "Job Id: 7.srv\\n    job_state = F\\n    Exit_status = 0\\n\\n"
+    >>> parse_qstat_full(text).unwrap()["7.srv"].state
+    <JobState.COMPLETED: 'completed'>
+    """
+
+    def to_statuses(blocks: list[tuple[str, dict[str, str]]]) -> Result[Statuses, ParseError]:
+        statuses: Statuses = {}
+        for job_id, attrs in blocks:
+            if "job_state" not in attrs:
+                return Failure(ParseError(f"job {job_id} has no job_state", f"Job Id: {job_id}"))
+            statuses[job_id] = job_status(job_id, attrs, flavour)
+        return Success(statuses)
+
+    return _read_blocks(text).bind(to_statuses)
+
+
+# -- the JSON form: ``qstat -f -F json`` (PBS Pro only) ----------------------------------
+
+
+def _scalar_text(value: object) -> str | None:
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    return str(value)
+
+
+def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseError]:
+    """Parse PBS Pro ``qstat -f -F json`` output into statuses.
+
+    The document is ``{"timestamp": ..., "pbs_version": ..., "pbs_server": ..., "Jobs":
+    {"123.server": {"job_state": "R", "Exit_status": 0, ...}}}``; no ``Jobs`` key (every
+    id unknown) and empty output are an empty mapping.
+
+    >>> text = '{"timestamp": 1, "Jobs": {"5.s": {"job_state": "R"}}}'
+    >>> parse_qstat_json(text).unwrap()["5.s"].state
+    <JobState.RUNNING: 'running'>
+    """
+    if not text.strip():
+        return Success({})
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = text.splitlines() or [text]
+        line = lines[min(max(error.lineno, 1), len(lines)) - 1]
+        return Failure(ParseError(f"qstat JSON is invalid ({error.msg})", line.strip()))
+    if not isinstance(document, dict):
+        return Failure(ParseError("qstat JSON is not an object", text.strip()[:200]))
+    jobs = document.get("Jobs", {})
+    if not isinstance(jobs, dict):
+        return Failure(ParseError("qstat JSON 'Jobs' is not an object", str(jobs)[:200]))
+    statuses: Statuses = {}
+    for job_id, fields in jobs.items():
+        if not isinstance(fields, dict) or not isinstance(fields.get("job_state"), str):
+            return Failure(ParseError(f"job {job_id} has no job_state", str(fields)[:200]))
+        attrs = {k: v for k, raw in fields.items() if (v := _scalar_text(raw)) is not None}
+        statuses[str(job_id)] = job_status(str(job_id), attrs, flavour)
+    return Success(statuses)
+
+
+# -- argv builders and the parsers of what they print --------------------------------------
+
+
+def status_argv(job_ids: Sequence[str]) -> list[str]:
+    """PBS Pro live query: full text form, subjobs expanded (``-t``), one call for all ids."""
+    return ["qstat", "-f", "-t", *job_ids]
+
+
+def history_argv(job_ids: Sequence[str]) -> list[str]:
+    """PBS Pro history query (``-x``: finished and moved jobs too, within job_history_duration)."""
+    return ["qstat", "-x", "-f", "-t", *job_ids]
+
+
+def torque_status_argv(job_ids: Sequence[str]) -> list[str]:
+    """Torque query; finished jobs stay as ``C`` while keep_completed lasts.
+
+    Torque has no history query, and its ``-x`` means XML output, so it is never passed.
+    """
+    return ["qstat", "-f", "-t", *job_ids]
+
+
+def parse_status_output(text: str, flavour: str | None = None) -> Result[Statuses, ParseError]:
+    """Parse either form: JSON when the output starts with ``{``, else ``qstat -f`` text."""
+    if text.lstrip().startswith("{"):
+        return parse_qstat_json(text, flavour or "pro")
+    return parse_qstat_full(text, flavour)
+
+
+def parse_pro_status_output(text: str) -> Result[Statuses, ParseError]:
+    """:func:`parse_status_output` for PBS Pro (live and ``-x`` history output alike)."""
+    return parse_status_output(text, "pro")
+
+
+def parse_torque_status_output(text: str) -> Result[Statuses, ParseError]:
+    """:func:`parse_status_output` for Torque."""
+    return parse_status_output(text, "torque")

@@ -1,0 +1,471 @@
+"""Slurm: the argv of sbatch / squeue / sacct / scancel and parsers of what they print.
+
+Strategy: every command is asked for a fixed, machine-friendly format (``sbatch
+--parsable``; ``squeue --noheader --format=%i|%T|%r``; ``sacct --noheader --parsable2
+--format=JobID,State,ExitCode,Reason``), so each parser reads ``|``-separated fields line
+by line -- no column widths, no JSON (``squeue --json`` ignores ``-j``; ``sacct --json``
+misreports exit codes on 22.05).  A state code becomes a :class:`JobState` through one
+literal table, ``STATES``; a code missing from it becomes ``unknown`` with the raw text
+kept, never an error and never ``completed``.  Parsers are tolerant of what Slurm really
+prints (CRLF, blank lines, ``sbatch: warning:`` lines, ``CANCELLED by 0``, truncated
+``CANCELLED+``, step lines, compressed array ranges ``7_[1-3,9%2]``) and strict about
+anything else: a line that is none of these is a ``ParseError`` quoting it.
+
+Array tasks are keyed ``<array id>_<index>`` exactly as Slurm prints them; a compressed
+range is expanded to one entry per task.  No entry is made for the array parent id: its
+state is the roll-up (:func:`hsm.pure.states.rollup_states`) of tasks the caller knows
+about, and squeue alone cannot say whether tasks missing from it finished or never
+existed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.arrays import parse_array_ranges
+from hsm.pure.errors import ParseError
+from hsm.pure.schedulers.base import FailureKind, Scheduler, Statuses
+from hsm.pure.states import JobState, JobStatus
+
+# Every state squeue(1) and sacct(1) list under "JOB STATE CODES", long name and compact
+# code (Slurm 22.05; squeue prints one base state or one flag, see job_state_string()).
+# https://slurm.schedmd.com/squeue.html#SECTION_JOB-STATE-CODES
+# https://slurm.schedmd.com/job_state_codes.html
+# The flags LAUNCH_FAILED, POWER_UP_NODE, RECONFIG_FAIL and UPDATE_DB are only shown by
+# `scontrol show job` / the REST API, never by squeue or sacct, so they are not here and
+# would read as unknown (raw kept) if they ever appeared.
+# fmt: off
+STATES: dict[str, JobState] = {
+    # Waiting of any kind -> queued.
+    "PENDING": JobState.QUEUED, "PD": JobState.QUEUED,
+    # Choice: resources allocated but nodes still booting; nothing runs yet (DESIGN lists
+    # configuring as waiting).
+    "CONFIGURING": JobState.QUEUED, "CF": JobState.QUEUED,
+    # "Completing job is being requeued": it will wait in the queue again.
+    "REQUEUED": JobState.QUEUED, "RQ": JobState.QUEUED,
+    # Requeued because of its federated sibling; waits again.
+    "REQUEUE_FED": JobState.QUEUED, "RF": JobState.QUEUED,
+    # "Held job is being requeued": held jobs count as waiting.
+    "REQUEUE_HOLD": JobState.QUEUED, "RH": JobState.QUEUED,
+    # "Held after requested reservation was deleted": held, waiting for a release.
+    "RESV_DEL_HOLD": JobState.QUEUED, "RD": JobState.QUEUED,
+    # Choice: "requeued in a special state", i.e. REQUEUE_HOLD set (typically by an
+    # EpilogSlurmctld) after a particular exit value.  The job is held, not finished; an
+    # admin or user may release it, so it is not final.
+    "SPECIAL_EXIT": JobState.QUEUED, "SE": JobState.QUEUED,
+    # Choice: "has an allocation, but execution has been suspended and CPUs have been
+    # released" -- not executing, waiting to resume (DESIGN: suspended is waiting).
+    "SUSPENDED": JobState.QUEUED, "S": JobState.QUEUED,
+    # Choice: stopped with SIGSTOP, CPUs retained -- same as SUSPENDED for the user.
+    "STOPPED": JobState.QUEUED, "ST": JobState.QUEUED,
+    # Executing or finishing -> running.
+    "RUNNING": JobState.RUNNING, "R": JobState.RUNNING,
+    # "In the process of completing": processes may still be active; exit not final yet.
+    "COMPLETING": JobState.RUNNING, "CG": JobState.RUNNING,
+    # "About to change size": a running job being resized.
+    "RESIZING": JobState.RUNNING, "RS": JobState.RUNNING,
+    # "Outgoing signal to job is pending": it still holds its allocation.
+    "SIGNALING": JobState.RUNNING, "SI": JobState.RUNNING,
+    # Choice: burst-buffer stage-out after the program ended; the job is finishing and
+    # its outcome is not final until stage-out is done.
+    "STAGE_OUT": JobState.RUNNING, "SO": JobState.RUNNING,
+    # Finished.  COMPLETED means exit code 0 on all nodes; parse_history_output still
+    # turns a COMPLETED record with a non-zero exit code or a signal into failed.
+    "COMPLETED": JobState.COMPLETED, "CD": JobState.COMPLETED,
+    "FAILED": JobState.FAILED, "F": JobState.FAILED,
+    "TIMEOUT": JobState.FAILED, "TO": JobState.FAILED,
+    "OUT_OF_MEMORY": JobState.FAILED, "OOM": JobState.FAILED,
+    "NODE_FAIL": JobState.FAILED, "NF": JobState.FAILED,
+    "BOOT_FAIL": JobState.FAILED, "BF": JobState.FAILED,
+    "DEADLINE": JobState.FAILED, "DL": JobState.FAILED,
+    # Choice: "terminated due to preemption; may transition to another state based on
+    # PreemptMode".  A job Slurm requeues shows REQUEUED/PENDING instead, so a job still
+    # reading PREEMPTED was killed and not requeued (DESIGN: preempted-and-not-requeued).
+    "PREEMPTED": JobState.FAILED, "PR": JobState.FAILED,
+    "CANCELLED": JobState.CANCELLED, "CA": JobState.CANCELLED,
+    # Choice: federation only -- "sibling was removed from cluster due to other cluster
+    # starting the job".  This record is a copy that lost the race; the job itself runs
+    # (or ran) on another cluster, so neither failed, cancelled nor completed is true
+    # here.  unknown is not final, so a poller keeps asking rather than settle on a lie.
+    "REVOKED": JobState.UNKNOWN, "RV": JobState.UNKNOWN,
+}
+# fmt: on
+
+
+def parse_state(raw: str) -> JobState:
+    """Normalise one state as squeue or sacct prints it.
+
+    ``CANCELLED by 1234`` reads as ``CANCELLED``; a name sacct truncated to its column
+    width (``CANCELLED+``, ``OUT_OF_ME+``) reads as the one state it can be; anything else
+    not in ``STATES`` is ``unknown``.
+
+    >>> parse_state("CANCELLED by 0"), parse_state("OUT_OF_ME+"), parse_state("WEIRD")
+    (<JobState.CANCELLED: 'cancelled'>, <JobState.FAILED: 'failed'>, <JobState.UNKNOWN: 'unknown'>)
+    """
+    code = raw.strip().split(" ", 1)[0].upper()
+    if code in STATES:
+        return STATES[code]
+    if code.endswith("+") and len(code) > 1:
+        candidates = {state for name, state in STATES.items() if name.startswith(code[:-1])}
+        if len(candidates) == 1:
+            return candidates.pop()
+    return JobState.UNKNOWN
+
+
+def _status(
+    job_id: str,
+    raw: str,
+    source: str,
+    reason: str = "",
+    exit_code: int | None = None,
+    signal: int | None = None,
+) -> JobStatus:
+    state = parse_state(raw)
+    if state is JobState.COMPLETED and (exit_code or signal):
+        state = JobState.FAILED  # finished, but not with exit code 0: not a success
+    reason = "" if reason.strip() == "None" else reason.strip()  # Slurm's "no reason"
+    return JobStatus(job_id, state, raw, exit_code, signal, reason, source)
+
+
+def _lines(text: str) -> list[str]:
+    """Non-blank lines, stripped (so CRLF and trailing blank lines do not matter)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_PLAIN_ID = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")  # 12, 12_3, 12+1 (heterogeneous)
+_RANGE_ID = re.compile(r"^(\d+)_\[([^\]]+)\]$")  # 12_[1-3,7%2]: tasks not yet split out
+# Slurm formats array ranges into a SLURM_BITSTR_LEN buffer (default 64 bytes) and cuts
+# silently, so the last piece of a text this long may be a partial number.
+_BITSTR_LEN = 64
+
+
+def _expand_ids(job_id: str, line: str) -> Result[list[str], ParseError]:
+    """``12_[1-3%2]`` -> ``[12_1, 12_2, 12_3]``; a plain id -> itself."""
+    if _PLAIN_ID.match(job_id):
+        return Success([job_id])
+    match = _RANGE_ID.match(job_id)
+    if match is None:
+        return Failure(ParseError(f"not a Slurm job id: {job_id!r}", line))
+    base, ranges = match.group(1), match.group(2).partition("%")[0]
+    if len(ranges) >= _BITSTR_LEN - 1:
+        ranges = ranges.rpartition(",")[0]  # drop a possibly cut last piece
+        if not ranges:
+            return Success([])
+    parsed = parse_array_ranges(ranges)
+    if isinstance(parsed, Failure):
+        return Failure(ParseError(f"bad array range in job id {job_id!r}", line))
+    return Success([f"{base}_{index}" for index in parsed.unwrap().indices])
+
+
+def _id_list(job_ids: Sequence[str]) -> list[str]:
+    """Deduplicated ids; refuses an empty list (squeue/sacct would report every job)."""
+    ids = list(dict.fromkeys(job_ids))
+    if not ids:
+        raise ValueError("at least one job id is needed")
+    for job_id in ids:
+        if not (_PLAIN_ID.match(job_id) or _RANGE_ID.match(job_id)):
+            raise ValueError(f"not a Slurm job id: {job_id!r}")
+    return ids
+
+
+# --- sbatch ---------------------------------------------------------------------------
+
+
+def submit_argv(script_path: str) -> list[str]:
+    """Submit a batch script; ``--parsable`` makes sbatch print just ``N`` or ``N;cluster``.
+
+    >>> submit_argv("/s/job.sh")
+    ['sbatch', '--parsable', '/s/job.sh']
+    """
+    return ["sbatch", "--parsable", script_path]
+
+
+_PARSABLE_ID = re.compile(r"^(\d+)(?:;\S+)?$")
+_SUBMITTED = re.compile(r"^Submitted batch job (\d+)(?: on cluster \S+)?$")
+
+
+def parse_submit_output(text: str) -> Result[str, ParseError]:
+    """The job id from sbatch's stdout.
+
+    Accepts ``N`` / ``N;cluster`` (``--parsable``), ``Submitted batch job N [on cluster
+    X]``, and a bare number from a site wrapper.  The id is the last line that is one of
+    these; lines before it (``sbatch: warning: ...``, site banners) are ignored.  The
+    cluster name is dropped.
+
+    >>> parse_submit_output("sbatch: warning: x\\n4242;cl\\n")
+    <Success: 4242>
+    """
+    lines = _lines(text)
+    for line in reversed(lines):
+        match = _PARSABLE_ID.match(line) or _SUBMITTED.match(line)
+        if match:
+            return Success(match.group(1))
+    if not lines:
+        return Failure(ParseError("sbatch printed no job id (empty output)"))
+    own = [line for line in lines if not line.startswith("sbatch: ")]
+    return Failure(ParseError("sbatch printed no job id", (own or lines)[-1]))
+
+
+# --- squeue ---------------------------------------------------------------------------
+
+#: Job id (``12``, ``12_3``, ``12_[4-9%2]``), long state name, reason (last, so that any
+#: ``|`` in it cannot shift the other fields).
+SQUEUE_FORMAT = "%i|%T|%r"
+_SQUEUE_OPTIONS = ("--noheader", "--array", "--states=all", f"--format={SQUEUE_FORMAT}")
+
+
+def status_argv(job_ids: Sequence[str]) -> list[str]:
+    """One squeue call for all ids (chunk with ``chunk_ids`` to stay under ARG_MAX).
+
+    ``--array`` prints one line per array task (pending tasks too, on 22.05);
+    ``--states=all`` keeps jobs that finished less than MinJobAge ago, so a fast job is
+    seen as completed/failed rather than vanishing.  Raises ``ValueError`` on an empty
+    list: without ``--jobs`` squeue lists every job on the cluster.
+    """
+    ids = ",".join(_id_list(job_ids))
+    return ["squeue", *_SQUEUE_OPTIONS, f"--jobs={ids}"]
+
+
+def parse_status_output(text: str) -> Result[Statuses, ParseError]:
+    """squeue's ``%i|%T|%r`` lines -> statuses keyed by job / array task id.
+
+    A compressed pending range ``12_[1-3]`` gives ``12_1``, ``12_2``, ``12_3``.  A header
+    line (``JOBID|STATE|REASON``) is skipped.  Ids squeue did not print are simply absent.
+
+    >>> parse_status_output("7_1|RUNNING|None\\n7_[2-3%1]|PENDING|JobArrayTaskLimit\\n")
+    ... # doctest: +ELLIPSIS
+    <Success: {'7_1': JobStatus(job_id='7_1', state=<JobState.RUNNING: 'running'>, ...}>
+    """
+    statuses: Statuses = {}
+    for line in _lines(text):
+        fields = [field.strip() for field in line.split("|", 2)]
+        if fields[0].upper() == "JOBID":
+            continue
+        if len(fields) < 2 or not fields[1]:
+            return Failure(ParseError("squeue line is not 'JOBID|STATE|REASON'", line))
+        expanded = _expand_ids(fields[0], line)
+        if isinstance(expanded, Failure):
+            return Failure(expanded.failure())
+        reason = fields[2] if len(fields) > 2 else ""
+        for job_id in expanded.unwrap():
+            statuses[job_id] = _status(job_id, fields[1], "squeue", reason)
+    return Success(statuses)
+
+
+# --- sacct ----------------------------------------------------------------------------
+
+#: All exist in 22.05; Reason last as in SQUEUE_FORMAT; no user text (JobName) asked for.
+SACCT_FIELDS = "JobID,State,ExitCode,Reason"
+_SACCT_OPTIONS = ("--noheader", "--parsable2", "--allocations", f"--format={SACCT_FIELDS}")
+
+
+def history_argv(job_ids: Sequence[str]) -> list[str]:
+    """One sacct call for ids that left squeue.
+
+    ``--allocations`` (``-X``) drops the ``.batch`` / ``.extern`` / ``.N`` step lines;
+    with ``--jobs`` sacct searches from the epoch, so no ``--starttime`` is needed.
+    """
+    ids = ",".join(_id_list(job_ids))
+    return ["sacct", *_SACCT_OPTIONS, f"--jobs={ids}"]
+
+
+_EXIT_CODE = re.compile(r"^(\d+):(\d+)$")
+
+
+def parse_history_output(text: str) -> Result[Statuses, ParseError]:
+    """sacct's ``JobID|State|ExitCode[|Reason]`` lines -> statuses.
+
+    ``ExitCode`` ``N:S`` gives exit code N and signal S (0 -> None).  Step lines
+    (``416.batch``) are skipped even if ``-X`` was not used; range lines of cancelled
+    pending tasks (``6_[1,3]|CANCELLED by 0|0:0``) expand to each task; when one id has
+    several records (a requeued job) the last line wins.
+
+    >>> parse_history_output("417|FAILED|3:0|NonZeroExitCode").unwrap()["417"].exit_code
+    3
+    """
+    statuses: Statuses = {}
+    for line in _lines(text):
+        fields = [field.strip() for field in line.split("|", 3)]
+        if fields[0].upper() == "JOBID":
+            continue
+        if len(fields) < 3 or not fields[1]:
+            return Failure(ParseError("sacct line is not 'JobID|State|ExitCode|Reason'", line))
+        if "." in fields[0]:
+            continue  # a step (416.batch, 416.extern, 416.0): the allocation line decides
+        exit_code: int | None = None
+        signal: int | None = None
+        if fields[2]:  # an empty ExitCode gives no exit code rather than an error
+            match = _EXIT_CODE.match(fields[2])
+            if match is None:
+                return Failure(ParseError(f"bad sacct ExitCode {fields[2]!r}", line))
+            exit_code, signal = int(match.group(1)), int(match.group(2)) or None
+        expanded = _expand_ids(fields[0], line)
+        if isinstance(expanded, Failure):
+            return Failure(expanded.failure())
+        reason = fields[3] if len(fields) > 3 else ""
+        for job_id in expanded.unwrap():
+            statuses[job_id] = _status(job_id, fields[1], "sacct", reason, exit_code, signal)
+    return Success(statuses)
+
+
+# --- scancel --------------------------------------------------------------------------
+
+
+def cancel_argv(job_ids: Sequence[str]) -> list[str]:
+    """Cancel jobs or array tasks.  scancel exits 0 even for unknown ids.
+
+    >>> cancel_argv(["12", "13_4"])
+    ['scancel', '12', '13_4']
+    """
+    return ["scancel", *_id_list(job_ids)]
+
+
+# --- failures -------------------------------------------------------------------------
+
+# Lower-case fragments of Slurm's messages (src/common/slurm_errno.c) after which trying
+# again later can work: the controller, slurmdbd or munge is down, busy or slow.
+# fmt: off
+_TRANSIENT = (
+    # slurmctld / slurmdbd down, slow or failing over
+    "unable to contact slurm controller", "socket timed out on send/recv operation",
+    "slurm_receive_msg", "zero bytes were transmitted or received",
+    "communication connection failure", "connection timed out", "connection refused",
+    "rate limit exceeded", "standby mode", "try again", "unable to connect to database",
+    "problem talking to the database", "slurm_persist_conn_open",
+    # munge down or clocks skewed: "Munge decode failed", "Munged communication error"
+    "munge", "invalid authentication credential", "authentication credential expired",
+    "protocol authentication error",
+    # EAGAIN: slurmctld saturated (e.g. MaxJobCount reached); works once the queue drains
+    "resource temporarily unavailable", "maxjobcount limit reached",
+)
+# Not included: "Transaction in progress" is no Slurm message (slurm_errno.c has none).
+
+
+def classify_failure(text: str) -> FailureKind:
+    """How to treat a non-zero exit of sbatch/squeue/sacct/scancel, from its stderr.
+
+    Transient is checked first: a timeout must never be mistaken for a vanished job.
+
+    >>> classify_failure("slurm_load_jobs error: Invalid job id specified")
+    <FailureKind.UNKNOWN_JOB: 'unknown_job'>
+    >>> classify_failure("squeue: error: Socket timed out on send/recv operation")
+    <FailureKind.TRANSIENT: 'transient'>
+    """
+    lowered = text.lower()
+    if any(fragment in lowered for fragment in _TRANSIENT):
+        return FailureKind.TRANSIENT
+    if "invalid job id specified" in lowered:
+        return FailureKind.UNKNOWN_JOB
+    return FailureKind.PERMANENT
+
+
+_HINTS = {
+    "invalid partition name specified": (
+        "the partition does not exist or is not open to you: list partitions with "
+        "`sinfo -s` and set hpc.slurm.partition"
+    ),
+    "no partition specified or system default partition": (
+        "the cluster has no default partition: pick one from `sinfo -s` (hpc.slurm.partition)"
+    ),
+    "invalid account or account/partition combination specified": (
+        "the account is unknown or not allowed on that partition: see `sacctmgr show assoc "
+        "user=$USER format=account,partition,qos` and set hpc.slurm.account"
+    ),
+    "invalid qos specification": (
+        "that QOS is not allowed for your account: see "
+        "`sacctmgr show assoc user=$USER format=account,qos`"
+    ),
+    "requested node configuration is not available": (
+        "no node can satisfy the request (CPUs, memory, GPUs or nodes too large, or a "
+        "constraint no node has): compare with `sinfo -o '%P %D %c %m %G'` and ask for less"
+    ),
+    "memory required by task is not available": (
+        "more memory per task than any node has: compare with `sinfo -o '%P %m'`"
+    ),
+    "requested time limit is invalid": (
+        "the walltime exceeds the partition's (or QOS's) time limit: see `sinfo -o '%P %l'` "
+        "and lower --walltime or choose another partition"
+    ),
+    "job violates accounting/qos policy": (
+        "a limit of your account or QOS refuses the job (max submitted jobs, size or time): "
+        "see `sacctmgr show assoc user=$USER` and `sacctmgr show qos`; for a big sweep use "
+        "--mode array with a throttle"
+    ),
+    "invalid generic resource (gres) specification": (
+        "the GPU/GRES request names a resource this partition lacks: see `sinfo -o '%P %G'`"
+    ),
+    "unable to open file": (
+        "sbatch could not read the batch script: check the sweep directory exists and is "
+        "readable on this host"
+    ),
+}
+
+
+def submit_hint(text: str) -> str:
+    """A user-actionable hint for a permanent sbatch error, or ``""`` when none applies.
+
+    >>> submit_hint("sbatch: error: Invalid qos specification")[:40]
+    'that QOS is not allowed for your account'
+    """
+    lowered = text.lower()
+    return next((hint for fragment, hint in _HINTS.items() if fragment in lowered), "")
+
+
+def task_id(array_id: str, index: int) -> str:
+    """The id Slurm gives task ``index`` of array ``array_id``.
+
+    >>> task_id("418", 2)
+    '418_2'
+    """
+    return f"{array_id}_{index}"
+
+
+def name_query_argvs(job_name: str) -> list[list[str]]:
+    """Argvs listing jobs named ``job_name``: the live queue, then a week of accounting.
+
+    ``%F`` is the array's base id (a plain job's own id), so an array shows once.
+    """
+    return [
+        ["squeue", "--noheader", "--states=all", "--format=%F", f"--name={job_name}"],
+        ["sacct", "--noheader", "--parsable2", "--allocations", "--format=JobID",
+         "--starttime=now-7days", f"--name={job_name}"],
+    ]
+
+
+def parse_name_query(text: str) -> tuple[str, ...]:
+    """Job ids (array task suffixes dropped) listed by a ``name_query_argvs`` command.
+
+    >>> parse_name_query("12\\n13_[0-3]\\n13_4\\n")
+    ('12', '13')
+    """
+    ids: dict[str, None] = {}
+    for line in _lines(text):
+        base = line.strip().split("|")[0].split("_")[0].split(".")[0]
+        if base.isdigit():
+            ids[base] = None
+    return tuple(ids)
+
+
+SCHEDULER = Scheduler(
+    name="slurm",
+    flavour="",
+    submit_command="sbatch",
+    status_command="squeue",
+    array_index_var="SLURM_ARRAY_TASK_ID",
+    submit_argv=submit_argv,
+    parse_submit_output=parse_submit_output,
+    status_argv=status_argv,
+    parse_status_output=parse_status_output,
+    history_argv=history_argv,
+    parse_history_output=parse_history_output,
+    cancel_argv=cancel_argv,
+    classify_failure=classify_failure,
+    submit_hint=submit_hint,
+    task_id=task_id,
+    name_query_argvs=name_query_argvs,
+    parse_name_query=parse_name_query,
+    states=STATES,
+)
