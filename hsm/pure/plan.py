@@ -1,0 +1,238 @@
+"""Plan a sweep: which jobs to submit, which tasks each covers, and their scripts.
+
+Strategy: a sweep's tasks are numbered ``0..N-1`` in expansion order.  Individual mode
+makes one job per task (key ``task_007``); array mode asks the array planner for chunks
+under the scheduler's limit (key ``array_000``, ``array_001``...).  Every job gets a
+scheduler job name ``<sweep id>_<key>`` -- unique per sweep, which is how a crashed
+submission finds a job whose submit call was in flight -- a script file name, a log path
+and the rendered script with its sha256.  Nothing here touches the disk: the effects
+layer writes what this returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.arrays import ArrayChunk, plan_array_chunks
+from hsm.pure.errors import ConfigError
+from hsm.pure.jobspec import Dependency, JobSpec, Task, check_directive_value, sanitize_job_name
+from hsm.pure.render import render_script
+
+MODES = ("array", "individual")
+_SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepSettings:
+    """Everything about a sweep's jobs except the tasks themselves.
+
+    Attributes:
+        sweep_id: names the sweep; part of every job name (see :func:`check_sweep_id`).
+        scheduler: registry key (``slurm``, ``pbspro``, ``torque``, ``local``).
+        mode: ``array`` or ``individual``.
+        log_dir: where logs go, relative to the directory jobs run in.
+        array_limit: every array index stays below this.
+        key_prefix: prepended to job keys, so a resubmission (``r1_``) never reuses one.
+    """
+
+    sweep_id: str
+    scheduler: str
+    mode: str
+    walltime_seconds: int
+    python_path: str
+    script_path: str
+    log_dir: str
+    resources: str = ""
+    queue: str | None = None
+    account: str | None = None
+    setup: tuple[str, ...] = ()
+    array_limit: int = 1001
+    throttle: int | None = None
+    dependencies: tuple[Dependency, ...] = ()
+    key_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob:
+    """One job to submit.
+
+    Attributes:
+        key: unique within the sweep (``task_007``, ``array_000``, ``r1_array_000``).
+        job_name: the scheduler job name, ``<sweep id>_<key>``.
+        script_file: the script's path relative to the sweep directory.
+        tasks: the global task numbers it runs.
+        indices: array indices parallel to ``tasks``; None for an individual job.
+        log_path: the scheduler's output path (may hold the array-index pattern).
+        script: the rendered text; ``sha256`` its hex digest.
+    """
+
+    key: str
+    job_name: str
+    script_file: str
+    tasks: tuple[int, ...]
+    indices: tuple[int, ...] | None
+    log_path: str
+    script: str
+    sha256: str
+
+
+def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:
+    """A sweep id is 1-64 letters, digits, ``_``, ``.``, ``-`` and starts with a letter or digit.
+
+    It names a directory and every job, so nothing that could traverse paths or break a
+    directive is allowed.
+
+    >>> check_sweep_id("lr_search-2").unwrap()
+    'lr_search-2'
+    >>> print(check_sweep_id("../etc").failure())
+    sweep id '../etc' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit
+    """
+    if _SWEEP_ID.fullmatch(sweep_id) is None:
+        return Failure(ConfigError(
+            f"sweep id {sweep_id!r} must be 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"))
+    return Success(sweep_id)
+
+
+def task_log_path(job: PlannedJob, scheduler: str, task: int) -> str:
+    """Where the log of ``task`` (one of ``job.tasks``) ends up.
+
+    >>> job = PlannedJob("array_000", "s_array_000", "scripts/array_000.sh", (5, 6), (0, 1),
+    ...                  "logs/array_000_%a.log", "", "")
+    >>> task_log_path(job, "slurm", 6)
+    'logs/array_000_1.log'
+    """
+    if job.indices is None:
+        return job.log_path
+    index = job.indices[job.tasks.index(task)]
+    if scheduler == "torque":  # Torque appends -<index> to an array's -o path
+        return f"{job.log_path}-{index}"
+    return job.log_path.replace("%a", str(index)).replace("^array_index^", str(index))
+
+
+def plan_jobs(
+    settings: SweepSettings,
+    argvs: Sequence[tuple[str, ...]],
+    tasks: Sequence[int] | None = None,
+) -> Result[tuple[PlannedJob, ...], ConfigError]:
+    """Plan and render the jobs that run ``tasks`` (default: all of ``argvs``).
+
+    Args:
+        settings: the sweep's job settings.
+        argvs: every task's program arguments, indexed by global task number.
+        tasks: the task numbers to run now (a resubmission passes the failed ones).
+    """
+    checked = _check_settings(settings)
+    if isinstance(checked, Failure):
+        return checked
+    wanted = list(range(len(argvs))) if tasks is None else sorted(set(tasks))
+    if not wanted:
+        return Failure(ConfigError("the sweep has no tasks to submit"))
+    if wanted[0] < 0 or wanted[-1] >= len(argvs):
+        return Failure(ConfigError(f"task numbers must lie in 0..{len(argvs) - 1}"))
+    width = max(3, len(str(len(argvs) - 1)))
+    if settings.mode == "individual":
+        return _collect(_individual(settings, argvs, task, width) for task in wanted)
+    chunks = plan_array_chunks(wanted, settings.array_limit, settings.throttle,
+                               dense=settings.scheduler == "pbspro")
+    if isinstance(chunks, Failure):
+        return Failure(ConfigError(chunks.failure().message))
+    all_chunks = chunks.unwrap()
+    chunk_width = max(3, len(str(len(all_chunks) - 1)))
+    return _collect(_array(settings, argvs, number, chunk, chunk_width)
+                    for number, chunk in enumerate(all_chunks))
+
+
+def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
+    if settings.mode not in MODES:
+        return Failure(ConfigError(f"mode must be one of {', '.join(MODES)}, "
+                                   f"got {settings.mode!r}"))
+    sweep_id = check_sweep_id(settings.sweep_id)
+    if isinstance(sweep_id, Failure):
+        return Failure(sweep_id.failure())
+    log_dir = check_directive_value("log directory", settings.log_dir)
+    if isinstance(log_dir, Failure):
+        return Failure(log_dir.failure())
+    if settings.array_limit < 1:
+        return Failure(ConfigError(f"max array size must be at least 1, "
+                                   f"got {settings.array_limit}"))
+    return Success(None)
+
+
+def _collect(
+    results: Iterable[Result[PlannedJob, ConfigError]],
+) -> Result[tuple[PlannedJob, ...], ConfigError]:
+    jobs: list[PlannedJob] = []
+    for result in results:
+        if isinstance(result, Failure):
+            return Failure(result.failure())
+        jobs.append(result.unwrap())
+    return Success(tuple(jobs))
+
+
+def _spec(settings: SweepSettings, key: str, log_path: str, tasks: tuple[Task, ...],
+          array_text: str | None, comment: tuple[str, ...]) -> JobSpec:
+    return JobSpec(
+        scheduler=settings.scheduler,
+        job_name=sanitize_job_name(f"{settings.sweep_id}_{key}", settings.scheduler),
+        walltime_seconds=settings.walltime_seconds,
+        log_path=log_path,
+        python_path=settings.python_path,
+        script_path=settings.script_path,
+        tasks=tasks,
+        resources=settings.resources,
+        queue=settings.queue,
+        account=settings.account,
+        array_text=array_text,
+        dependencies=settings.dependencies,
+        setup=settings.setup,
+        comment=comment,
+    )
+
+
+def _finish(spec: JobSpec, key: str, tasks: tuple[int, ...],
+            indices: tuple[int, ...] | None) -> Result[PlannedJob, ConfigError]:
+    rendered = render_script(spec)
+    if isinstance(rendered, Failure):
+        return Failure(rendered.failure())
+    text = rendered.unwrap()
+    return Success(PlannedJob(
+        key=key, job_name=spec.job_name, script_file=f"scripts/{key}.sh", tasks=tasks,
+        indices=indices, log_path=spec.log_path, script=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    ))
+
+
+def _individual(settings: SweepSettings, argvs: Sequence[tuple[str, ...]], task: int,
+                width: int) -> Result[PlannedJob, ConfigError]:
+    key = f"{settings.key_prefix}task_{task:0{width}d}"
+    spec = _spec(settings, key, f"{settings.log_dir}/{key}.log", (Task(None, argvs[task]),),
+                 None, (f"sweep {settings.sweep_id}, task {task}",))
+    return _finish(spec, key, (task,), None)
+
+
+def _array_log_path(settings: SweepSettings, key: str) -> str:
+    if settings.scheduler == "pbspro":
+        return f"{settings.log_dir}/{key}_^array_index^.log"
+    if settings.scheduler == "torque":
+        return f"{settings.log_dir}/{key}.log"
+    return f"{settings.log_dir}/{key}_%a.log"
+
+
+def _array(settings: SweepSettings, argvs: Sequence[tuple[str, ...]], number: int,
+           chunk: ArrayChunk, width: int) -> Result[PlannedJob, ConfigError]:
+    key = f"{settings.key_prefix}array_{number:0{width}d}"
+    tasks = tuple(Task(index, argvs[task]) for index, task in zip(chunk.indices, chunk.tasks,
+                                                                  strict=True))
+    offset = chunk.offset
+    covers = (f"offset {offset}" if offset is not None
+              else "index -> task " + ",".join(f"{i}:{t}" for i, t in
+                                               zip(chunk.indices, chunk.tasks, strict=True)))
+    comment = (f"sweep {settings.sweep_id}, array {number}, {len(tasks)} tasks, {covers}",)
+    spec = _spec(settings, key, _array_log_path(settings, key), tasks, chunk.array_text, comment)
+    return _finish(spec, key, chunk.tasks, chunk.indices)

@@ -1,0 +1,247 @@
+"""Values and helpers shared by the resource-string parsers (:mod:`hsm.pure.resources`).
+
+Strategy: a resource string is first screened character by character against a small
+ASCII allow-list (so nothing can end its ``#SBATCH``/``#PBS`` line or smuggle in a second
+directive), then split into pieces by the dialect module.  Each piece keeps the line it
+becomes on its own scheduler.  For a *different* scheduler, the dialect module reduces
+the pieces to a :class:`NodeShape` -- the few quantities both dialects can say exactly --
+and renders that; a piece outside the shape is an error, never pasted through.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ConfigError
+
+Dialect = Literal["pbs", "slurm"]
+
+#: Characters a resource string may contain (besides the space that separates pieces).
+ALLOWED_PUNCTUATION = "_.:+=@%/,-[]"
+
+# Characters with a dedicated explanation; anything else outside the allow-list gets
+# the generic one.
+_SHELL_META = {
+    ";": "a semicolon",
+    "`": "a backtick",
+    "$": "a dollar sign",
+    "|": "a pipe",
+    "&": "an ampersand",
+    "<": "a redirection",
+    ">": "a redirection",
+    "\\": "a backslash",
+    "(": "a parenthesis",
+    ")": "a parenthesis",
+    "*": "a wildcard",
+    "?": "a wildcard",
+    "!": "an exclamation mark",
+    "{": "a brace",
+    "}": "a brace",
+    "~": "a tilde",
+}
+_ALLOWED = re.compile(rf"[A-Za-z0-9 {re.escape(ALLOWED_PUNCTUATION)}]*", re.ASCII)
+
+_KIB = 1024
+_SIZE_UNITS = {"": 1, "k": _KIB, "m": _KIB**2, "g": _KIB**3, "t": _KIB**4, "p": _KIB**5}
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One resource setting as the user wrote it, with the directive line it becomes.
+
+    Attributes:
+        name: Slurm long option name without dashes (``nodes``) or PBS resource name
+            (``select``).
+        value: the value; None only for Slurm flags such as ``--exclusive``.
+        source: the user's own spelling (``-N 2``), quoted in error messages.
+        line: the directive line on the piece's own scheduler (``--nodes=2``,
+            ``-l select=1:ncpus=4``).
+    """
+
+    name: str
+    value: str | None
+    source: str
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRequest:
+    """A parsed resource string.
+
+    Attributes:
+        dialect: ``slurm`` or ``pbs`` as detected, ``empty`` for a blank string.
+        pieces: the resource settings in the user's order (queue/account excluded).
+        queue: the Slurm partition / PBS queue named in the string, if any.
+        account: the account named in the string, if any.
+    """
+
+    dialect: Literal["empty", "pbs", "slurm"]
+    pieces: tuple[Piece, ...] = ()
+    queue: str | None = None
+    account: str | None = None
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Directive lines for the request's own scheduler."""
+        return tuple(p.line for p in self.pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """What both dialects can say exactly: N identical nodes, each with the same share.
+
+    A PBS ``select`` chunk counts as one node (hsm asks PBS for ``place=scatter`` when it
+    translates more than one).  None means "not requested; scheduler default".
+
+    Attributes:
+        nodes: number of nodes (PBS chunks).
+        tasks_per_node: processes per node (Slurm ``--ntasks-per-node``, PBS
+            ``mpiprocs``, Torque ``ppn``).
+        cpus_per_task: cores per process (Slurm ``--cpus-per-task``).
+        mem_per_node: bytes of memory per node.
+        gpus_per_node: GPUs per node.
+        exclusive: whole nodes, shared with no other job.
+    """
+
+    nodes: int | None = None
+    tasks_per_node: int | None = None
+    cpus_per_task: int | None = None
+    mem_per_node: int | None = None
+    gpus_per_node: int | None = None
+    exclusive: bool = False
+
+    @property
+    def cpus_per_node(self) -> int | None:
+        """Cores per node, or None when neither tasks nor cpus were requested."""
+        if self.tasks_per_node is None and self.cpus_per_task is None:
+            return None
+        return (self.tasks_per_node or 1) * (self.cpus_per_task or 1)
+
+
+def screen_text(text: str, path: str) -> Result[str, ConfigError]:
+    """Refuse any character that could end a directive line or means shell syntax.
+
+    Returns the text unchanged when every character is an ASCII letter, digit, space or
+    one of ``_ . : + = @ % / , - [ ]``.
+
+    >>> screen_text("select=1:ncpus=4", "").unwrap()
+    'select=1:ncpus=4'
+    >>> print(screen_text("--mem=1G; rm -rf /", "").failure())  # doctest: +ELLIPSIS
+    ';' (a semicolon) in '--mem=1G;' is not allowed in a resource string: shell syntax ...
+    """
+    if _ALLOWED.fullmatch(text):
+        return Success(text)
+    index = next(i for i, c in enumerate(text) if not _ALLOWED.fullmatch(c))
+    char = text[index]
+    piece = _piece_around(text, index)
+    code = ord(char)
+    if code < 32 or 127 <= code < 160:
+        why = (
+            f"control character U+{code:04X} in {piece!r} is not allowed in a resource "
+            "string: it must be one line, with pieces separated by spaces or commas"
+        )
+    elif char == "#":
+        why = (
+            f"'#' in {piece!r} is not allowed in a resource string: inside a "
+            "#SBATCH/#PBS line it would end the directive or start a new one"
+        )
+    elif char in "\"'":
+        why = (
+            f"quote in {piece!r} is not allowed in a resource string: directives are "
+            "not read by a shell, so write the value without quotes"
+        )
+    elif char in _SHELL_META:
+        why = (
+            f"{char!r} ({_SHELL_META[char]}) in {piece!r} is not allowed in a resource "
+            "string: shell syntax has no place in scheduler resources"
+        )
+    else:
+        why = (
+            f"character {char!r} (U+{code:04X}) in {piece!r} is not allowed in a resource "
+            f"string; use ASCII letters, digits, spaces and {' '.join(ALLOWED_PUNCTUATION)}"
+        )
+    return Failure(ConfigError(why, path))
+
+
+def _piece_around(text: str, index: int) -> str:
+    """The space-delimited run of text holding ``text[index]``."""
+    start = text.rfind(" ", 0, index) + 1
+    end = text.find(" ", index)
+    return text[start:] if end == -1 else text[start:end]
+
+
+_PBS_SIZE = re.compile(r"([0-9]+)([kmgtp]?)([bw]?)", re.ASCII | re.IGNORECASE)
+_SLURM_SIZE = re.compile(r"([0-9]+)([kmgt]?)", re.ASCII | re.IGNORECASE)
+
+
+def pbs_size_bytes(value: str) -> int | None:
+    """Bytes in a PBS size (``16gb``, ``512MB``, ``16g``, ``1024``; bare number = bytes).
+
+    Units are case-insensitive powers of 1024; the trailing ``b`` is optional.  Returns
+    None for anything else, including word units (``8gw``): a word's size depends on
+    the machine, so hsm does not translate it.
+
+    >>> pbs_size_bytes("16gb"), pbs_size_bytes("1KB"), pbs_size_bytes("100")
+    (17179869184, 1024, 100)
+    >>> pbs_size_bytes("16g") == pbs_size_bytes("16gb"), pbs_size_bytes("1gw") is None
+    (True, True)
+    """
+    match = _PBS_SIZE.fullmatch(value)
+    if match is None or match.group(3).lower() == "w":
+        return None
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def is_pbs_size(value: str) -> bool:
+    """True for any PBS size, including word units (``8gw``)."""
+    return _PBS_SIZE.fullmatch(value) is not None
+
+
+def slurm_size_bytes(value: str) -> int | None:
+    """Bytes in a Slurm size (``32G``, ``512M``, ``4096``; bare number = megabytes).
+
+    >>> slurm_size_bytes("32G") == 32 * 1024**3, slurm_size_bytes("100") == 100 * 1024**2
+    (True, True)
+    """
+    match = _SLURM_SIZE.fullmatch(value)
+    if match is None:
+        return None
+    number, unit = match.groups()
+    return int(number) * _SIZE_UNITS[unit.lower() or "m"]
+
+
+def render_pbs_size(nbytes: int) -> str:
+    """The largest exact PBS unit: ``16gb``, ``1536mb``, ``100b``.
+
+    >>> render_pbs_size(16 * 1024**3), render_pbs_size(1536 * 1024**2), render_pbs_size(100)
+    ('16gb', '1536mb', '100b')
+    """
+    for unit in "tgmk":
+        scale = _SIZE_UNITS[unit]
+        if nbytes % scale == 0:
+            return f"{nbytes // scale}{unit}b"
+    return f"{nbytes}b"
+
+
+def render_slurm_size(nbytes: int) -> str | None:
+    """The largest exact Slurm unit (``32G``), or None below kilobyte precision.
+
+    >>> render_slurm_size(32 * 1024**3), render_slurm_size(1536 * 1024**2), render_slurm_size(100)
+    ('32G', '1536M', None)
+    """
+    for unit in "TGMK":
+        scale = _SIZE_UNITS[unit.lower()]
+        if nbytes % scale == 0:
+            return f"{nbytes // scale}{unit}"
+    return None
+
+
+def positive_int(value: str) -> int | None:
+    """``int(value)`` for ASCII digits with a value of at least 1, else None."""
+    if re.fullmatch(r"[0-9]+", value, re.ASCII) and int(value) > 0:
+        return int(value)
+    return None

@@ -1,0 +1,8 @@
+#!/bin/bash
+#SBATCH --job-name=sweep_task_001
+#SBATCH --time=04:00:00
+#SBATCH --nodes=1
+#SBATCH --ntasks-per-node=4
+#SBATCH --mem=16G
+#SBATCH --output=logs/task_001.log
+python train.py "lr=0.001" "batch_size=32"
