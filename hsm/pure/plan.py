@@ -38,6 +38,8 @@ class SweepSettings:
         log_dir: where logs go, relative to the directory jobs run in.
         array_limit: every array index stays below this.
         key_prefix: prepended to job keys, so a resubmission (``r1_``) never reuses one.
+        job_name: the exact job name of a one-task individual sweep (the seed's
+            ``submit_single_job``); other sweeps name jobs ``<sweep id>_<key>``.
     """
 
     sweep_id: str
@@ -55,6 +57,7 @@ class SweepSettings:
     throttle: int | None = None
     dependencies: tuple[Dependency, ...] = ()
     key_prefix: str = ""
+    job_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +180,10 @@ def _collect(
 
 def _spec(settings: SweepSettings, key: str, log_path: str, tasks: tuple[Task, ...],
           array_text: str | None, comment: tuple[str, ...]) -> JobSpec:
+    name = settings.job_name or f"{settings.sweep_id}_{key}"
     return JobSpec(
         scheduler=settings.scheduler,
-        job_name=sanitize_job_name(f"{settings.sweep_id}_{key}", settings.scheduler),
+        job_name=sanitize_job_name(name, settings.scheduler),
         walltime_seconds=settings.walltime_seconds,
         log_path=log_path,
         python_path=settings.python_path,

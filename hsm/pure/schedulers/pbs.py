@@ -220,6 +220,21 @@ def parse_name_query(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i and _JOB_ID.match(i)))
 
 
+LIMIT_ARGV = ("qmgr", "-c", "print server")
+# PBS Pro: "set server max_array_size = 10000"; Torque: "set server max_job_array_size = 1000".
+_MAX_ARRAY = re.compile(r"^set server max(?:_job)?_array_size\s*=\s*(\d+)\s*$", re.MULTILINE)
+
+
+def parse_limit(text: str) -> int | None:
+    """The server's array size limit from ``qmgr -c 'print server'``, if it is set.
+
+    >>> parse_limit("set server max_array_size = 10000\\n")
+    10000
+    """
+    match = _MAX_ARRAY.search(text.replace("\r", ""))
+    return int(match.group(1)) if match else None
+
+
 PBSPRO = Scheduler(
     name="pbs",
     flavour="pro",
@@ -238,6 +253,10 @@ PBSPRO = Scheduler(
     task_id=array_task_id,
     name_query_argvs=pro_name_query_argvs,
     parse_name_query=parse_name_query,
+    limit_argv=LIMIT_ARGV,
+    parse_limit=parse_limit,
+    # PBS Pro server attribute max_array_size defaults to 10000 subjobs.
+    default_array_limit=10000,
     states=PRO_STATES,
 )
 
@@ -259,5 +278,10 @@ TORQUE = Scheduler(
     task_id=array_task_id,
     name_query_argvs=torque_name_query_argvs,
     parse_name_query=parse_name_query,
+    limit_argv=LIMIT_ARGV,
+    parse_limit=parse_limit,
+    # Torque's max_job_array_size is unset (no limit) by default; 1000 keeps each
+    # script small and matches common site settings.
+    default_array_limit=1000,
     states=TORQUE_STATES,
 )

@@ -449,6 +449,20 @@ def parse_name_query(text: str) -> tuple[str, ...]:
     return tuple(ids)
 
 
+LIMIT_ARGV = ("scontrol", "show", "config")
+_MAX_ARRAY = re.compile(r"^MaxArraySize\s*=\s*(\d+)\s*$", re.MULTILINE)
+
+
+def parse_limit(text: str) -> int | None:
+    """``MaxArraySize`` from ``scontrol show config``: indices stay below it.
+
+    >>> parse_limit("MaxArraySize            = 10001\\nMaxJobCount = 1\\n")
+    10001
+    """
+    match = _MAX_ARRAY.search(text.replace("\r", ""))
+    return int(match.group(1)) if match else None
+
+
 SCHEDULER = Scheduler(
     name="slurm",
     flavour="",
@@ -467,5 +481,9 @@ SCHEDULER = Scheduler(
     task_id=task_id,
     name_query_argvs=name_query_argvs,
     parse_name_query=parse_name_query,
+    limit_argv=LIMIT_ARGV,
+    parse_limit=parse_limit,
+    # slurm.conf(5): MaxArraySize defaults to 1001, so indices 0..1000.
+    default_array_limit=1001,
     states=STATES,
 )

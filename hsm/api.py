@@ -1,0 +1,236 @@
+"""hsm's workflows as ``Result``-typed functions: plan, submit, poll, cancel, resubmit.
+
+This is the functional user's entry point and what both the seed-style facade
+(:mod:`hsm.hpc`, which raises) and the CLI (which prints) call.  Pure planning returns a
+``Result``; anything that touches the scheduler or the disk returns an ``IOResult``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure, Result, Success
+
+from hsm.effects.backend import Backend
+from hsm.effects.results import result_of
+from hsm.effects.sweeps import (
+    LOGS,
+    Submitted,
+    SweepReport,
+    add_jobs,
+    cancel_sweep,
+    poll_sweep,
+    submit_jobs,
+    write_sweep,
+)
+from hsm.pure.errors import ConfigError, HSMFailure, StateError
+from hsm.pure.jobspec import Dependency, parse_dependency
+from hsm.pure.manifest import Manifest, job_record
+from hsm.pure.overrides import render_overrides
+from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
+from hsm.pure.states import JobState
+from hsm.pure.walltime import parse_walltime
+
+#: States a resubmission picks up by default.
+RESUBMIT_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN})
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """How every job of a sweep runs (the seed's constructor arguments and config).
+
+    Attributes:
+        walltime: ``HH:MM:SS`` and the other forms :func:`hsm.pure.walltime.parse_walltime`
+            accepts.
+        resources: in the scheduler's own dialect (translated when written for the other).
+        python_path / script_path: the program run for each task.
+        project_dir: where jobs run (submission happens from here).
+        queue / account: partition-or-queue and account.
+        setup: shell lines run before the program (``module load ...``).
+        max_array_size: overrides the scheduler's limit.
+        throttle: at most this many tasks of an array run at once.
+        dependencies: ``afterok:123`` style texts.
+    """
+
+    walltime: str = "04:00:00"
+    resources: str = ""
+    python_path: str = "python"
+    script_path: str = "train.py"
+    project_dir: Path = field(default_factory=lambda: Path("."))
+    queue: str | None = None
+    account: str | None = None
+    setup: tuple[str, ...] = ()
+    max_array_size: int | None = None
+    throttle: int | None = None
+    dependencies: tuple[str, ...] = ()
+
+
+def make_backend(key: str, *, max_array_size: int | None = None,
+                 environ: Mapping[str, str] | None = None,
+                 max_parallel: int | None = None) -> Backend:
+    """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``local``)."""
+    if key == "local":
+        from hsm.effects.local import LocalBackend, default_spool
+
+        return LocalBackend(default_spool(os.environ if environ is None else environ),
+                            max_parallel=max_parallel)
+    from hsm.effects.scheduler_backend import SchedulerBackend
+    from hsm.pure.schedulers import SCHEDULERS
+
+    return SchedulerBackend(SCHEDULERS[key], env=environ, max_array_size=max_array_size)
+
+
+def detect_backend(system: str = "auto", *, max_array_size: int | None = None,
+                   environ: Mapping[str, str] | None = None) -> IOResult[Backend, HSMFailure]:
+    """Probe the machine and pick the backend (``system`` may force one)."""
+    from hsm.effects.probe import probe
+    from hsm.pure.detect import decide_scheduler
+
+    facts = result_of(probe(environ)).unwrap()
+    decided = decide_scheduler(facts, system)
+    if isinstance(decided, Failure):
+        return IOFailure(decided.failure())
+    return IOSuccess(make_backend(decided.unwrap().key, max_array_size=max_array_size,
+                                  environ=environ))
+
+
+def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
+    logs = (sweep_dir / LOGS).resolve()
+    try:
+        return str(logs.relative_to(project_dir.resolve()))
+    except ValueError:
+        return str(logs)
+
+
+def sweep_settings(options: JobOptions, scheduler: str, mode: str, sweep_id: str,
+                   sweep_dir: Path, array_limit: int) -> Result[SweepSettings, ConfigError]:
+    """Check the options and turn them into the planner's settings."""
+    walltime = parse_walltime(options.walltime)
+    if isinstance(walltime, Failure):
+        return Failure(walltime.failure())
+    dependencies: list[Dependency] = []
+    for text in options.dependencies:
+        parsed = parse_dependency(text)
+        if isinstance(parsed, Failure):
+            return Failure(parsed.failure())
+        dependencies.append(parsed.unwrap())
+    if options.throttle is not None and options.throttle < 1:
+        return Failure(ConfigError(f"throttle must be at least 1, got {options.throttle}"))
+    return Success(SweepSettings(
+        sweep_id=sweep_id, scheduler=scheduler, mode=mode,
+        walltime_seconds=walltime.unwrap(), python_path=options.python_path,
+        script_path=options.script_path, log_dir=_log_dir(sweep_dir, options.project_dir),
+        resources=options.resources, queue=options.queue, account=options.account,
+        setup=tuple(options.setup), array_limit=array_limit, throttle=options.throttle,
+        dependencies=tuple(dependencies)))
+
+
+def render_argvs(params: Sequence[Mapping[str, Any]]) -> Result[list[tuple[str, ...]],
+                                                                 ConfigError]:
+    """Every combination as Hydra-style override arguments."""
+    argvs: list[tuple[str, ...]] = []
+    for number, combination in enumerate(params):
+        rendered = render_overrides(combination)
+        if isinstance(rendered, Failure):
+            error = rendered.failure()
+            return Failure(ConfigError(f"combination {number}: {error.message}", error.path))
+        argvs.append(rendered.unwrap())
+    return Success(argvs)
+
+
+def plan_sweep(options: JobOptions, scheduler: str, array_limit: int, sweep_id: str,
+               sweep_dir: Path, params: Sequence[Mapping[str, Any]], mode: str,
+               job_name: str | None = None,
+               ) -> Result[tuple[Manifest, tuple[PlannedJob, ...]], ConfigError]:
+    """Everything a submission will write, computed without touching anything.
+
+    ``job_name`` names the job of a one-task individual sweep exactly (the seed's
+    ``submit_single_job``).
+    """
+    checked = check_sweep_id(sweep_id)
+    if isinstance(checked, Failure):
+        return Failure(checked.failure())
+    settings = sweep_settings(options, scheduler, mode, sweep_id, sweep_dir, array_limit)
+    if isinstance(settings, Failure):
+        return Failure(settings.failure())
+    argvs = render_argvs(params)
+    if isinstance(argvs, Failure):
+        return Failure(argvs.failure())
+    chosen = replace(settings.unwrap(), job_name=job_name)
+    jobs = plan_jobs(chosen, argvs.unwrap())
+    if isinstance(jobs, Failure):
+        return Failure(jobs.failure())
+    data = asdict(chosen)
+    manifest = Manifest(
+        sweep_id=sweep_id, scheduler=scheduler, mode=mode,
+        workdir=str(options.project_dir.resolve()),
+        settings=data, params=tuple(dict(p) for p in params),
+        argvs=tuple(argvs.unwrap()), jobs=tuple(job_record(j) for j in jobs.unwrap()))
+    return Success((manifest, jobs.unwrap()))
+
+
+def submit_sweep(options: JobOptions, backend: Backend, params: Sequence[Mapping[str, Any]],
+                 *, mode: str, sweep_dir: Path, sweep_id: str,
+                 job_name: str | None = None) -> IOResult[Submitted, HSMFailure]:
+    """Plan, write and submit a sweep; running it again resumes without duplicates."""
+    limit = 1 if mode == "individual" else result_of(backend.array_limit()).value_or(1001)
+    planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode,
+                         job_name)
+    if isinstance(planned, Failure):
+        return IOFailure(planned.failure())
+    manifest, jobs = planned.unwrap()
+    written = result_of(write_sweep(sweep_dir, manifest, jobs))
+    if isinstance(written, Failure):
+        return IOFailure(written.failure())
+    return submit_jobs(sweep_dir, written.unwrap(), backend, options.project_dir)
+
+
+def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
+    """Every task's status (see :func:`hsm.effects.sweeps.poll_sweep`)."""
+    return poll_sweep(sweep_dir, backend)
+
+
+def cancel(sweep_dir: Path, backend: Backend,
+           tasks: Sequence[int] | None = None) -> IOResult[list[str], HSMFailure]:
+    """Cancel a sweep, or some of its tasks."""
+    return cancel_sweep(sweep_dir, backend, tasks)
+
+
+def resubmit(sweep_dir: Path, backend: Backend,
+             states: frozenset[JobState] = RESUBMIT_STATES) -> IOResult[Submitted, HSMFailure]:
+    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk."""
+    report = result_of(poll_sweep(sweep_dir, backend))
+    if isinstance(report, Failure):
+        return IOFailure(report.failure())
+    found = report.unwrap()
+    if found.stale:
+        return IOFailure(StateError(f"cannot resubmit: {found.warning}", str(sweep_dir)))
+    tasks = sorted(t for t, s in found.statuses.items() if s.state in states)
+    if not tasks:
+        return IOSuccess(Submitted(dict(found.job_ids), (), ()))
+    manifest = found.manifest
+    generation = 1 + sum(1 for j in manifest.jobs if j.key.startswith("r") and
+                         j.key.split("_", 1)[0][1:].isdigit())
+    base = dict(manifest.settings)
+    base.update(mode="array", dependencies=(), key_prefix=f"r{generation}_", job_name=None,
+                setup=tuple(base.get("setup", ())))
+    limit = result_of(backend.array_limit()).value_or(int(base.get("array_limit", 1001)))
+    base["array_limit"] = limit
+    settings = SweepSettings(**base)
+    jobs = plan_jobs(settings, manifest.argvs, tasks)
+    if isinstance(jobs, Failure):
+        return IOFailure(jobs.failure())
+    grown = Manifest(manifest.sweep_id, manifest.scheduler, manifest.mode, manifest.workdir,
+                     manifest.settings, manifest.params, manifest.argvs,
+                     manifest.jobs + tuple(job_record(j) for j in jobs.unwrap()),
+                     dict(found.job_ids))
+    saved = result_of(add_jobs(sweep_dir, grown, jobs.unwrap()))
+    if isinstance(saved, Failure):
+        return IOFailure(saved.failure())
+    return submit_jobs(sweep_dir, saved.unwrap(), backend, Path(manifest.workdir),
+                       keys=[j.key for j in jobs.unwrap()])

@@ -1,0 +1,60 @@
+"""The verbs every backend offers the submission and polling code.
+
+Strategy: a batch scheduler (Slurm, PBS Pro, Torque) is a pure
+:class:`~hsm.pure.schedulers.base.Scheduler` bound onto the command runner
+(:mod:`hsm.effects.scheduler_backend`); the local backend runs scripts itself
+(:mod:`hsm.effects.local`).  Both present this one small protocol, so the sweep code never
+asks which it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from returns.io import IOResult
+
+from hsm.pure.errors import CommandError, HSMFailure
+from hsm.pure.schedulers.base import Statuses
+
+
+class Backend(Protocol):
+    """What hsm needs from a place that runs jobs.
+
+    Job ids are strings; an array's tasks have ids made by :meth:`task_id`.
+    """
+
+    @property
+    def key(self) -> str:
+        """Registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``."""
+        ...
+
+    def submit(self, script: Path, *, cwd: Path, job_name: str,
+               indices: Sequence[int] | None) -> IOResult[str, HSMFailure]:
+        """Submit ``script`` (run in ``cwd``); ``indices`` are its array indices, if any."""
+        ...
+
+    def poll(self, job_ids: Sequence[str]) -> IOResult[Statuses, CommandError]:
+        """Statuses of ``job_ids`` (plain jobs and array parents), array tasks included.
+
+        Ids no source knows about are simply absent; a transient failure after retries is
+        an ``IOFailure`` whose error has ``transient=True``.
+        """
+        ...
+
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
+        """Cancel jobs, whole arrays or single array tasks."""
+        ...
+
+    def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
+        """Ids of jobs named ``job_name`` (queued, running or recently finished)."""
+        ...
+
+    def array_limit(self) -> IOResult[int, CommandError]:
+        """Every array index must stay below this."""
+        ...
+
+    def task_id(self, job_id: str, index: int) -> str:
+        """The id of task ``index`` of array ``job_id``."""
+        ...

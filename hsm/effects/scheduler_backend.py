@@ -1,0 +1,207 @@
+"""A batch scheduler as a :class:`~hsm.effects.backend.Backend`: pure argv and parsers
+bound onto the command runner.
+
+Strategy: every verb is "build argv (pure) -> run it (effect) -> parse (pure)".  Status
+costs O(1) calls whatever the sweep size: one live query (squeue / qstat -f -t) for every
+id, then one history query (sacct / qstat -x) for the ids that need it -- those absent
+from the live answer, those it shows finished (history has the exit code) and array
+parents (finished tasks leave the live queue while others wait).  Ids are chunked only
+to stay under the OS command-line limit.  Submission is never retried blindly: after a
+transient failure the job may still have been accepted, so hsm first looks for it by its
+unique job name and only resubmits when it is not there.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure, Result, Success
+
+from hsm.effects.results import result_of
+from hsm.effects.runner import CompletedCommand, RetryPolicy, describe_argv, run, run_classified
+from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
+from hsm.pure.schedulers.base import FailureKind, Scheduler, Statuses, chunk_ids
+from hsm.pure.states import JobStatus
+
+
+@dataclass(frozen=True)
+class SchedulerBackend:
+    """Slurm, PBS Pro or Torque, reached through their command-line tools.
+
+    Attributes:
+        scheduler: the pure description (argv builders, parsers, state table).
+        env: environment for the commands (None: inherit).
+        policy: retry policy for transient failures.
+        timeout: seconds one command may take.
+        max_array_size: overrides what the scheduler reports, when set.
+    """
+
+    scheduler: Scheduler
+    env: Mapping[str, str] | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 60.0
+    max_array_size: int | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def key(self) -> str:
+        """Registry key of the scheduler."""
+        return self.scheduler.key
+
+    def _run(self, argv: Sequence[str], cwd: Path | None = None
+             ) -> Result[CompletedCommand, CommandError]:
+        return result_of(run_classified(
+            argv, classify=self.scheduler.classify_failure, policy=self.policy,
+            timeout=self.timeout, env=self.env, cwd=str(cwd) if cwd else None,
+            sleep=self.sleep))
+
+    # -- submission ------------------------------------------------------------------
+
+    def submit(self, script: Path, *, cwd: Path, job_name: str,
+               indices: Sequence[int] | None) -> IOResult[str, HSMFailure]:
+        """Submit once; after a transient failure, look the job up by name before retrying."""
+        argv = self.scheduler.submit_argv(str(script))
+        rng = random.Random()  # noqa: S311 -- jitter, not security
+        last: CommandError | None = None
+        for attempt in range(max(1, self.policy.attempts)):
+            if attempt:
+                found = result_of(self.find_by_name(job_name))
+                if isinstance(found, Success) and found.unwrap():
+                    return IOSuccess(found.unwrap()[0])
+                delay = min(self.policy.max_delay, self.policy.first_delay * 2 ** (attempt - 1))
+                self.sleep(delay * (1 + self.policy.jitter * (2 * rng.random() - 1)))
+            done = result_of(run(argv, timeout=self.timeout, env=self.env, cwd=str(cwd)))
+            if isinstance(done, Success):
+                parsed = self.scheduler.parse_submit_output(done.unwrap().stdout)
+                if isinstance(parsed, Failure):
+                    return IOFailure(SubmissionError(
+                        f"{self.scheduler.submit_command} accepted {script.name} but its "
+                        f"output was not a job id ({parsed.failure()}); look for a job "
+                        f"named {job_name} before resubmitting"))
+                return IOSuccess(parsed.unwrap())
+            error = done.failure()
+            text = f"{error.stderr}\n{error.message}"
+            if error.transient or (error.returncode is not None and
+                                   self.scheduler.classify_failure(text)
+                                   is FailureKind.TRANSIENT):
+                last = error
+                continue
+            return IOFailure(SubmissionError(
+                f"{self.scheduler.submit_command} refused {script.name}",
+                scheduler_message=(error.stderr or error.message).strip()[-2000:],
+                hint=self.scheduler.submit_hint(error.stderr or error.message)))
+        assert last is not None
+        return IOFailure(CommandError(
+            f"{self.scheduler.submit_command} failed {self.policy.attempts} times with "
+            f"transient errors; {job_name} was not submitted: {last.message}",
+            argv=tuple(argv), returncode=last.returncode, stderr=last.stderr, transient=True))
+
+    def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
+        """Ids of jobs named ``job_name`` in the queue or recent history."""
+        ids: dict[str, None] = {}
+        errors: list[CommandError] = []
+        for argv in self.scheduler.name_query_argvs(job_name):
+            done = self._run(argv)
+            if isinstance(done, Failure):
+                errors.append(done.failure())
+                continue
+            ids.update(dict.fromkeys(self.scheduler.parse_name_query(done.unwrap().stdout)))
+        if errors and not ids and any(e.transient for e in errors):
+            return IOFailure(errors[0])
+        return IOSuccess(tuple(ids))
+
+    # -- status ----------------------------------------------------------------------
+
+    def poll(self, job_ids: Sequence[str]) -> IOResult[Statuses, CommandError]:
+        """Live statuses, then history for what the live queue cannot settle."""
+        ids = list(dict.fromkeys(job_ids))
+        if not ids:
+            return IOSuccess({})
+        live = self._query(self.scheduler.status_argv, self.scheduler.parse_status_output, ids)
+        if isinstance(live, Failure):
+            return IOFailure(live.failure())
+        statuses = live.unwrap()
+        history_argv = self.scheduler.history_argv
+        history_parse = self.scheduler.parse_history_output
+        if history_argv is None or history_parse is None:
+            return IOSuccess(statuses)
+        wanted = [i for i in ids if _needs_history(i, statuses, self.scheduler.task_id)]
+        if not wanted:
+            return IOSuccess(statuses)
+        past = self._query(history_argv, history_parse, wanted)
+        if isinstance(past, Failure):
+            # Accounting may be off or slow; the live answer still stands, and ids missing
+            # from it stay unknown rather than guessed.
+            if past.failure().transient:
+                return IOFailure(past.failure())
+            return IOSuccess(statuses)
+        return IOSuccess(_merge(statuses, past.unwrap()))
+
+    def _query(self, build: Callable[[Sequence[str]], list[str]],
+               parse: Callable[[str], Result[Statuses, object]],
+               ids: Sequence[str]) -> Result[Statuses, CommandError]:
+        found: Statuses = {}
+        for chunk in chunk_ids(ids):
+            argv = build(chunk)
+            done = self._run(argv)
+            if isinstance(done, Failure):
+                return Failure(done.failure())
+            parsed = parse(done.unwrap().stdout)
+            if isinstance(parsed, Failure):
+                return Failure(CommandError(
+                    f"could not read the output of {describe_argv(argv)}: {parsed.failure()}",
+                    argv=tuple(argv), transient=False))
+            found.update(parsed.unwrap())
+        return Success(found)
+
+    # -- the rest --------------------------------------------------------------------
+
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
+        """Cancel jobs, arrays or array tasks; ids that already left are not an error."""
+        for chunk in chunk_ids(list(dict.fromkeys(job_ids))):
+            done = self._run(self.scheduler.cancel_argv(chunk))
+            if isinstance(done, Failure):
+                return IOFailure(done.failure())
+        return IOSuccess(None)
+
+    def array_limit(self) -> IOResult[int, CommandError]:
+        """The configured override, else what the scheduler says, else its documented default."""
+        if self.max_array_size is not None:
+            return IOSuccess(self.max_array_size)
+        done = self._run(self.scheduler.limit_argv)
+        if isinstance(done, Success):
+            limit = self.scheduler.parse_limit(done.unwrap().stdout)
+            if limit is not None and limit > 0:
+                return IOSuccess(limit)
+        return IOSuccess(self.scheduler.default_array_limit)
+
+    def task_id(self, job_id: str, index: int) -> str:
+        """The scheduler's id for task ``index`` of array ``job_id``."""
+        return self.scheduler.task_id(job_id, index)
+
+
+def _needs_history(job_id: str, live: Statuses,
+                   task_id: Callable[[str, int], str]) -> bool:
+    status = live.get(job_id)
+    if status is not None:
+        return status.state.is_final  # history has the exit code
+    # No entry under the id itself: a job that left the queue, or an array parent whose
+    # tasks are listed under their own ids (finished tasks may be gone) -- ask history.
+    return True
+
+
+def _merge(live: Statuses, past: Statuses) -> Statuses:
+    """Live answers win, except that history's final state (with its exit code) beats a
+    live final state, and history fills in whatever the live queue no longer shows."""
+    merged: Statuses = dict(past)
+    for job_id, status in live.items():
+        old: JobStatus | None = past.get(job_id)
+        if old is not None and status.state.is_final and old.state.is_final:
+            continue
+        merged[job_id] = status
+    return merged

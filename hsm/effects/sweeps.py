@@ -1,0 +1,322 @@
+"""Write, submit, poll, cancel and resubmit a sweep through a backend.
+
+Strategy: the pure planner has already rendered every script; this module only moves
+bytes and asks the backend.  Order of effects for a submission:
+
+1. write every script and ``manifest.json`` atomically (a manifest already there must
+   describe exactly the same jobs -- re-running resumes, it never overwrites);
+2. check every script on disk against its sha256 in the manifest;
+3. replay ``journal.jsonl``: jobs with a ``submitted`` record are skipped, jobs whose
+   submit was in flight are looked up by their unique name, and only what is missing is
+   submitted -- each call wrapped in ``submitting`` / ``submitted`` journal records;
+4. rewrite the manifest with the job ids.
+
+A kill -9 at any point leaves either no record (the job is submitted on resume), a
+``submitting`` record (found by name, or submitted if absent) or a ``submitted`` record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure
+
+from hsm.effects.backend import Backend
+from hsm.effects.files import (
+    append_journal,
+    read_journal,
+    read_text,
+    write_atomic,
+    write_many_atomic,
+)
+from hsm.effects.results import result_of
+from hsm.pure.errors import HSMFailure, StateError
+from hsm.pure.manifest import (
+    JournalState,
+    Manifest,
+    current_jobs,
+    job_ids_to_poll,
+    manifest_from_data,
+    manifest_to_data,
+    replay_journal,
+    task_statuses,
+)
+from hsm.pure.plan import PlannedJob
+from hsm.pure.states import JobState, JobStatus
+
+MANIFEST = "manifest.json"
+JOURNAL = "journal.jsonl"
+STATUS_CACHE = "status.json"
+LOGS = "logs"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """Outcome of a submission: every job key with its id, and what this call did."""
+
+    job_ids: dict[str, str]
+    submitted: tuple[str, ...]
+    recovered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """One poll of a sweep.
+
+    Attributes:
+        statuses: task number -> status (from the newest job covering the task).
+        job_ids: job key -> scheduler id.
+        stale: true when the scheduler could not be asked and these are the last known
+            statuses; ``warning`` then says why.
+    """
+
+    manifest: Manifest
+    statuses: dict[int, JobStatus]
+    job_ids: dict[str, str]
+    stale: bool = False
+    warning: str = ""
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def write_sweep(sweep_dir: Path, manifest: Manifest,
+                jobs: Sequence[PlannedJob]) -> IOResult[Manifest, HSMFailure]:
+    """Write scripts and the manifest, or check that an existing sweep is the same one.
+
+    Returns the manifest as on disk (with job ids recorded so far, on a resume).
+    """
+    path = sweep_dir / MANIFEST
+    if path.exists():
+        existing = load_manifest(sweep_dir)
+        found = result_of(existing)
+        if isinstance(found, Failure):
+            return IOFailure(found.failure())
+        old = found.unwrap()
+        old_jobs = [(j.key, j.sha256, j.tasks) for j in old.jobs[:len(manifest.jobs)]]
+        new_jobs = [(j.key, j.sha256, j.tasks) for j in manifest.jobs]
+        if old_jobs != new_jobs or old.sweep_id != manifest.sweep_id:
+            return IOFailure(StateError(
+                f"{sweep_dir} already holds a different sweep ({old.sweep_id}, "
+                f"{len(old.jobs)} jobs); choose another --sweep-dir or --sweep-id, or "
+                f"resume it unchanged", str(sweep_dir)))
+        return IOSuccess(old)
+    (sweep_dir / LOGS).mkdir(parents=True, exist_ok=True)
+    written = result_of(write_many_atomic(
+        [(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755))
+    if isinstance(written, Failure):
+        return IOFailure(written.failure())
+    saved = result_of(write_atomic(path, _json(manifest_to_data(manifest))))
+    if isinstance(saved, Failure):
+        return IOFailure(saved.failure())
+    return IOSuccess(manifest)
+
+
+def add_jobs(sweep_dir: Path, manifest: Manifest,
+             jobs: Sequence[PlannedJob]) -> IOResult[Manifest, HSMFailure]:
+    """Append resubmission jobs to an existing sweep: scripts first, then the manifest."""
+    written = result_of(write_many_atomic(
+        [(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755))
+    if isinstance(written, Failure):
+        return IOFailure(written.failure())
+    return _save_manifest(sweep_dir, manifest)
+
+
+def _save_manifest(sweep_dir: Path, manifest: Manifest) -> IOResult[Manifest, HSMFailure]:
+    saved = result_of(write_atomic(sweep_dir / MANIFEST, _json(manifest_to_data(manifest))))
+    if isinstance(saved, Failure):
+        return IOFailure(saved.failure())
+    return IOSuccess(manifest)
+
+
+def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
+    """Read ``manifest.json`` with a clear error when it is missing or damaged."""
+    path = sweep_dir / MANIFEST
+    text = result_of(read_text(path))
+    if isinstance(text, Failure):
+        return IOFailure(StateError(
+            f"{sweep_dir} is not an hsm sweep directory ({MANIFEST} is missing or "
+            f"unreadable: {text.failure().message})", str(path)))
+    try:
+        data = json.loads(text.unwrap())
+    except json.JSONDecodeError as error:
+        return IOFailure(StateError(f"{path} is not valid JSON: {error}", str(path)))
+    parsed = manifest_from_data(data, str(path))
+    if isinstance(parsed, Failure):
+        return IOFailure(parsed.failure())
+    return IOSuccess(parsed.unwrap())
+
+
+def journal_state(sweep_dir: Path) -> IOResult[JournalState, HSMFailure]:
+    """Replay the sweep's journal."""
+    records = result_of(read_journal(sweep_dir / JOURNAL))
+    if isinstance(records, Failure):
+        return IOFailure(records.failure())
+    return IOSuccess(replay_journal(records.unwrap()))
+
+
+def verify_scripts(sweep_dir: Path, manifest: Manifest,
+                   keys: Sequence[str] | None = None) -> IOResult[None, HSMFailure]:
+    """Refuse to submit a script whose bytes differ from the manifest's sha256."""
+    for job in manifest.jobs:
+        if keys is not None and job.key not in keys:
+            continue
+        path = sweep_dir / job.script_file
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:
+            return IOFailure(StateError(
+                f"cannot read {path}: {error.strerror}; the sweep directory is incomplete",
+                str(path)))
+        if digest != job.sha256:
+            return IOFailure(StateError(
+                f"{path} was changed after it was rendered (sha256 {digest[:12]}... "
+                f"but the manifest records {job.sha256[:12]}...); re-render the sweep "
+                f"instead of editing its scripts", str(path)))
+    return IOSuccess(None)
+
+
+def submit_jobs(sweep_dir: Path, manifest: Manifest, backend: Backend, workdir: Path,
+                keys: Sequence[str] | None = None) -> IOResult[Submitted, HSMFailure]:
+    """Submit the manifest's jobs (or ``keys``) that the journal does not show submitted."""
+    verified = result_of(verify_scripts(sweep_dir, manifest, keys))
+    if isinstance(verified, Failure):
+        return IOFailure(verified.failure())
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    state = replayed.unwrap()
+    job_ids = dict(state.submitted)
+    journal = sweep_dir / JOURNAL
+    submitted: list[str] = []
+    recovered: list[str] = []
+    for job in manifest.jobs:
+        if (keys is not None and job.key not in keys) or job.key in job_ids:
+            continue
+        if job.key in state.in_flight:
+            found = result_of(backend.find_by_name(job.job_name))
+            if isinstance(found, Failure):
+                return IOFailure(found.failure())
+            if found.unwrap():
+                job_ids[job.key] = found.unwrap()[0]
+                recovered.append(job.key)
+                logged = result_of(append_journal(journal, {
+                    "event": "recovered", "key": job.key, "job_id": found.unwrap()[0]}))
+                if isinstance(logged, Failure):
+                    return IOFailure(logged.failure())
+                continue
+        before = result_of(append_journal(journal, {"event": "submitting", "key": job.key}))
+        if isinstance(before, Failure):
+            return IOFailure(before.failure())
+        outcome = result_of(backend.submit(
+            sweep_dir / job.script_file, cwd=workdir, job_name=job.job_name,
+            indices=job.indices))
+        if isinstance(outcome, Failure):
+            append_journal(journal, {"event": "failed", "key": job.key,
+                                     "error": str(outcome.failure())})
+            _save_manifest(sweep_dir, _with_ids(manifest, job_ids))
+            done = f" ({len(job_ids)} of {len(manifest.jobs)} jobs are in)" if job_ids else ""
+            return IOFailure(replace(
+                outcome.failure(),
+                message=f"{outcome.failure().message}{done}; fix the cause and run the "
+                        f"same submission again to submit the rest"))
+        job_ids[job.key] = outcome.unwrap()
+        submitted.append(job.key)
+        after = result_of(append_journal(journal, {
+            "event": "submitted", "key": job.key, "job_id": outcome.unwrap()}))
+        if isinstance(after, Failure):
+            return IOFailure(after.failure())
+    saved = result_of(_save_manifest(sweep_dir, _with_ids(manifest, job_ids)))
+    if isinstance(saved, Failure):
+        return IOFailure(saved.failure())
+    return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered)))
+
+
+def _with_ids(manifest: Manifest, job_ids: dict[str, str]) -> Manifest:
+    return Manifest(manifest.sweep_id, manifest.scheduler, manifest.mode, manifest.workdir,
+                    manifest.settings, manifest.params, manifest.argvs, manifest.jobs,
+                    dict(job_ids))
+
+
+def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
+    """Every task's status in O(1) scheduler calls; last known statuses on a transient error."""
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    manifest = loaded.unwrap()
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    job_ids = {**manifest.job_ids, **replayed.unwrap().submitted}
+    polled = result_of(backend.poll(job_ids_to_poll(manifest, job_ids)))
+    if isinstance(polled, Failure):
+        error = polled.failure()
+        if not error.transient:
+            return IOFailure(error)
+        cached = _read_cache(sweep_dir)
+        return IOSuccess(SweepReport(
+            manifest, cached or _unknown_all(manifest), job_ids, stale=True,
+            warning=f"the scheduler could not be asked ({error.message}); showing the last "
+                    f"known states" + ("" if cached else " (none recorded yet)")))
+    statuses = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
+    write_atomic(sweep_dir / STATUS_CACHE, _json(
+        {str(task): _status_data(status) for task, status in statuses.items()}))
+    return IOSuccess(SweepReport(manifest, statuses, job_ids))
+
+
+def _status_data(status: JobStatus) -> dict[str, object]:
+    return {"job_id": status.job_id, "state": status.state.value, "raw": status.raw,
+            "exit_code": status.exit_code, "signal": status.signal,
+            "reason": status.reason, "source": status.source}
+
+
+def _read_cache(sweep_dir: Path) -> dict[int, JobStatus] | None:
+    try:
+        data = json.loads((sweep_dir / STATUS_CACHE).read_text(encoding="utf-8"))
+        return {int(task): JobStatus(
+            str(s["job_id"]), JobState(s["state"]), str(s["raw"]), s["exit_code"],
+            s["signal"], str(s["reason"]), str(s["source"])) for task, s in data.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
+    return {task: JobStatus("", JobState.UNKNOWN, "NOT_ASKED")
+            for task in sorted(current_jobs(manifest))}
+
+
+def cancel_sweep(sweep_dir: Path, backend: Backend,
+                 tasks: Sequence[int] | None = None) -> IOResult[list[str], HSMFailure]:
+    """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed)."""
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    manifest = loaded.unwrap()
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    job_ids = {**manifest.job_ids, **replayed.unwrap().submitted}
+    owners = current_jobs(manifest)
+    if tasks is None:
+        targets = job_ids_to_poll(manifest, job_ids)
+    else:
+        targets = []
+        for task in tasks:
+            job = owners.get(task)
+            if job is None or job.key not in job_ids:
+                continue
+            job_id = job_ids[job.key]
+            targets.append(job_id if job.indices is None else
+                           backend.task_id(job_id, job.indices[job.tasks.index(task)]))
+    if not targets:
+        return IOSuccess([])
+    done = result_of(backend.cancel(targets))
+    if isinstance(done, Failure):
+        return IOFailure(done.failure())
+    return IOSuccess(targets)
