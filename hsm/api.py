@@ -234,3 +234,43 @@ def resubmit(sweep_dir: Path, backend: Backend,
         return IOFailure(saved.failure())
     return submit_jobs(sweep_dir, saved.unwrap(), backend, Path(manifest.workdir),
                        keys=[j.key for j in jobs.unwrap()])
+
+
+def render_sweep(options: JobOptions, scheduler: str, array_limit: int, params:
+                 Sequence[Mapping[str, Any]], *, mode: str, sweep_dir: Path,
+                 sweep_id: str) -> IOResult[Manifest, HSMFailure]:
+    """Write the scripts and manifest of a sweep without submitting (for audit)."""
+    planned = plan_sweep(options, scheduler, array_limit, sweep_id, sweep_dir, params, mode)
+    if isinstance(planned, Failure):
+        return IOFailure(planned.failure())
+    manifest, jobs = planned.unwrap()
+    return write_sweep(sweep_dir, manifest, jobs)
+
+
+def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
+    """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash."""
+    from hsm.effects.sweeps import load_manifest
+
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    manifest = loaded.unwrap()
+    if manifest.scheduler != backend.key:
+        return IOFailure(StateError(
+            f"{sweep_dir} was rendered for {manifest.scheduler}, not {backend.key}; render "
+            f"it again for this scheduler", str(sweep_dir)))
+    return submit_jobs(sweep_dir, manifest, backend, Path(manifest.workdir))
+
+
+def backend_for_sweep(sweep_dir: Path, *, environ: Mapping[str, str] | None = None
+                      ) -> IOResult[Backend, HSMFailure]:
+    """The backend a sweep was submitted to, as its manifest records."""
+    from hsm.effects.sweeps import load_manifest
+
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    manifest = loaded.unwrap()
+    limit = manifest.settings.get("array_limit")
+    return IOSuccess(make_backend(manifest.scheduler, environ=environ,
+                                  max_array_size=int(limit) if limit else None))

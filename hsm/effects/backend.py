@@ -51,6 +51,10 @@ class Backend(Protocol):
         """Ids of jobs named ``job_name`` (queued, running or recently finished)."""
         ...
 
+    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
+        """Statuses of ``user``'s jobs still known to the backend (``hsm queue``)."""
+        ...
+
     def array_limit(self) -> IOResult[int, CommandError]:
         """Every array index must stay below this."""
         ...

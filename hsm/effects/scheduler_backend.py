@@ -169,6 +169,14 @@ class SchedulerBackend:
                 return IOFailure(done.failure())
         return IOSuccess(None)
 
+    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
+        """One call listing ``user``'s job ids, then one poll for their statuses."""
+        done = self._run(self.scheduler.user_query_argv(user))
+        if isinstance(done, Failure):
+            return IOFailure(done.failure())
+        ids = self.scheduler.parse_name_query(done.unwrap().stdout)
+        return self.poll(ids) if ids else IOSuccess({})
+
     def array_limit(self) -> IOResult[int, CommandError]:
         """The configured override, else what the scheduler says, else its documented default."""
         if self.max_array_size is not None:

@@ -13,7 +13,7 @@ knows about is ``unknown`` -- never ``completed``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from enum import StrEnum
 
 
@@ -36,9 +36,10 @@ class JobState(StrEnum):
 FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
 
 
-@dataclass(frozen=True, slots=True)
-class JobStatus:
-    """What hsm knows about one job or array task.
+class JobStatus(NamedTuple):
+    """What hsm knows about one job or array task (immutable; a NamedTuple because
+    parsers build one per line of scheduler output, and it is three times cheaper to make
+    than a frozen dataclass).
 
     Attributes:
         job_id: the scheduler's id (``123``, ``123_4``, ``123[4].server``).

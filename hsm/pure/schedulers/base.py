@@ -51,6 +51,8 @@ class Scheduler:
             queue and history), used to find a job whose submit call was in flight when
             hsm crashed.
         parse_name_query: stdout of one of those argvs -> the job ids it lists.
+        user_query_argv: user name -> argv listing that user's job ids (read with
+            ``parse_name_query``), for ``hsm queue``.
         limit_argv: argv printing the scheduler's configuration.
         parse_limit: its stdout -> the array limit (indices stay below it), if stated.
         default_array_limit: the documented default when the limit cannot be read.
@@ -74,6 +76,7 @@ class Scheduler:
     task_id: Callable[[str, int], str]
     name_query_argvs: Callable[[str], list[list[str]]]
     parse_name_query: Callable[[str], tuple[str, ...]]
+    user_query_argv: Callable[[str], list[str]]
     limit_argv: tuple[str, ...]
     parse_limit: Callable[[str], int | None]
     default_array_limit: int

@@ -220,6 +220,11 @@ def parse_name_query(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i and _JOB_ID.match(i)))
 
 
+def user_query_argv(user: str) -> list[str]:
+    """qselect listing the ids of ``user``'s jobs in the queue."""
+    return ["qselect", "-u", user]
+
+
 LIMIT_ARGV = ("qmgr", "-c", "print server")
 # PBS Pro: "set server max_array_size = 10000"; Torque: "set server max_job_array_size = 1000".
 _MAX_ARRAY = re.compile(r"^set server max(?:_job)?_array_size\s*=\s*(\d+)\s*$", re.MULTILINE)
@@ -253,6 +258,7 @@ PBSPRO = Scheduler(
     task_id=array_task_id,
     name_query_argvs=pro_name_query_argvs,
     parse_name_query=parse_name_query,
+    user_query_argv=user_query_argv,
     limit_argv=LIMIT_ARGV,
     parse_limit=parse_limit,
     # PBS Pro server attribute max_array_size defaults to 10000 subjobs.
@@ -278,6 +284,7 @@ TORQUE = Scheduler(
     task_id=array_task_id,
     name_query_argvs=torque_name_query_argvs,
     parse_name_query=parse_name_query,
+    user_query_argv=user_query_argv,
     limit_argv=LIMIT_ARGV,
     parse_limit=parse_limit,
     # Torque's max_job_array_size is unset (no limit) by default; 1000 keeps each

@@ -115,6 +115,10 @@ def parse_state(raw: str) -> JobState:
     return JobState.UNKNOWN
 
 
+_STATE_CACHE: dict[str, JobState] = {}  # raw code -> state; codes repeat across lines
+_NO_REASON = frozenset({"", "None"})  # Slurm prints "None" for "no reason"
+
+
 def _status(
     job_id: str,
     raw: str,
@@ -123,16 +127,19 @@ def _status(
     exit_code: int | None = None,
     signal: int | None = None,
 ) -> JobStatus:
-    state = parse_state(raw)
+    state = _STATE_CACHE.get(raw)
+    if state is None:
+        state = _STATE_CACHE.setdefault(raw, parse_state(raw)) if len(_STATE_CACHE) < 4096 \
+            else parse_state(raw)
     if state is JobState.COMPLETED and (exit_code or signal):
         state = JobState.FAILED  # finished, but not with exit code 0: not a success
-    reason = "" if reason.strip() == "None" else reason.strip()  # Slurm's "no reason"
-    return JobStatus(job_id, state, raw, exit_code, signal, reason, source)
+    return JobStatus(job_id, state, raw, exit_code, signal,
+                     "" if reason in _NO_REASON else reason, source)
 
 
 def _lines(text: str) -> list[str]:
     """Non-blank lines, stripped (so CRLF and trailing blank lines do not matter)."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line for line in (raw.strip() for raw in text.splitlines()) if line]
 
 
 _PLAIN_ID = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")  # 12, 12_3, 12+1 (heterogeneous)
@@ -140,6 +147,12 @@ _RANGE_ID = re.compile(r"^(\d+)_\[([^\]]+)\]$")  # 12_[1-3,7%2]: tasks not yet s
 # Slurm formats array ranges into a SLURM_BITSTR_LEN buffer (default 64 bytes) and cuts
 # silently, so the last piece of a text this long may be a partial number.
 _BITSTR_LEN = 64
+
+
+def _is_plain(job_id: str) -> bool:
+    """``12`` or ``12_3`` -- checked without a regex, since nearly every line is one."""
+    head, _, tail = job_id.partition("_")
+    return head.isdigit() and (not tail or tail.isdigit())
 
 
 def _expand_ids(job_id: str, line: str) -> Result[list[str], ParseError]:
@@ -240,18 +253,25 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
     <Success: {'7_1': JobStatus(job_id='7_1', state=<JobState.RUNNING: 'running'>, ...}>
     """
     statuses: Statuses = {}
-    for line in _lines(text):
-        fields = [field.strip() for field in line.split("|", 2)]
-        if fields[0].upper() == "JOBID":
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
             continue
-        if len(fields) < 2 or not fields[1]:
+        job_id, sep, rest = line.partition("|")
+        state, _, reason = rest.partition("|")
+        job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
+        if job_id in ("JOBID", "JobID"):
+            continue
+        if not sep or not state:
             return Failure(ParseError("squeue line is not 'JOBID|STATE|REASON'", line))
-        expanded = _expand_ids(fields[0], line)
+        if _is_plain(job_id):  # the common case: no range to expand
+            statuses[job_id] = _status(job_id, state, "squeue", reason)
+            continue
+        expanded = _expand_ids(job_id, line)
         if isinstance(expanded, Failure):
             return Failure(expanded.failure())
-        reason = fields[2] if len(fields) > 2 else ""
-        for job_id in expanded.unwrap():
-            statuses[job_id] = _status(job_id, fields[1], "squeue", reason)
+        for task in expanded.unwrap():
+            statuses[task] = _status(task, state, "squeue", reason)
     return Success(statuses)
 
 
@@ -272,9 +292,6 @@ def history_argv(job_ids: Sequence[str]) -> list[str]:
     return ["sacct", *_SACCT_OPTIONS, f"--jobs={ids}"]
 
 
-_EXIT_CODE = re.compile(r"^(\d+):(\d+)$")
-
-
 def parse_history_output(text: str) -> Result[Statuses, ParseError]:
     """sacct's ``JobID|State|ExitCode[|Reason]`` lines -> statuses.
 
@@ -287,27 +304,37 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
     3
     """
     statuses: Statuses = {}
-    for line in _lines(text):
-        fields = [field.strip() for field in line.split("|", 3)]
-        if fields[0].upper() == "JOBID":
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
             continue
-        if len(fields) < 3 or not fields[1]:
+        job_id, sep, rest = line.partition("|")
+        state, sep2, rest = rest.partition("|")
+        exit_text, _, reason = rest.partition("|")
+        job_id, state = job_id.strip(), state.strip()
+        if job_id in ("JobID", "JOBID"):
+            continue
+        if not (sep and sep2) or not state:
             return Failure(ParseError("sacct line is not 'JobID|State|ExitCode|Reason'", line))
-        if "." in fields[0]:
+        if "." in job_id:
             continue  # a step (416.batch, 416.extern, 416.0): the allocation line decides
         exit_code: int | None = None
         signal: int | None = None
-        if fields[2]:  # an empty ExitCode gives no exit code rather than an error
-            match = _EXIT_CODE.match(fields[2])
-            if match is None:
-                return Failure(ParseError(f"bad sacct ExitCode {fields[2]!r}", line))
-            exit_code, signal = int(match.group(1)), int(match.group(2)) or None
-        expanded = _expand_ids(fields[0], line)
+        exit_text = exit_text.strip()
+        if exit_text:  # an empty ExitCode gives no exit code rather than an error
+            code, colon, sig = exit_text.partition(":")
+            if not (colon and code.isdigit() and sig.isdigit()):
+                return Failure(ParseError(f"bad sacct ExitCode {exit_text!r}", line))
+            exit_code, signal = int(code), int(sig) or None
+        reason = reason.strip()
+        if _is_plain(job_id):
+            statuses[job_id] = _status(job_id, state, "sacct", reason, exit_code, signal)
+            continue
+        expanded = _expand_ids(job_id, line)
         if isinstance(expanded, Failure):
             return Failure(expanded.failure())
-        reason = fields[3] if len(fields) > 3 else ""
-        for job_id in expanded.unwrap():
-            statuses[job_id] = _status(job_id, fields[1], "sacct", reason, exit_code, signal)
+        for task in expanded.unwrap():
+            statuses[task] = _status(task, state, "sacct", reason, exit_code, signal)
     return Success(statuses)
 
 
@@ -449,6 +476,11 @@ def parse_name_query(text: str) -> tuple[str, ...]:
     return tuple(ids)
 
 
+def user_query_argv(user: str) -> list[str]:
+    """squeue listing the base ids of ``user``'s jobs in the queue."""
+    return ["squeue", "--noheader", "--format=%F", f"--user={user}"]
+
+
 LIMIT_ARGV = ("scontrol", "show", "config")
 _MAX_ARRAY = re.compile(r"^MaxArraySize\s*=\s*(\d+)\s*$", re.MULTILINE)
 
@@ -481,6 +513,7 @@ SCHEDULER = Scheduler(
     task_id=task_id,
     name_query_argvs=name_query_argvs,
     parse_name_query=parse_name_query,
+    user_query_argv=user_query_argv,
     limit_argv=LIMIT_ARGV,
     parse_limit=parse_limit,
     # slurm.conf(5): MaxArraySize defaults to 1001, so indices 0..1000.
