@@ -286,6 +286,9 @@ SchedulerType=sched/backfill
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 ReturnToService=2
 MaxArraySize=10001
+# The default MaxJobCount (10000) counts every array task, so a 10,000-task benchmark
+# array next to other jobs would be refused with "Resource temporarily unavailable".
+MaxJobCount=100000
 # Finished jobs stay visible in squeue for 30-90 s.
 MinJobAge=30
 MailProg=/bin/true

@@ -31,8 +31,13 @@ class Backend(Protocol):
         ...
 
     def submit(self, script: Path, *, cwd: Path, job_name: str,
-               indices: Sequence[int] | None) -> IOResult[str, HSMFailure]:
-        """Submit ``script`` (run in ``cwd``); ``indices`` are its array indices, if any."""
+               indices: Sequence[int] | None,
+               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+        """Submit ``script`` (run in ``cwd``); ``indices`` are its array indices, if any.
+
+        ``log_path`` (relative to ``cwd``, ``%a`` for the array index) is where the local
+        backend sends output; batch schedulers read it from the script's directives.
+        """
         ...
 
     def poll(self, job_ids: Sequence[str]) -> IOResult[Statuses, CommandError]:

@@ -63,8 +63,12 @@ class SchedulerBackend:
     # -- submission ------------------------------------------------------------------
 
     def submit(self, script: Path, *, cwd: Path, job_name: str,
-               indices: Sequence[int] | None) -> IOResult[str, HSMFailure]:
-        """Submit once; after a transient failure, look the job up by name before retrying."""
+               indices: Sequence[int] | None,
+               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+        """Submit once; after a transient failure, look the job up by name before retrying.
+
+        ``log_path`` is unused: the script's own directives name the log.
+        """
         argv = self.scheduler.submit_argv(str(script))
         rng = random.Random()  # noqa: S311 -- jitter, not security
         last: CommandError | None = None

@@ -216,7 +216,7 @@ def submit_jobs(sweep_dir: Path, manifest: Manifest, backend: Backend, workdir: 
             return IOFailure(before.failure())
         outcome = result_of(backend.submit(
             sweep_dir / job.script_file, cwd=workdir, job_name=job.job_name,
-            indices=job.indices))
+            indices=job.indices, log_path=job.log_path))
         if isinstance(outcome, Failure):
             append_journal(journal, {"event": "failed", "key": job.key,
                                      "error": str(outcome.failure())})

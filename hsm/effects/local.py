@@ -1,0 +1,643 @@
+"""The local backend: run a sweep's job scripts on this machine, Slurm-style.
+
+Strategy: a spool directory plays the scheduler's controller.  ``submit`` only records
+the job and makes sure a detached supervisor (:mod:`hsm.effects.local_runner`) is running;
+the supervisor starts queued tasks FIFO, at most ``max_parallel`` at once, each in its own
+session, and exits when nothing is left, so nothing outlives the work.  Every fact about a
+task is a small write-once file, and :mod:`hsm.pure.schedulers.local` decides the state
+from them, so ``poll`` is a few file reads and spawns nothing.
+
+Spool layout (``$HSM_LOCAL_SPOOL`` or ``~/.local/state/hsm/local``)::
+
+    lock                    flock: exclusive for every change, shared for poll
+    supervisor.lock         flock held by the one running supervisor, for its whole life
+    supervisor.log          the supervisor's own output
+    config.json             {"max_parallel": N}, rewritten by each submit
+    counter                 the last job id handed out (ids are 1, 2, 3... like Slurm's)
+    jobs/<job>/job.json     id, name, user, script, cwd, indices, log pattern; written last
+    jobs/<job>/env.json     the submitter's environment (mode 0600), given to every task
+    jobs/<job>/script.sh    the script as submitted (later edits do not change the job)
+    jobs/<job>/<task>.run   supervisor: pid, process group, start time (``/proc`` ticks)
+    jobs/<job>/<task>.exit  the script: the program's exit status ($HSM_EXIT_FILE)
+    jobs/<job>/<task>.end   supervisor, on reaping: {"returncode": rc} or {"error": why}
+    jobs/<job>/<task>.cancel  cancel's marker
+    jobs/<job>/done         every task had finished when user_jobs last looked
+    logs/<task>.log         a task's stdout+stderr when submit was given no log path
+
+``<task>`` is ``<job>`` for a plain job and ``<job>_<index>`` for an array task.
+Ordering keeps readers honest without a lock on the scripts: a poll reads whether a
+task's process is alive *before* looking for its exit file, so a task ending in between is
+seen as exited, never as lost; the supervisor reaps a task and writes its end record under
+the exclusive lock, which a poll's shared lock excludes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import getpass
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.unsafe import unsafe_perform_io
+
+import hsm
+from hsm.effects.files import write_atomic
+from hsm.pure.arrays import DEFAULT_ARRAY_LIMITS
+from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
+from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.local import (
+    TaskFacts,
+    collect_statuses,
+    parse_job_ref,
+    parse_proc_stat,
+    process_alive,
+    task_id,
+)
+from hsm.pure.states import JobState
+
+_POLL_SECONDS = 0.05  # how often cancel looks whether a signalled process group is gone
+_PROC = Path("/proc")
+
+
+def default_spool(environ: Mapping[str, str]) -> Path:
+    """Where the local backend keeps its state: ``$HSM_LOCAL_SPOOL`` or the XDG state dir.
+
+    Args:
+        environ: the environment to read (``os.environ`` in practice).
+
+    Returns:
+        ``$HSM_LOCAL_SPOOL`` if set, else ``$XDG_STATE_HOME/hsm/local``, else
+        ``~/.local/state/hsm/local``.
+    """
+    if environ.get("HSM_LOCAL_SPOOL"):
+        return Path(environ["HSM_LOCAL_SPOOL"]).expanduser()
+    state_home = environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    return Path(state_home) / "hsm" / "local"
+
+
+# -- the spool ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A submitted job as ``job.json`` records it."""
+
+    job_id: str
+    name: str
+    script: str
+    cwd: str
+    indices: tuple[int, ...] | None
+    log_pattern: str
+    user: str = ""
+
+    @property
+    def task_ids(self) -> tuple[str, ...]:
+        """Its tasks' ids, in submission (FIFO) order."""
+        if self.indices is None:
+            return (self.job_id,)
+        return tuple(task_id(self.job_id, index) for index in self.indices)
+
+    def index_of(self, tid: str) -> int | None:
+        """The array index of task ``tid`` (None for a plain job)."""
+        return None if self.indices is None else int(tid.rsplit("_", 1)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Spool:
+    """Paths inside a spool directory (see the module docstring)."""
+
+    root: Path
+
+    @property
+    def jobs(self) -> Path:
+        """Directory of per-job directories."""
+        return self.root / "jobs"
+
+    def job_dir(self, job_id: str) -> Path:
+        """Directory of job ``job_id``."""
+        return self.jobs / job_id
+
+    def task_file(self, job_id: str, tid: str, kind: str) -> Path:
+        """``run``, ``exit``, ``end`` or ``cancel`` file of task ``tid``."""
+        return self.jobs / job_id / f"{tid}.{kind}"
+
+    @contextlib.contextmanager
+    def locked(self, *, exclusive: bool) -> Iterator[None]:
+        """Hold the spool lock (exclusive for changes, shared for reading)."""
+        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)
+
+    def counter(self) -> int:
+        """The last job id handed out (0 before the first)."""
+        try:
+            return int((self.root / "counter").read_text(encoding="utf-8").strip() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def max_parallel(self) -> int:
+        """How many tasks may run at once, as the last submit asked."""
+        try:
+            config = json.loads((self.root / "config.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return os.cpu_count() or 1
+        return max(1, int(config.get("max_parallel", 1)))
+
+    def load_job(self, job_id: str) -> Job | None:
+        """The record of ``job_id``, or None if there is no such job."""
+        try:
+            raw = json.loads((self.job_dir(job_id) / "job.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        indices = raw["indices"]
+        return Job(str(raw["id"]), str(raw["name"]), str(raw["script"]), str(raw["cwd"]),
+                   None if indices is None else tuple(int(i) for i in indices),
+                   str(raw["log_path"]), str(raw.get("user", "")))
+
+    def job_ids(self) -> list[str]:
+        """Every job id in the spool, oldest first."""
+        try:
+            names = [entry.name for entry in os.scandir(self.jobs) if entry.name.isdigit()]
+        except FileNotFoundError:
+            return []
+        return sorted(names, key=int)
+
+
+class SpoolWriteError(OSError):
+    """A spool file could not be written; ``failure`` says why and what to do."""
+
+    def __init__(self, failure: StateError) -> None:
+        super().__init__(errno.EIO, failure.message)
+        self.failure = failure
+
+
+def put_file(path: Path, data: str | bytes, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` atomically; raise ``SpoolWriteError`` when that fails."""
+    written = write_atomic(path, data, mode=mode)
+    if isinstance(written, IOFailure):
+        raise SpoolWriteError(unsafe_perform_io(written.failure()))
+
+
+def put_json(path: Path, value: Mapping[str, Any], mode: int = 0o644) -> None:
+    """Write ``value`` as JSON to ``path`` atomically; raise ``OSError`` when that fails."""
+    put_file(path, json.dumps(value, sort_keys=True), mode)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object file, or None when it is missing or unreadable."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def read_text(path: Path) -> str | None:
+    """A small text file, or None when it is missing."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+
+
+def run_record_alive(run: Mapping[str, Any]) -> bool:
+    """Whether the process a run record names still exists (pid reuse is detected)."""
+    pid = int(run.get("pid", 0))
+    if pid <= 0:
+        return False
+    start = run.get("start_ticks")
+    start_ticks = int(start) if start is not None else None
+    try:
+        text = (_PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        text = None
+    if text is not None or _PROC.is_dir():
+        return process_alive(parse_proc_stat(text or ""), start_ticks)
+    # No /proc (macOS): the pid must exist and still lead the group the record names.
+    try:
+        os.kill(pid, 0)
+        return os.getpgid(pid) == int(run.get("pgid", pid))
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def proc_start_ticks(pid: int) -> int | None:
+    """Start time of ``pid`` in clock ticks since boot, or None where ``/proc`` is missing."""
+    try:
+        text = (_PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    stat = parse_proc_stat(text)
+    return None if stat is None else stat.start_ticks
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of group ``pgid`` is left (zombies adopted by pid 1 are not)."""
+    if not _PROC.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in os.scandir(_PROC):
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        stat = parse_proc_stat(text)
+        if stat is not None and stat.pgid == pgid and process_alive(stat, None):
+            return True
+    return False
+
+
+def _task_facts(spool: Spool, job: Job, tid: str, names: set[str]) -> TaskFacts:
+    cancelled = f"{tid}.cancel" in names
+    started = f"{tid}.run" in names
+    recorded = f"{tid}.exit" in names or f"{tid}.end" in names
+    if not (started or recorded):
+        return TaskFacts(tid, cancelled=cancelled)
+    alive = False
+    if started and not recorded:  # liveness first, then the files it may have written since
+        alive = run_record_alive(read_json(spool.task_file(job.job_id, tid, "run")) or {})
+    end = read_json(spool.task_file(job.job_id, tid, "end")) or {}
+    returncode = end.get("returncode")
+    return TaskFacts(
+        tid,
+        started=started,
+        alive=alive,
+        exit_text=read_text(spool.task_file(job.job_id, tid, "exit")),
+        returncode=int(returncode) if returncode is not None else None,
+        cancelled=cancelled,
+        start_error=str(end.get("error", "")),
+    )
+
+
+def _job_statuses(spool: Spool, job: Job, only: set[str] | None) -> Statuses:
+    """Statuses of ``job`` (all of it, or just the tasks in ``only``)."""
+    names = set(os.listdir(spool.job_dir(job.job_id)))
+    wanted = job.task_ids if only is None else tuple(t for t in job.task_ids if t in only)
+    facts = {tid: _task_facts(spool, job, tid, names) for tid in wanted}
+    if only is None:
+        return collect_statuses(job.job_id, job.indices, facts)
+    if job.indices is None:
+        return collect_statuses(job.job_id, None, facts) if wanted else {}
+    statuses = collect_statuses(job.job_id, tuple(job.index_of(t) or 0 for t in wanted), facts)
+    return {tid: statuses[tid] for tid in wanted}
+
+
+# -- the backend --------------------------------------------------------------------------
+
+_SUPERVISORS: dict[Path, list[subprocess.Popen[bytes]]] = {}  # ours, reaped once they exit
+
+
+@dataclass(frozen=True)
+class LocalBackend:
+    """Runs job scripts on this machine; a :class:`~hsm.effects.backend.Backend`.
+
+    Attributes:
+        spool: the spool directory (see :func:`default_spool`); created on first submit.
+        max_parallel: tasks run at once across the spool (default: the number of CPUs);
+            each submit records it, and the supervisor follows the latest.
+        environ: the environment tasks run with (default: ``os.environ`` at submit time,
+            as ``sbatch`` exports the submitter's environment).
+        cancel_grace: seconds ``cancel`` waits after SIGTERM before sending SIGKILL.
+    """
+
+    spool: Path
+    max_parallel: int | None = None
+    environ: Mapping[str, str] | None = None
+    cancel_grace: float = 5.0
+    _paths: Spool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_parallel is not None and self.max_parallel < 1:
+            raise ValueError(f"max_parallel must be at least 1, not {self.max_parallel}")
+        object.__setattr__(self, "_paths", Spool(Path(self.spool)))
+
+    @property
+    def key(self) -> str:
+        """Registry key: ``local``."""
+        return "local"
+
+    # -- submit -----------------------------------------------------------------------
+
+    def submit(self, script: Path, *, cwd: Path, job_name: str,
+               indices: Sequence[int] | None,
+               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+        """Record a job, queue its tasks and make sure a supervisor runs them.
+
+        Returns at once; the tasks run later, in the background.
+
+        Args:
+            script: the rendered local job script (copied into the spool now).
+            cwd: the directory the tasks run in.
+            job_name: the job's name (what :meth:`find_by_name` looks for).
+            indices: the array indices, or None for a plain job.
+            log_path: where each task's stdout+stderr go, relative to ``cwd`` unless
+                absolute, with Slurm's ``%A`` (job id), ``%a`` (array index), ``%j``
+                (task id) and ``%%`` replaced; default ``<spool>/logs/<task id>.log``.
+
+        Returns:
+            The new job id, or a ``SubmissionError``/``StateError`` saying what to fix.
+        """
+        checked = _check_submission(script, cwd, indices)
+        if checked is not None:
+            return IOFailure(checked)
+        spool = self._paths
+        try:
+            text = Path(script).read_bytes()
+            env = dict(self.environ if self.environ is not None else os.environ)
+            for directory in (spool.root, spool.jobs, spool.root / "logs"):
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with spool.locked(exclusive=True):
+                job_id = str(spool.counter() + 1)
+                put_file(spool.root / "counter", f"{job_id}\n")
+                put_json(spool.root / "config.json",
+                         {"max_parallel": self.max_parallel or os.cpu_count() or 1})
+                _write_job(spool, job_id, text, env, {
+                    "id": job_id, "name": job_name, "user": _user(),
+                    "script": os.path.abspath(script),
+                    "cwd": os.path.abspath(cwd),
+                    "indices": None if indices is None else list(indices),
+                    "log_path": log_path or str(spool.root / "logs" / "%j.log"),
+                    "submitted": time.time(),
+                })
+        except SpoolWriteError as exc:
+            return IOFailure(exc.failure)
+        except OSError as exc:
+            return IOFailure(StateError(
+                f"could not record the job in the local spool {spool.root}: {_why(exc)}; "
+                "hint: make the directory writable or point HSM_LOCAL_SPOOL at one that is",
+                path=str(spool.root)))
+        try:
+            ensure_supervisor(spool.root)
+        except OSError as exc:
+            return IOFailure(SubmissionError(
+                f"local job {job_id} is queued but its supervisor could not be started: "
+                f"{_why(exc)}", hint=(
+                    f"see {spool.root / 'supervisor.log'}; the job runs once a later "
+                    "submit or poll starts a supervisor")))
+        return IOSuccess(job_id)
+
+    # -- poll -------------------------------------------------------------------------
+
+    def poll(self, job_ids: Sequence[str]) -> IOResult[Statuses, CommandError]:
+        """Statuses of jobs, arrays (each task plus a rolled-up entry) and array tasks.
+
+        Ids the spool does not know are absent.  Reads files only; it starts a supervisor
+        just when tasks are queued and none is running (the last one died).
+        """
+        spool = self._paths
+        statuses: Statuses = {}
+        if not spool.jobs.is_dir():
+            return IOSuccess(statuses)
+        try:
+            with spool.locked(exclusive=False):
+                for job_id, only in _refs(job_ids).items():
+                    job = spool.load_job(job_id)
+                    if job is not None:
+                        statuses.update(_job_statuses(spool, job, only))
+        except (OSError, ValueError, KeyError) as exc:
+            return IOFailure(CommandError(
+                f"could not read the local job spool {spool.root}: {_why(exc)}; hint: check "
+                "that it is readable and was written by hsm", transient=False))
+        if any(s.state is JobState.QUEUED for s in statuses.values()):
+            with contextlib.suppress(OSError):  # best effort; submit reports this failure
+                ensure_supervisor(spool.root, nudge=True)
+        return IOSuccess(statuses)
+
+    # -- cancel -----------------------------------------------------------------------
+
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
+        """Cancel jobs, whole arrays or single tasks; finished tasks are left alone.
+
+        Queued tasks are marked and never start.  Running ones are marked, their process
+        group gets SIGTERM, and SIGKILL after ``cancel_grace`` seconds if still there.
+        Unknown ids are reported after the known ones are cancelled.
+        """
+        spool = self._paths
+        unknown: list[str] = []
+        groups: list[int] = []
+        try:
+            if not spool.jobs.is_dir():
+                unknown = list(job_ids)
+            else:
+                with spool.locked(exclusive=True):
+                    unknown, groups = _mark_cancelled(spool, job_ids)
+                    for pgid in groups:
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.killpg(pgid, signal.SIGTERM)
+            _await_groups(groups, self.cancel_grace)
+        except OSError as exc:
+            return IOFailure(CommandError(
+                f"could not cancel local jobs in {spool.root}: {_why(exc)}", transient=False))
+        if unknown:
+            return IOFailure(CommandError(
+                f"no local job {', '.join(unknown)} in {spool.root}; hint: check the id "
+                "(`hsm` lists a sweep's job ids) and HSM_LOCAL_SPOOL", transient=False))
+        return IOSuccess(None)
+
+    # -- the rest ---------------------------------------------------------------------
+
+    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
+        """Statuses of ``user``'s unfinished jobs (what squeue would still show).
+
+        A job whose tasks have all finished gets a ``done`` marker, so later calls skip
+        it without reading its tasks again.
+        """
+        spool = self._paths
+        statuses: Statuses = {}
+        try:
+            if not spool.jobs.is_dir():
+                return IOSuccess(statuses)
+            with spool.locked(exclusive=False):
+                for job_id in spool.job_ids():
+                    done = spool.job_dir(job_id) / "done"
+                    job = None if done.exists() else spool.load_job(job_id)
+                    if job is None or job.user not in ("", user):
+                        continue
+                    found = _job_statuses(spool, job, None)
+                    if all(status.state.is_final for status in found.values()):
+                        done.touch()
+                    else:
+                        statuses.update(found)
+        except (OSError, ValueError, KeyError) as exc:
+            return IOFailure(CommandError(
+                f"could not read the local job spool {spool.root}: {_why(exc)}",
+                transient=False))
+        return IOSuccess(statuses)
+
+    def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
+        """Ids of the jobs in the spool named ``job_name``, oldest first."""
+        spool = self._paths
+        try:
+            if not spool.jobs.is_dir():
+                return IOSuccess(())
+            with spool.locked(exclusive=False):
+                found = tuple(job_id for job_id in spool.job_ids()
+                              if (job := spool.load_job(job_id)) and job.name == job_name)
+        except (OSError, ValueError, KeyError) as exc:
+            return IOFailure(CommandError(
+                f"could not read the local job spool {spool.root}: {_why(exc)}",
+                transient=False))
+        return IOSuccess(found)
+
+    def array_limit(self) -> IOResult[int, CommandError]:
+        """The local backend has no real limit; this keeps plans in one chunk."""
+        return IOSuccess(DEFAULT_ARRAY_LIMITS["local"])
+
+    def task_id(self, job_id: str, index: int) -> str:
+        """``<job>_<index>``, as Slurm names array tasks."""
+        return task_id(job_id, index)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror if exc.filename is None else f"{exc.filename}: {exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def _check_submission(script: Path, cwd: Path,
+                      indices: Sequence[int] | None) -> SubmissionError | None:
+    if not Path(script).is_file():
+        return SubmissionError(f"job script {script} does not exist or is not a file",
+                               hint="render the sweep's scripts before submitting")
+    if not Path(cwd).is_dir():
+        return SubmissionError(f"working directory {cwd} does not exist",
+                               hint="create it or submit from the project directory")
+    if indices is not None and (not indices or min(indices) < 0
+                                or len(set(indices)) != len(indices)):
+        return SubmissionError("array indices must be distinct, non-negative and at least one",
+                               hint="this is a bug in the caller's plan; please report it")
+    return None
+
+
+def _write_job(spool: Spool, job_id: str, script: bytes, env: Mapping[str, str],
+               record: Mapping[str, Any]) -> None:
+    directory = spool.job_dir(job_id)
+    directory.mkdir(mode=0o700, exist_ok=True)
+    put_file(directory / "script.sh", script, mode=0o600)
+    put_json(directory / "env.json", env, mode=0o600)
+    put_json(directory / "job.json", record, mode=0o600)  # last: the job now exists
+
+
+def _refs(job_ids: Sequence[str]) -> dict[str, set[str] | None]:
+    """Job id -> the task ids asked for (None: the whole job), for ids the spool could know."""
+    refs: dict[str, set[str] | None] = {}
+    for text in job_ids:
+        ref = parse_job_ref(text)
+        if ref is None:
+            continue
+        job_id, index = ref
+        if index is None:
+            refs[job_id] = None
+        elif job_id not in refs or refs[job_id] is not None:
+            refs.setdefault(job_id, set())
+            tasks = refs[job_id]
+            if tasks is not None:
+                tasks.add(task_id(job_id, index))
+    return refs
+
+
+def _mark_cancelled(spool: Spool, job_ids: Sequence[str]) -> tuple[list[str], list[int]]:
+    """Write cancel markers; return unknown ids and the process groups to signal."""
+    unknown: list[str] = []
+    groups: list[int] = []
+    for text in job_ids:
+        ref = parse_job_ref(text)
+        job = spool.load_job(ref[0]) if ref is not None else None
+        tid = None if ref is None or ref[1] is None else task_id(ref[0], ref[1])
+        if job is None or (tid is not None and tid not in job.task_ids):
+            unknown.append(text)
+            continue
+        names = set(os.listdir(spool.job_dir(job.job_id)))
+        for each in job.task_ids if tid is None else (tid,):
+            if {f"{each}.exit", f"{each}.end", f"{each}.cancel"} & names:
+                continue  # finished or already cancelled
+            put_json(spool.task_file(job.job_id, each, "cancel"), {"at": time.time()})
+            run = read_json(spool.task_file(job.job_id, each, "run"))
+            if run is not None and run_record_alive(run):
+                groups.append(int(run["pgid"]))
+    return unknown, groups
+
+
+def _await_groups(groups: Sequence[int], grace: float) -> None:
+    """Wait for signalled groups to go; SIGKILL what is left after ``grace`` seconds."""
+    left = list(groups)
+    for final in (False, True):
+        deadline = time.monotonic() + (grace if not final else 2.0)
+        while left and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            left = [pgid for pgid in left if group_alive(pgid)]
+        if final or not left:
+            return
+        for pgid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+
+
+def ensure_supervisor(root: Path, *, nudge: bool = False) -> None:
+    """Start a detached supervisor for spool ``root`` unless one is running.
+
+    A supervisor holds ``supervisor.lock`` for its whole life and gives it up, under the
+    spool lock, only after seeing nothing queued; so a job recorded before that moment is
+    run by it, and a job recorded after finds the lock free and starts a new one.
+
+    Args:
+        root: the spool directory.
+        nudge: poll's call, which only revives a dead supervisor: do nothing while one
+            this process started is still alive (it may not hold the lock yet).  Submit
+            must not trust that: its supervisor may be on its way out.
+
+    Raises:
+        OSError: the supervisor could not be started.
+    """
+    ours = _SUPERVISORS.setdefault(root, [])
+    ours[:] = [proc for proc in ours if proc.poll() is None]
+    if nudge and ours:
+        return
+    fd = os.open(root / "supervisor.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # one is running and will see the new job
+    finally:
+        os.close(fd)
+    env = dict(os.environ)
+    package_root = str(Path(hsm.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    with open(root / "supervisor.log", "ab") as log:
+        ours.append(subprocess.Popen(
+            [sys.executable, "-m", "hsm.effects.local_runner", str(root)],
+            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True))
