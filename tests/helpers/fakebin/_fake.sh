@@ -74,8 +74,13 @@ fake_fail() {
 fake_ok() {
     local cmd=$1 n=$2
     shift 2
-    local id=$((${FAKE_FIRST_ID:-1000} + n))
-    if [[ -n ${FAKE_STDOUT_FILE:-} ]]; then
+    local id=$((${FAKE_FIRST_ID:-1000} + n)) upper=${cmd^^}
+    local file_var=FAKE_STDOUT_FILE_$upper text_var=FAKE_STDOUT_$upper
+    if [[ -n ${!file_var:-} ]]; then
+        cat -- "${!file_var}"
+    elif [[ -n ${!text_var+set} ]]; then
+        printf '%s' "${!text_var}"
+    elif [[ -n ${FAKE_STDOUT_FILE:-} ]]; then
         cat -- "$FAKE_STDOUT_FILE"
     elif [[ -n ${FAKE_STDOUT+set} ]]; then
         printf '%s' "$FAKE_STDOUT"
