@@ -59,7 +59,7 @@ def test_rendered_pbs_array_scripts_give_each_task_its_params(key: str, index_va
                                                               tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    manifest, jobs = api.plan_sweep(_options(tmp_path), key, 3, "pbsrun", tmp_path / "sw",
+    _manifest, jobs = api.plan_sweep(_options(tmp_path), key, 3, "pbsrun", tmp_path / "sw",
                                     PARAMS, "array").unwrap()
     assert len(jobs) == 2  # 3 + 1 under a limit of 3
     parser = OverridesParser.create()
