@@ -13,8 +13,8 @@ knows about is ``unknown`` -- never ``completed``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class JobState(StrEnum):

@@ -1,13 +1,9 @@
-"""Fixtures for tests against a real Slurm.
-
-They skip when no Slurm answers, unless ``HSM_REQUIRE_SLURM=1`` (set by .ci/run), in which
-case a missing cluster fails the run instead of silently skipping.
-"""
+"""Helpers for tests against a real Slurm (the ``slurm`` fixture is in tests/conftest.py:
+it skips when no Slurm answers, unless ``HSM_REQUIRE_SLURM=1``, as .ci/run sets)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,27 +15,6 @@ import pytest
 
 HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 TASK = HELPERS / "task.py"
-
-
-def _slurm_answers() -> bool:
-    if shutil.which("sinfo") is None:
-        return False
-    try:
-        done = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                              timeout=15, check=False)
-    except subprocess.TimeoutExpired:
-        return False
-    return done.returncode == 0 and bool(done.stdout.strip())
-
-
-@pytest.fixture(scope="session")
-def slurm() -> None:
-    """Skip (or fail in CI) unless a Slurm controller answers."""
-    if _slurm_answers():
-        return
-    if os.environ.get("HSM_REQUIRE_SLURM") == "1":
-        pytest.fail("HSM_REQUIRE_SLURM=1 but no Slurm answers; run scripts/slurm-cluster.sh up")
-    pytest.skip("no Slurm cluster reachable (scripts/slurm-cluster.sh up starts one)")
 
 
 @pytest.fixture

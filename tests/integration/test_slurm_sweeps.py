@@ -26,8 +26,9 @@ HOSTILE = ["two words", "it's", 'say "hi"', "$HOME", "`id`", "a;b", "back\\slash
 
 
 def _options(tmp_path: Path, **extra: Any) -> api.JobOptions:
-    return api.JobOptions(walltime="00:05:00", python_path=PYTHON, script_path=str(TASK),
-                          project_dir=tmp_path, **extra)
+    settings: dict[str, Any] = {"walltime": "00:05:00", "python_path": PYTHON,
+                                "script_path": str(TASK), "project_dir": tmp_path, **extra}
+    return api.JobOptions(**settings)
 
 
 def _backend(**extra: Any) -> SchedulerBackend:

@@ -1,0 +1,318 @@
+"""The ``hsm`` command: parse flags, call the library, print, choose the exit code.
+
+Strategy: this module imports only the standard library's ``argparse``, ``os`` and
+``sys`` at the top, so ``hsm --help`` starts fast; the command implementations
+(:mod:`hsm.cli_commands`, :mod:`hsm.cli_sweep`) and with them returns, cattrs, jinja2
+and yaml are imported only once a command runs.  Every command returns a ``Result``; this
+module is the one place that turns a success into printed output and a failure into one
+``hsm: error:`` line on stderr and an exit code (table in :data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from hsm.cli_commands import Reply
+    from hsm.pure.errors import HSMFailure
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_SCHEDULER = 3
+EXIT_SWEEP_STATE = 4
+EXIT_TASKS_FAILED = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f"""\
+exit codes:
+  {EXIT_OK}    success
+  {EXIT_USAGE}    usage or configuration error (bad flag, walltime, YAML, unknown key...)
+  {EXIT_SCHEDULER}    scheduler error (command failed, submission refused, unreachable)
+  {EXIT_SWEEP_STATE}    sweep-state error (sweep directory missing, damaged or tampered)
+  {EXIT_TASKS_FAILED}    with --wait: some tasks failed, were cancelled or were lost
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_INTERNAL}    internal error (a bug: please report it with --debug output)
+"""
+
+JSON_HELP = """\
+--json prints one JSON document on stdout (errors still go to stderr as text):
+  sweep run/render/submit/resubmit: {"sweep_id", "sweep_dir", "scheduler", "mode",
+    "tasks": N, "jobs": [{"key", "job_id", "tasks": [..]}], "submitted": [keys],
+    "recovered": [keys]}; with --wait also "status" (the monitor document);
+    with --dry-run instead {"dry_run": true, ..., "jobs": [{"key", "job_name",
+    "script_file", "tasks", "indices", "submit_argv", "script"}]}
+  monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
+    "counts": {state: n}, "tasks": [{"task", "params", "job_id", "state", "raw",
+    "exit_code", "signal", "reason", "log"}]}
+  queue: {"user", "scheduler", "jobs": [{"job_id", "state", "raw", "exit_code",
+    "signal", "reason"}]}
+  cancel: {"cancelled": [job ids]}
+  config show: {"files": [paths], "settings": [{"setting", "value", "source"}]}
+States are queued, running, completed, failed, cancelled, unknown.
+"""
+
+MODES = ("array", "individual", "local")
+SYSTEMS = ("auto", "slurm", "pbs", "pbspro", "torque", "local")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one ``hsm: error:`` line plus a hint.
+
+    Abbreviated options are refused, so a typo such as ``--walltim`` is an error.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"hsm: error: {message}\nhint: see '{self.prog} --help'\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0 < seconds <= 3600, got {text}")
+    return value
+
+
+def _common() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--hsm-config", metavar="FILE",
+                        help="hsm config file (default: ./hsm_config.yaml, "
+                             "./.hsm/config.yaml, then $XDG_CONFIG_HOME/hsm/config.yaml)")
+    common.add_argument("--json", action="store_true",
+                        help="print machine-readable JSON on stdout")
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only what matters")
+    noise.add_argument("-v", "--verbose", action="store_true",
+                       help="also say what hsm decided and why")
+    common.add_argument("--debug", action="store_true",
+                        help="show a traceback for unexpected errors")
+    return common
+
+
+def _job_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("overrides", nargs="*", metavar="KEY=V1,V2",
+                        help="Hydra-style sweep axes, e.g. lr=0.1,0.01 model=a,b "
+                             "(added to the sweep file's grid)")
+    parser.add_argument("--config", "-c", metavar="SWEEP_YAML",
+                        help="sweep file: script, grid, paired, combinations, hpc")
+    parser.add_argument("--script", metavar="PATH",
+                        help="the program to run (overrides the sweep file's script)")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="array (default), individual jobs, or local (= --system local)")
+    parser.add_argument("--system", choices=SYSTEMS, default=None,
+                        help="scheduler (default: hpc.system, else auto-detect)")
+    parser.add_argument("--walltime", help="time limit, e.g. 04:00:00")
+    parser.add_argument("--resources", help="scheduler resources, e.g. select=1:ncpus=4")
+    parser.add_argument("--python", help="interpreter that runs the script")
+    parser.add_argument("--partition", help="Slurm partition")
+    parser.add_argument("--queue", help="PBS queue")
+    parser.add_argument("--account", help="account to charge")
+    parser.add_argument("--sweep-id", help="name of the sweep (default: <script>_<UTC time>)")
+    parser.add_argument("--sweep-dir", help="where the record goes (default: sweeps/<id>)")
+    parser.add_argument("--max-array-size", type=_positive_int, metavar="N",
+                        help="split arrays so every index stays below N")
+    parser.add_argument("--throttle", type=_positive_int, metavar="N",
+                        help="run at most N tasks of an array at once")
+    parser.add_argument("--after", action="append", default=[], metavar="JOBID",
+                        help="start after JOBID succeeds (KIND:JOBID for after, afterok, "
+                             "afternotok, afterany); repeatable")
+
+
+def _wait_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wait", action="store_true",
+                        help=f"follow the sweep until every task finished; exit "
+                             f"{EXIT_TASKS_FAILED} if any did not complete")
+    parser.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS",
+                        help="seconds between polls with --wait/--watch (default 5)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole ``hsm`` command line."""
+    common = _common()
+    top = _Parser(
+        prog="hsm",
+        description="HPC Sweep Manager: run a parameter sweep as Slurm, PBS/Torque or "
+                    "local jobs, follow it, and keep an auditable record.",
+        epilog=EXIT_CODES + "\n" + JSON_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(parent: Any, name: str, text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name, help=text, description=text, parents=[common], epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        return parser
+
+    sweep = commands.add_parser("sweep", help="run, render, submit or resubmit a sweep",
+                                description="Run, render, submit or resubmit a sweep.",
+                                epilog=EXIT_CODES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweeps = sweep.add_subparsers(dest="action", metavar="ACTION", required=True)
+    run = add(sweeps, "run", "plan, write and submit a sweep (resumes if run again)")
+    _job_flags(run)
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the scripts and submit commands; write and submit nothing")
+    _wait_flags(run)
+    render = add(sweeps, "render", "write the scripts and manifest only, for audit")
+    _job_flags(render)
+    submit = add(sweeps, "submit", "submit a rendered sweep after checking every hash")
+    submit.add_argument("sweep_dir", metavar="DIR")
+    _wait_flags(submit)
+    again = add(sweeps, "resubmit", "submit the failed, cancelled and unknown tasks again")
+    _sweep_ref(again)
+    again.add_argument("--failed", action="store_true",
+                       help="resubmit failed, cancelled and unknown tasks (the default)")
+    _wait_flags(again)
+
+    monitor = add(commands, "monitor", "states of a sweep's tasks, with logs of failures")
+    monitor.add_argument("--mode", choices=("hpc", "local"), default="hpc",
+                         help="accepted for the seed's CLI; the sweep's manifest decides")
+    _sweep_ref(monitor)
+    monitor.add_argument("--watch", action="store_true", help="refresh until interrupted")
+    monitor.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS")
+    monitor.add_argument("--lines", type=_positive_int, default=10,
+                         help="log lines shown per failed task (default 10)")
+
+    queue = add(commands, "queue", "your jobs in the scheduler, with normalised states")
+    queue.add_argument("--system", choices=SYSTEMS, default=None)
+    queue.add_argument("--watch", action="store_true", help="refresh until interrupted")
+    queue.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS")
+
+    cancel = add(commands, "cancel", "cancel a sweep or jobs by id")
+    cancel.add_argument("job_ids", nargs="*", metavar="JOBID")
+    cancel.add_argument("--sweep-id")
+    cancel.add_argument("--sweep-dir")
+    cancel.add_argument("--system", choices=SYSTEMS, default=None,
+                        help="scheduler for bare job ids (default: config, else detect)")
+
+    config = commands.add_parser("config", help="show the effective configuration",
+                                 description="Show the effective configuration.")
+    configs = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add(configs, "show", "every setting, its value and where it came from")
+    return top
+
+
+def _sweep_ref(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep-id", help="the sweep (its record is sweeps/<id>)")
+    parser.add_argument("--sweep-dir", help="the sweep directory (default: sweeps/<id>)")
+
+
+def exit_code(failure: HSMFailure) -> int:
+    """The exit code for a failure value (see :data:`EXIT_CODES`)."""
+    from hsm.pure.errors import (
+        CommandError,
+        ConfigError,
+        ParseError,
+        StateError,
+        SubmissionError,
+    )
+
+    match failure:
+        case ConfigError():
+            return EXIT_USAGE
+        case CommandError() | SubmissionError() | ParseError():
+            return EXIT_SCHEDULER
+        case StateError():
+            return EXIT_SWEEP_STATE
+        case _:
+            return EXIT_INTERNAL
+
+
+def _error_lines(failure: HSMFailure) -> str:
+    from hsm.pure.cli_text import one_line
+    from hsm.pure.errors import SubmissionError
+
+    if isinstance(failure, SubmissionError):
+        text = failure.message
+        if failure.scheduler_message:
+            text += f"; scheduler said: {failure.scheduler_message}"
+        hint = f"\nhint: {one_line(failure.hint)}" if failure.hint else ""
+        return f"hsm: error: {one_line(text)}{hint}\n"
+    return f"hsm: error: {one_line(str(failure))}\n"
+
+
+def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], Any]:
+    if args.command == "sweep":
+        from hsm import cli_sweep
+
+        return {"run": cli_sweep.run, "render": cli_sweep.render, "submit": cli_sweep.submit,
+                "resubmit": cli_sweep.resubmit}[args.action]
+    from hsm import cli_commands
+
+    return {"monitor": cli_commands.monitor, "queue": cli_commands.queue,
+            "cancel": cli_commands.cancel, "config": cli_commands.config_show}[args.command]
+
+
+def _show(reply: Reply, as_json: bool) -> None:
+    import json
+
+    if reply.shown:
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(reply.data, indent=2, ensure_ascii=False) + "\n")
+    elif reply.text:
+        sys.stdout.write(reply.text.rstrip("\n") + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hsm`` with ``argv`` (default: the process arguments); return the exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "overrides", None) is not None:
+        # sweep axes may come after options too (argparse stops at the first option)
+        args.overrides += [e for e in extra if not e.startswith("-")]
+        extra = [e for e in extra if e.startswith("-")]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    debug = bool(getattr(args, "debug", False))
+    try:
+        from returns.result import Failure
+
+        outcome = _dispatch(args)(args)
+        if isinstance(outcome, Failure):
+            sys.stderr.write(_error_lines(outcome.failure()))
+            return exit_code(outcome.failure())
+        reply = outcome.unwrap()
+        _show(reply, bool(getattr(args, "json", False)))
+        return int(reply.code)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nhsm: interrupted; submitted jobs keep running "
+                         "(hsm monitor / hsm cancel)\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # a bug, not a user mistake: say so, briefly
+        if debug:
+            raise
+        sys.stderr.write(f"hsm: internal error: {type(error).__name__}: {error}\n"
+                         "hint: run again with --debug for the traceback, and report it\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
