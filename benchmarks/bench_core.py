@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hsm.pure.jobspec import JobSpec, Task  # noqa: E402
-from hsm.pure.plan import SweepSettings, plan_jobs  # noqa: E402
-from hsm.pure.render import render_script  # noqa: E402
-from hsm.pure.schedulers import pbs_qstat, slurm  # noqa: E402
-from hsm.pure.sweep import expand_sweep, parse_sweep_spec  # noqa: E402
+from hsm.pure.jobspec import JobSpec, Task
+from hsm.pure.plan import SweepSettings, plan_jobs
+from hsm.pure.render import render_script
+from hsm.pure.schedulers import pbs_qstat, slurm
+from hsm.pure.sweep import expand_sweep, parse_sweep_spec
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hsm import api  # noqa: E402
-from hsm.effects.results import result_of  # noqa: E402
-from hsm.effects.scheduler_backend import SchedulerBackend  # noqa: E402
-from hsm.pure.schedulers import SCHEDULERS  # noqa: E402
+from hsm import api
+from hsm.effects.results import result_of
+from hsm.effects.scheduler_backend import SchedulerBackend
+from hsm.pure.schedulers import SCHEDULERS
 
 
 def sbatch(*args: str, cwd: Path | None = None) -> str:

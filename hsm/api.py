@@ -75,7 +75,8 @@ def make_backend(key: str, *, max_array_size: int | None = None,
                  max_parallel: int | None = None) -> Backend:
     """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``local``)."""
     if key == "local":
-        from hsm.effects.local import LocalBackend, default_spool
+        from hsm.effects.local import LocalBackend
+        from hsm.effects.local_spool import default_spool
 
         return LocalBackend(default_spool(os.environ if environ is None else environ),
                             max_parallel=max_parallel)

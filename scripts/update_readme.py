@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hsm.pure.state_table import render_state_table  # noqa: E402
+from hsm.pure.state_table import render_state_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- states:begin -->\n).*?(<!-- states:end -->)", re.DOTALL)

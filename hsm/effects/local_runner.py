@@ -31,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from hsm.effects.local import (
+from hsm.effects.local_spool import (
     Job,
     Spool,
     proc_start_ticks,

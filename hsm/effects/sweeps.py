@@ -239,13 +239,11 @@ def submit_jobs(sweep_dir: Path, manifest: Manifest, backend: Backend, workdir: 
 
 
 def _with_ids(manifest: Manifest, job_ids: dict[str, str]) -> Manifest:
-    return Manifest(manifest.sweep_id, manifest.scheduler, manifest.mode, manifest.workdir,
-                    manifest.settings, manifest.params, manifest.argvs, manifest.jobs,
-                    dict(job_ids))
+    return replace(manifest, job_ids=dict(job_ids))
 
 
-def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
-    """Every task's status in O(1) scheduler calls; last known statuses on a transient error."""
+def recorded_sweep(sweep_dir: Path) -> IOResult[tuple[Manifest, dict[str, str]], HSMFailure]:
+    """The manifest and every job id the manifest or the journal records (key -> id)."""
     loaded = result_of(load_manifest(sweep_dir))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())
@@ -253,7 +251,15 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
     replayed = result_of(journal_state(sweep_dir))
     if isinstance(replayed, Failure):
         return IOFailure(replayed.failure())
-    job_ids = {**manifest.job_ids, **replayed.unwrap().submitted}
+    return IOSuccess((manifest, {**manifest.job_ids, **replayed.unwrap().submitted}))
+
+
+def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
+    """Every task's status in O(1) scheduler calls; last known statuses on a transient error."""
+    recorded = result_of(recorded_sweep(sweep_dir))
+    if isinstance(recorded, Failure):
+        return IOFailure(recorded.failure())
+    manifest, job_ids = recorded.unwrap()
     polled = result_of(backend.poll(job_ids_to_poll(manifest, job_ids)))
     if isinstance(polled, Failure):
         error = polled.failure()
@@ -294,14 +300,10 @@ def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
 def cancel_sweep(sweep_dir: Path, backend: Backend,
                  tasks: Sequence[int] | None = None) -> IOResult[list[str], HSMFailure]:
     """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed)."""
-    loaded = result_of(load_manifest(sweep_dir))
-    if isinstance(loaded, Failure):
-        return IOFailure(loaded.failure())
-    manifest = loaded.unwrap()
-    replayed = result_of(journal_state(sweep_dir))
-    if isinstance(replayed, Failure):
-        return IOFailure(replayed.failure())
-    job_ids = {**manifest.job_ids, **replayed.unwrap().submitted}
+    recorded = result_of(recorded_sweep(sweep_dir))
+    if isinstance(recorded, Failure):
+        return IOFailure(recorded.failure())
+    manifest, job_ids = recorded.unwrap()
     owners = current_jobs(manifest)
     if tasks is None:
         targets = job_ids_to_poll(manifest, job_ids)

@@ -24,7 +24,8 @@ import pytest
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.unsafe import unsafe_perform_io
 
-from hsm.effects.local import LocalBackend, default_spool
+from hsm.effects.local import LocalBackend
+from hsm.effects.local_spool import default_spool
 from hsm.pure.jobspec import JobSpec, Task
 from hsm.pure.render import render_script
 from hsm.pure.schedulers.base import Statuses
