@@ -80,10 +80,12 @@ def _lines(text: str, n: int) -> str:
 
 def bench_parsers() -> None:
     print("Parsing 100,000 lines (each compared with a bare str.split loop over the same text)")
-    squeue = "".join(f"{1000 + i}|{'RUNNING' if i % 3 else 'PENDING'}|None\n"
-                     for i in range(100_000))
-    sacct = "".join(f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None\n"
-                    for i in range(100_000))
+    squeue = "".join(
+        f"{1000 + i}|{'RUNNING' if i % 3 else 'PENDING'}|None\n" for i in range(100_000)
+    )
+    sacct = "".join(
+        f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None\n" for i in range(100_000)
+    )
     qstat = _qstat_text(100_000)
 
     def bare(text: str, sep: str) -> Callable[[], object]:
@@ -98,32 +100,49 @@ def bench_parsers() -> None:
         assert parse(text).unwrap()  # type: ignore[operator]
         t_parse = best(lambda p=parse, t=text: p(t))  # type: ignore[misc]
         t_bare = best(bare(text, sep))
-        row(f"{name} ({lines:,} lines)", f"{t_parse:.3f} s",
-            f"bare split {t_bare:.3f} s, ratio {t_parse / t_bare:.2f}x (target <= 3x)")
+        row(
+            f"{name} ({lines:,} lines)",
+            f"{t_parse:.3f} s",
+            f"bare split {t_bare:.3f} s, ratio {t_parse / t_bare:.2f}x (target <= 3x)",
+        )
 
 
 def _qstat_text(n_lines: int) -> str:
-    job = ("Job Id: {i}.pbsserver\n    Job_Name = task_{i}\n    Job_Owner = ann@login1\n"
-           "    job_state = F\n    queue = workq\n    Exit_status = {e}\n"
-           "    comment = Job run at Sun Nov 29 at 10:00 on (node1:ncpus=4)\n"
-           "    Resource_List.walltime = 04:00:00\n    substate = 92\n\n")
+    job = (
+        "Job Id: {i}.pbsserver\n    Job_Name = task_{i}\n    Job_Owner = ann@login1\n"
+        "    job_state = F\n    queue = workq\n    Exit_status = {e}\n"
+        "    comment = Job run at Sun Nov 29 at 10:00 on (node1:ncpus=4)\n"
+        "    Resource_List.walltime = 04:00:00\n    substate = 92\n\n"
+    )
     per_job = job.count("\n")
     return "".join(job.format(i=i, e=i % 3) for i in range(n_lines // per_job))
 
 
 def bench_render() -> None:
     print("Rendering")
-    settings = SweepSettings(sweep_id="bench", scheduler="slurm", mode="individual",
-                             walltime_seconds=3600, python_path="python",
-                             script_path="train.py", log_dir="sweeps/bench/logs",
-                             resources="--cpus-per-task=4 --mem=16G")
+    settings = SweepSettings(
+        sweep_id="bench",
+        scheduler="slurm",
+        mode="individual",
+        walltime_seconds=3600,
+        python_path="python",
+        script_path="train.py",
+        log_dir="sweeps/bench/logs",
+        resources="--cpus-per-task=4 --mem=16G",
+    )
     argvs = [(f"lr={i * 1e-4}", f"seed={i}", "model.name=resnet") for i in range(10_000)]
     t_individual = best(lambda: plan_jobs(settings, argvs).unwrap(), repeat=2)
     row("10,000 individual scripts (plan + render)", f"{t_individual:.3f} s", "target < 2 s")
-    spec = JobSpec(scheduler="slurm", job_name="bench_array", walltime_seconds=3600,
-                   log_path="logs/a_%a.log", python_path="python", script_path="train.py",
-                   tasks=tuple(Task(i, a) for i, a in enumerate(argvs)),
-                   array_text="0-9999")
+    spec = JobSpec(
+        scheduler="slurm",
+        job_name="bench_array",
+        walltime_seconds=3600,
+        log_path="logs/a_%a.log",
+        python_path="python",
+        script_path="train.py",
+        tasks=tuple(Task(i, a) for i, a in enumerate(argvs)),
+        array_text="0-9999",
+    )
     t_array = best(lambda: render_script(spec).unwrap())
     size = len(render_script(spec).unwrap())
     row("one 10,000-task array script", f"{t_array:.3f} s", f"{size / 1e6:.2f} MB of script")

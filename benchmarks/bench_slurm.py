@@ -29,8 +29,9 @@ from hsm.pure.schedulers import SCHEDULERS
 
 
 def sbatch(*args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(["sbatch", "--parsable", *args], capture_output=True, text=True,
-                          check=True, cwd=cwd)
+    done = subprocess.run(
+        ["sbatch", "--parsable", *args], capture_output=True, text=True, check=True, cwd=cwd
+    )
     return done.stdout.strip().split(";")[0]
 
 
@@ -45,30 +46,46 @@ def main() -> None:
     blocker = sbatch("--hold", "--job-name=hsm_bench_blocker", "--wrap", "true")
     cancel = [blocker]
     try:
-        options = api.JobOptions(walltime="00:10:00", python_path="python3",
-                                 script_path="train.py", project_dir=work,
-                                 dependencies=(f"afterok:{blocker}",))
+        options = api.JobOptions(
+            walltime="00:10:00",
+            python_path="python3",
+            script_path="train.py",
+            project_dir=work,
+            dependencies=(f"afterok:{blocker}",),
+        )
         n = 10_000
         params = [{"lr": 1e-4 * (i + 1), "seed": i} for i in range(n)]
 
         print("Array submission, 10,000 tasks")
         raw_script = work / "raw.sh"
-        raw_script.write_text("#!/bin/bash\n#SBATCH --time=00:10:00\n"
-                              f"#SBATCH --dependency=afterok:{blocker}\n"
-                              "#SBATCH --output=/dev/null\npython3 train.py lr=$SLURM_ARRAY_TASK_ID\n")
+        raw_script.write_text(
+            "#!/bin/bash\n#SBATCH --time=00:10:00\n"
+            f"#SBATCH --dependency=afterok:{blocker}\n"
+            "#SBATCH --output=/dev/null\npython3 train.py lr=$SLURM_ARRAY_TASK_ID\n"
+        )
         start = time.perf_counter()
         cancel.append(sbatch(f"--array=0-{n - 1}", str(raw_script), cwd=work))
         t_raw = time.perf_counter() - start
         backend = SchedulerBackend(SCHEDULERS["slurm"])
         start = time.perf_counter()
-        done = result_of(api.submit_sweep(options, backend, params, mode="array",
-                                          sweep_dir=work / "array", sweep_id="bench_arr")
-                         ).unwrap()
+        done = result_of(
+            api.submit_sweep(
+                options,
+                backend,
+                params,
+                mode="array",
+                sweep_dir=work / "array",
+                sweep_id="bench_arr",
+            )
+        ).unwrap()
         t_hsm = time.perf_counter() - start
         cancel.extend(done.job_ids.values())
         row("raw sbatch --array=0-9999", f"{t_raw:.3f} s")
-        row(f"hsm submit_sweep (array, {len(done.job_ids)} array job(s))", f"{t_hsm:.3f} s",
-            f"limit 1.1 x raw + 0.5 s = {1.1 * t_raw + 0.5:.3f} s")
+        row(
+            f"hsm submit_sweep (array, {len(done.job_ids)} array job(s))",
+            f"{t_hsm:.3f} s",
+            f"limit 1.1 x raw + 0.5 s = {1.1 * t_raw + 0.5:.3f} s",
+        )
 
         print("Individual submission, 200 jobs")
         m = 200
@@ -77,15 +94,21 @@ def main() -> None:
             cancel.append(sbatch(f"--job-name=raw_{i}", str(raw_script), cwd=work))
         t_raw_each = (time.perf_counter() - start) / m
         start = time.perf_counter()
-        ind = result_of(api.submit_sweep(options, backend, params[:m], mode="individual",
-                                         sweep_dir=work / "ind", sweep_id="bench_ind")
-                        ).unwrap()
+        ind = result_of(
+            api.submit_sweep(
+                options,
+                backend,
+                params[:m],
+                mode="individual",
+                sweep_dir=work / "ind",
+                sweep_id="bench_ind",
+            )
+        ).unwrap()
         t_hsm_each = (time.perf_counter() - start) / m
         cancel.extend(ind.job_ids.values())
         row("raw sbatch per job", f"{t_raw_each * 1e3:.2f} ms")
         row("hsm per job (render, write, journal x2, sbatch)", f"{t_hsm_each * 1e3:.2f} ms")
-        row("hsm overhead per job", f"{(t_hsm_each - t_raw_each) * 1e3:.2f} ms",
-            "target <= 5 ms")
+        row("hsm overhead per job", f"{(t_hsm_each - t_raw_each) * 1e3:.2f} ms", "target <= 5 ms")
 
         print("Polling the 10,000-task array sweep")
         log = work / "calls.log"
@@ -95,8 +118,9 @@ def main() -> None:
             real = shutil.which(name)
             (wrap / name).write_text(f'#!/bin/bash\necho "{name}" >> "{log}"\nexec {real} "$@"\n')
             (wrap / name).chmod(0o755)
-        counting = SchedulerBackend(SCHEDULERS["slurm"],
-                                    env={**os.environ, "PATH": f"{wrap}:{os.environ['PATH']}"})
+        counting = SchedulerBackend(
+            SCHEDULERS["slurm"], env={**os.environ, "PATH": f"{wrap}:{os.environ['PATH']}"}
+        )
         cpu = time.process_time()
         start = time.perf_counter()
         report = result_of(api.sweep_status(work / "array", counting)).unwrap()

@@ -37,15 +37,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     bare = _median_wall([sys.executable, "-c", "pass"], args.runs, env)
     help_ = _median_wall([sys.executable, "-m", "hsm", "--help"], args.runs, env)
     ratio = help_ / bare
     print(f"python -c pass : {bare * 1000:7.1f} ms (median of {args.runs})")
     print(f"hsm --help     : {help_ * 1000:7.1f} ms (python -m hsm --help)")
-    print(f"ratio          : {ratio:7.2f}x  (target <= {TARGET}x: "
-          f"{'met' if ratio <= TARGET else 'NOT met'})")
+    print(
+        f"ratio          : {ratio:7.2f}x  (target <= {TARGET}x: "
+        f"{'met' if ratio <= TARGET else 'NOT met'})"
+    )
     return 0 if ratio <= TARGET else 1
 
 

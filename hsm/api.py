@@ -70,24 +70,33 @@ class JobOptions:
     dependencies: tuple[str, ...] = ()
 
 
-def make_backend(key: str, *, max_array_size: int | None = None,
-                 environ: Mapping[str, str] | None = None,
-                 max_parallel: int | None = None) -> Backend:
+def make_backend(
+    key: str,
+    *,
+    max_array_size: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    max_parallel: int | None = None,
+) -> Backend:
     """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``local``)."""
     if key == "local":
         from hsm.effects.local import LocalBackend
         from hsm.effects.local_spool import default_spool
 
-        return LocalBackend(default_spool(os.environ if environ is None else environ),
-                            max_parallel=max_parallel)
+        return LocalBackend(
+            default_spool(os.environ if environ is None else environ), max_parallel=max_parallel
+        )
     from hsm.effects.scheduler_backend import SchedulerBackend
     from hsm.pure.schedulers import SCHEDULERS
 
     return SchedulerBackend(SCHEDULERS[key], env=environ, max_array_size=max_array_size)
 
 
-def detect_backend(system: str = "auto", *, max_array_size: int | None = None,
-                   environ: Mapping[str, str] | None = None) -> IOResult[Backend, HSMFailure]:
+def detect_backend(
+    system: str = "auto",
+    *,
+    max_array_size: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> IOResult[Backend, HSMFailure]:
     """Probe the machine and pick the backend (``system`` may force one)."""
     from hsm.effects.probe import probe
     from hsm.pure.detect import decide_scheduler
@@ -96,8 +105,9 @@ def detect_backend(system: str = "auto", *, max_array_size: int | None = None,
     decided = decide_scheduler(facts, system)
     if isinstance(decided, Failure):
         return IOFailure(decided.failure())
-    return IOSuccess(make_backend(decided.unwrap().key, max_array_size=max_array_size,
-                                  environ=environ))
+    return IOSuccess(
+        make_backend(decided.unwrap().key, max_array_size=max_array_size, environ=environ)
+    )
 
 
 def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
@@ -108,8 +118,9 @@ def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
         return str(logs)
 
 
-def sweep_settings(options: JobOptions, scheduler: str, mode: str, sweep_id: str,
-                   sweep_dir: Path, array_limit: int) -> Result[SweepSettings, ConfigError]:
+def sweep_settings(
+    options: JobOptions, scheduler: str, mode: str, sweep_id: str, sweep_dir: Path, array_limit: int
+) -> Result[SweepSettings, ConfigError]:
     """Check the options and turn them into the planner's settings."""
     walltime = parse_walltime(options.walltime)
     if isinstance(walltime, Failure):
@@ -122,17 +133,27 @@ def sweep_settings(options: JobOptions, scheduler: str, mode: str, sweep_id: str
         dependencies.append(parsed.unwrap())
     if options.throttle is not None and options.throttle < 1:
         return Failure(ConfigError(f"throttle must be at least 1, got {options.throttle}"))
-    return Success(SweepSettings(
-        sweep_id=sweep_id, scheduler=scheduler, mode=mode,
-        walltime_seconds=walltime.unwrap(), python_path=options.python_path,
-        script_path=options.script_path, log_dir=_log_dir(sweep_dir, options.project_dir),
-        resources=options.resources, queue=options.queue, account=options.account,
-        setup=tuple(options.setup), array_limit=array_limit, throttle=options.throttle,
-        dependencies=tuple(dependencies)))
+    return Success(
+        SweepSettings(
+            sweep_id=sweep_id,
+            scheduler=scheduler,
+            mode=mode,
+            walltime_seconds=walltime.unwrap(),
+            python_path=options.python_path,
+            script_path=options.script_path,
+            log_dir=_log_dir(sweep_dir, options.project_dir),
+            resources=options.resources,
+            queue=options.queue,
+            account=options.account,
+            setup=tuple(options.setup),
+            array_limit=array_limit,
+            throttle=options.throttle,
+            dependencies=tuple(dependencies),
+        )
+    )
 
 
-def render_argvs(params: Sequence[Mapping[str, Any]]) -> Result[list[tuple[str, ...]],
-                                                                 ConfigError]:
+def render_argvs(params: Sequence[Mapping[str, Any]]) -> Result[list[tuple[str, ...]], ConfigError]:
     """Every combination as Hydra-style override arguments."""
     argvs: list[tuple[str, ...]] = []
     for number, combination in enumerate(params):
@@ -144,10 +165,16 @@ def render_argvs(params: Sequence[Mapping[str, Any]]) -> Result[list[tuple[str, 
     return Success(argvs)
 
 
-def plan_sweep(options: JobOptions, scheduler: str, array_limit: int, sweep_id: str,
-               sweep_dir: Path, params: Sequence[Mapping[str, Any]], mode: str,
-               job_name: str | None = None,
-               ) -> Result[tuple[Manifest, tuple[PlannedJob, ...]], ConfigError]:
+def plan_sweep(
+    options: JobOptions,
+    scheduler: str,
+    array_limit: int,
+    sweep_id: str,
+    sweep_dir: Path,
+    params: Sequence[Mapping[str, Any]],
+    mode: str,
+    job_name: str | None = None,
+) -> Result[tuple[Manifest, tuple[PlannedJob, ...]], ConfigError]:
     """Everything a submission will write, computed without touching anything.
 
     ``job_name`` names the job of a one-task individual sweep exactly (the seed's
@@ -168,20 +195,31 @@ def plan_sweep(options: JobOptions, scheduler: str, array_limit: int, sweep_id: 
         return Failure(jobs.failure())
     data = asdict(chosen)
     manifest = Manifest(
-        sweep_id=sweep_id, scheduler=scheduler, mode=mode,
+        sweep_id=sweep_id,
+        scheduler=scheduler,
+        mode=mode,
         workdir=str(options.project_dir.resolve()),
-        settings=data, params=tuple(dict(p) for p in params),
-        argvs=tuple(argvs.unwrap()), jobs=tuple(job_record(j) for j in jobs.unwrap()))
+        settings=data,
+        params=tuple(dict(p) for p in params),
+        argvs=tuple(argvs.unwrap()),
+        jobs=tuple(job_record(j) for j in jobs.unwrap()),
+    )
     return Success((manifest, jobs.unwrap()))
 
 
-def submit_sweep(options: JobOptions, backend: Backend, params: Sequence[Mapping[str, Any]],
-                 *, mode: str, sweep_dir: Path, sweep_id: str,
-                 job_name: str | None = None) -> IOResult[Submitted, HSMFailure]:
+def submit_sweep(
+    options: JobOptions,
+    backend: Backend,
+    params: Sequence[Mapping[str, Any]],
+    *,
+    mode: str,
+    sweep_dir: Path,
+    sweep_id: str,
+    job_name: str | None = None,
+) -> IOResult[Submitted, HSMFailure]:
     """Plan, write and submit a sweep; running it again resumes without duplicates."""
     limit = 1 if mode == "individual" else result_of(backend.array_limit()).value_or(1001)
-    planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode,
-                         job_name)
+    planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name)
     if isinstance(planned, Failure):
         return IOFailure(planned.failure())
     manifest, jobs = planned.unwrap()
@@ -196,14 +234,16 @@ def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSM
     return poll_sweep(sweep_dir, backend)
 
 
-def cancel(sweep_dir: Path, backend: Backend,
-           tasks: Sequence[int] | None = None) -> IOResult[list[str], HSMFailure]:
+def cancel(
+    sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
+) -> IOResult[list[str], HSMFailure]:
     """Cancel a sweep, or some of its tasks."""
     return cancel_sweep(sweep_dir, backend, tasks)
 
 
-def resubmit(sweep_dir: Path, backend: Backend,
-             states: frozenset[JobState] = RESUBMIT_STATES) -> IOResult[Submitted, HSMFailure]:
+def resubmit(
+    sweep_dir: Path, backend: Backend, states: frozenset[JobState] = RESUBMIT_STATES
+) -> IOResult[Submitted, HSMFailure]:
     """Submit the tasks in ``states`` again, as one compact array per array-limit chunk."""
     report = result_of(poll_sweep(sweep_dir, backend))
     if isinstance(report, Failure):
@@ -215,31 +255,56 @@ def resubmit(sweep_dir: Path, backend: Backend,
     if not tasks:
         return IOSuccess(Submitted(dict(found.job_ids), (), ()))
     manifest = found.manifest
-    generation = 1 + sum(1 for j in manifest.jobs if j.key.startswith("r") and
-                         j.key.split("_", 1)[0][1:].isdigit())
+    generation = 1 + sum(
+        1 for j in manifest.jobs if j.key.startswith("r") and j.key.split("_", 1)[0][1:].isdigit()
+    )
     base = dict(manifest.settings)
-    base.update(mode="array", dependencies=(), key_prefix=f"r{generation}_", job_name=None,
-                setup=tuple(base.get("setup", ())))
+    base.update(
+        mode="array",
+        dependencies=(),
+        key_prefix=f"r{generation}_",
+        job_name=None,
+        setup=tuple(base.get("setup", ())),
+    )
     limit = result_of(backend.array_limit()).value_or(int(base.get("array_limit", 1001)))
     base["array_limit"] = limit
     settings = SweepSettings(**base)
     jobs = plan_jobs(settings, manifest.argvs, tasks)
     if isinstance(jobs, Failure):
         return IOFailure(jobs.failure())
-    grown = Manifest(manifest.sweep_id, manifest.scheduler, manifest.mode, manifest.workdir,
-                     manifest.settings, manifest.params, manifest.argvs,
-                     manifest.jobs + tuple(job_record(j) for j in jobs.unwrap()),
-                     dict(found.job_ids))
+    grown = Manifest(
+        manifest.sweep_id,
+        manifest.scheduler,
+        manifest.mode,
+        manifest.workdir,
+        manifest.settings,
+        manifest.params,
+        manifest.argvs,
+        manifest.jobs + tuple(job_record(j) for j in jobs.unwrap()),
+        dict(found.job_ids),
+    )
     saved = result_of(add_jobs(sweep_dir, grown, jobs.unwrap()))
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())
-    return submit_jobs(sweep_dir, saved.unwrap(), backend, Path(manifest.workdir),
-                       keys=[j.key for j in jobs.unwrap()])
+    return submit_jobs(
+        sweep_dir,
+        saved.unwrap(),
+        backend,
+        Path(manifest.workdir),
+        keys=[j.key for j in jobs.unwrap()],
+    )
 
 
-def render_sweep(options: JobOptions, scheduler: str, array_limit: int, params:
-                 Sequence[Mapping[str, Any]], *, mode: str, sweep_dir: Path,
-                 sweep_id: str) -> IOResult[Manifest, HSMFailure]:
+def render_sweep(
+    options: JobOptions,
+    scheduler: str,
+    array_limit: int,
+    params: Sequence[Mapping[str, Any]],
+    *,
+    mode: str,
+    sweep_dir: Path,
+    sweep_id: str,
+) -> IOResult[Manifest, HSMFailure]:
     """Write the scripts and manifest of a sweep without submitting (for audit)."""
     planned = plan_sweep(options, scheduler, array_limit, sweep_id, sweep_dir, params, mode)
     if isinstance(planned, Failure):
@@ -257,14 +322,19 @@ def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HS
         return IOFailure(loaded.failure())
     manifest = loaded.unwrap()
     if manifest.scheduler != backend.key:
-        return IOFailure(StateError(
-            f"{sweep_dir} was rendered for {manifest.scheduler}, not {backend.key}; render "
-            f"it again for this scheduler", str(sweep_dir)))
+        return IOFailure(
+            StateError(
+                f"{sweep_dir} was rendered for {manifest.scheduler}, not {backend.key}; render "
+                f"it again for this scheduler",
+                str(sweep_dir),
+            )
+        )
     return submit_jobs(sweep_dir, manifest, backend, Path(manifest.workdir))
 
 
-def backend_for_sweep(sweep_dir: Path, *, environ: Mapping[str, str] | None = None
-                      ) -> IOResult[Backend, HSMFailure]:
+def backend_for_sweep(
+    sweep_dir: Path, *, environ: Mapping[str, str] | None = None
+) -> IOResult[Backend, HSMFailure]:
     """The backend a sweep was submitted to, as its manifest records."""
     from hsm.effects.sweeps import load_manifest
 
@@ -273,5 +343,8 @@ def backend_for_sweep(sweep_dir: Path, *, environ: Mapping[str, str] | None = No
         return IOFailure(loaded.failure())
     manifest = loaded.unwrap()
     limit = manifest.settings.get("array_limit")
-    return IOSuccess(make_backend(manifest.scheduler, environ=environ,
-                                  max_array_size=int(limit) if limit else None))
+    return IOSuccess(
+        make_backend(
+            manifest.scheduler, environ=environ, max_array_size=int(limit) if limit else None
+        )
+    )

@@ -97,32 +97,52 @@ def _seconds(text: str) -> float:
 
 def _common() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
-    common.add_argument("--hsm-config", metavar="FILE",
-                        help="hsm config file (default: ./hsm_config.yaml, "
-                             "./.hsm/config.yaml, then $XDG_CONFIG_HOME/hsm/config.yaml)")
-    common.add_argument("--json", action="store_true",
-                        help="print machine-readable JSON on stdout")
+    common.add_argument(
+        "--hsm-config",
+        metavar="FILE",
+        help="hsm config file (default: ./hsm_config.yaml, "
+        "./.hsm/config.yaml, then $XDG_CONFIG_HOME/hsm/config.yaml)",
+    )
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print only what matters")
-    noise.add_argument("-v", "--verbose", action="store_true",
-                       help="also say what hsm decided and why")
-    common.add_argument("--debug", action="store_true",
-                        help="show a traceback for unexpected errors")
+    noise.add_argument(
+        "-v", "--verbose", action="store_true", help="also say what hsm decided and why"
+    )
+    common.add_argument(
+        "--debug", action="store_true", help="show a traceback for unexpected errors"
+    )
     return common
 
 
 def _job_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("overrides", nargs="*", metavar="KEY=V1,V2",
-                        help="Hydra-style sweep axes, e.g. lr=0.1,0.01 model=a,b "
-                             "(added to the sweep file's grid)")
-    parser.add_argument("--config", "-c", metavar="SWEEP_YAML",
-                        help="sweep file: script, grid, paired, combinations, hpc")
-    parser.add_argument("--script", metavar="PATH",
-                        help="the program to run (overrides the sweep file's script)")
-    parser.add_argument("--mode", choices=MODES, default=None,
-                        help="array (default), individual jobs, or local (= --system local)")
-    parser.add_argument("--system", choices=SYSTEMS, default=None,
-                        help="scheduler (default: hpc.system, else auto-detect)")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=V1,V2",
+        help="Hydra-style sweep axes, e.g. lr=0.1,0.01 model=a,b (added to the sweep file's grid)",
+    )
+    parser.add_argument(
+        "--config",
+        "-c",
+        metavar="SWEEP_YAML",
+        help="sweep file: script, grid, paired, combinations, hpc",
+    )
+    parser.add_argument(
+        "--script", metavar="PATH", help="the program to run (overrides the sweep file's script)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=None,
+        help="array (default), individual jobs, or local (= --system local)",
+    )
+    parser.add_argument(
+        "--system",
+        choices=SYSTEMS,
+        default=None,
+        help="scheduler (default: hpc.system, else auto-detect)",
+    )
     parser.add_argument("--walltime", help="time limit, e.g. 04:00:00")
     parser.add_argument("--resources", help="scheduler resources, e.g. select=1:ncpus=4")
     parser.add_argument("--python", help="interpreter that runs the script")
@@ -131,21 +151,42 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--account", help="account to charge")
     parser.add_argument("--sweep-id", help="name of the sweep (default: <script>_<UTC time>)")
     parser.add_argument("--sweep-dir", help="where the record goes (default: sweeps/<id>)")
-    parser.add_argument("--max-array-size", type=_positive_int, metavar="N",
-                        help="split arrays so every index stays below N")
-    parser.add_argument("--throttle", type=_positive_int, metavar="N",
-                        help="run at most N tasks of an array at once")
-    parser.add_argument("--after", action="append", default=[], metavar="JOBID",
-                        help="start after JOBID succeeds (KIND:JOBID for after, afterok, "
-                             "afternotok, afterany); repeatable")
+    parser.add_argument(
+        "--max-array-size",
+        type=_positive_int,
+        metavar="N",
+        help="split arrays so every index stays below N",
+    )
+    parser.add_argument(
+        "--throttle",
+        type=_positive_int,
+        metavar="N",
+        help="run at most N tasks of an array at once",
+    )
+    parser.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="JOBID",
+        help="start after JOBID succeeds (KIND:JOBID for after, afterok, "
+        "afternotok, afterany); repeatable",
+    )
 
 
 def _wait_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--wait", action="store_true",
-                        help=f"follow the sweep until every task finished; exit "
-                             f"{EXIT_TASKS_FAILED} if any did not complete")
-    parser.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS",
-                        help="seconds between polls with --wait/--watch (default 5)")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help=f"follow the sweep until every task finished; exit "
+        f"{EXIT_TASKS_FAILED} if any did not complete",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between polls with --wait/--watch (default 5)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,27 +195,39 @@ def build_parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="hsm",
         description="HPC Sweep Manager: run a parameter sweep as Slurm, PBS/Torque or "
-                    "local jobs, follow it, and keep an auditable record.",
+        "local jobs, follow it, and keep an auditable record.",
         epilog=EXIT_CODES + "\n" + JSON_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     top.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(parent: Any, name: str, text: str) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = parent.add_parser(
-            name, help=text, description=text, parents=[common], epilog=EXIT_CODES,
-            formatter_class=argparse.RawDescriptionHelpFormatter)
+            name,
+            help=text,
+            description=text,
+            parents=[common],
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         return parser
 
-    sweep = commands.add_parser("sweep", help="run, render, submit or resubmit a sweep",
-                                description="Run, render, submit or resubmit a sweep.",
-                                epilog=EXIT_CODES,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep = commands.add_parser(
+        "sweep",
+        help="run, render, submit or resubmit a sweep",
+        description="Run, render, submit or resubmit a sweep.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sweeps = sweep.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = add(sweeps, "run", "plan, write and submit a sweep (resumes if run again)")
     _job_flags(run)
-    run.add_argument("--dry-run", action="store_true",
-                     help="print the scripts and submit commands; write and submit nothing")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the scripts and submit commands; write and submit nothing",
+    )
     _wait_flags(run)
     render = add(sweeps, "render", "write the scripts and manifest only, for audit")
     _job_flags(render)
@@ -183,18 +236,29 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_flags(submit)
     again = add(sweeps, "resubmit", "submit the failed, cancelled and unknown tasks again")
     _sweep_ref(again)
-    again.add_argument("--failed", action="store_true",
-                       help="resubmit failed, cancelled and unknown tasks (the default)")
+    again.add_argument(
+        "--failed",
+        action="store_true",
+        help="resubmit failed, cancelled and unknown tasks (the default)",
+    )
     _wait_flags(again)
 
     monitor = add(commands, "monitor", "states of a sweep's tasks, with logs of failures")
-    monitor.add_argument("--mode", choices=("hpc", "local"), default="hpc",
-                         help="accepted for the seed's CLI; the sweep's manifest decides")
+    monitor.add_argument(
+        "--mode",
+        choices=("hpc", "local"),
+        default="hpc",
+        help="accepted for the seed's CLI; the sweep's manifest decides",
+    )
     _sweep_ref(monitor)
     monitor.add_argument("--watch", action="store_true", help="refresh until interrupted")
     monitor.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS")
-    monitor.add_argument("--lines", type=_positive_int, default=10,
-                         help="log lines shown per failed task (default 10)")
+    monitor.add_argument(
+        "--lines",
+        type=_positive_int,
+        default=10,
+        help="log lines shown per failed task (default 10)",
+    )
 
     queue = add(commands, "queue", "your jobs in the scheduler, with normalised states")
     queue.add_argument("--system", choices=SYSTEMS, default=None)
@@ -205,11 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("job_ids", nargs="*", metavar="JOBID")
     cancel.add_argument("--sweep-id")
     cancel.add_argument("--sweep-dir")
-    cancel.add_argument("--system", choices=SYSTEMS, default=None,
-                        help="scheduler for bare job ids (default: config, else detect)")
+    cancel.add_argument(
+        "--system",
+        choices=SYSTEMS,
+        default=None,
+        help="scheduler for bare job ids (default: config, else detect)",
+    )
 
-    config = commands.add_parser("config", help="show the effective configuration",
-                                 description="Show the effective configuration.")
+    config = commands.add_parser(
+        "config",
+        help="show the effective configuration",
+        description="Show the effective configuration.",
+    )
     configs = config.add_subparsers(dest="action", metavar="ACTION", required=True)
     add(configs, "show", "every setting, its value and where it came from")
     return top
@@ -258,12 +329,20 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], Any]:
     if args.command == "sweep":
         from hsm import cli_sweep
 
-        return {"run": cli_sweep.run, "render": cli_sweep.render, "submit": cli_sweep.submit,
-                "resubmit": cli_sweep.resubmit}[args.action]
+        return {
+            "run": cli_sweep.run,
+            "render": cli_sweep.render,
+            "submit": cli_sweep.submit,
+            "resubmit": cli_sweep.resubmit,
+        }[args.action]
     from hsm import cli_commands
 
-    return {"monitor": cli_commands.monitor, "queue": cli_commands.queue,
-            "cancel": cli_commands.cancel, "config": cli_commands.config_show}[args.command]
+    return {
+        "monitor": cli_commands.monitor,
+        "queue": cli_commands.queue,
+        "cancel": cli_commands.cancel,
+        "config": cli_commands.config_show,
+    }[args.command]
 
 
 def _show(reply: Reply, as_json: bool) -> None:
@@ -300,8 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _show(reply, bool(getattr(args, "json", False)))
         return int(reply.code)
     except KeyboardInterrupt:
-        sys.stderr.write("\nhsm: interrupted; submitted jobs keep running "
-                         "(hsm monitor / hsm cancel)\n")
+        sys.stderr.write(
+            "\nhsm: interrupted; submitted jobs keep running (hsm monitor / hsm cancel)\n"
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -309,8 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug, not a user mistake: say so, briefly
         if debug:
             raise
-        sys.stderr.write(f"hsm: internal error: {type(error).__name__}: {error}\n"
-                         "hint: run again with --debug for the traceback, and report it\n")
+        sys.stderr.write(
+            f"hsm: internal error: {type(error).__name__}: {error}\n"
+            "hint: run again with --debug for the traceback, and report it\n"
+        )
         return EXIT_INTERNAL
 
 

@@ -73,10 +73,14 @@ class Console:
     @classmethod
     def of(cls, args: argparse.Namespace) -> Console:
         """The console an invocation asked for."""
-        colour = (sys.stdout.isatty() and "NO_COLOR" not in os.environ
-                  and not getattr(args, "json", False))
-        return cls(bool(getattr(args, "quiet", False)), bool(getattr(args, "verbose", False)),
-                   colour)
+        colour = (
+            sys.stdout.isatty()
+            and "NO_COLOR" not in os.environ
+            and not getattr(args, "json", False)
+        )
+        return cls(
+            bool(getattr(args, "quiet", False)), bool(getattr(args, "verbose", False)), colour
+        )
 
     def note(self, text: str) -> None:
         """Progress and hints (not with ``-q``)."""
@@ -144,9 +148,12 @@ class Settings:
         return self.resolved.config
 
 
-def load_settings(args: argparse.Namespace, flags: Mapping[str, Any],
-                  extra: Sequence[tuple[str, Mapping[str, Any] | None]] = (),
-                  console: Console | None = None) -> Result[Settings, HSMFailure]:
+def load_settings(
+    args: argparse.Namespace,
+    flags: Mapping[str, Any],
+    extra: Sequence[tuple[str, Mapping[str, Any] | None]] = (),
+    console: Console | None = None,
+) -> Result[Settings, HSMFailure]:
     """Resolve flag > environment > files (config file, then ``extra``) > defaults."""
     found = config_file(getattr(args, "hsm_config", None))
     if isinstance(found, Failure):
@@ -193,8 +200,9 @@ def sweep_dir_of(args: argparse.Namespace) -> Result[Path, HSMFailure]:
 
 
 def _planned(job: JobRecord) -> PlannedJob:
-    return PlannedJob(job.key, job.job_name, job.script_file, job.tasks, job.indices,
-                      job.log_path, "", job.sha256)
+    return PlannedJob(
+        job.key, job.job_name, job.script_file, job.tasks, job.indices, job.log_path, "", job.sha256
+    )
 
 
 def log_file(manifest: Manifest, task: int, job_id: str) -> Path | None:
@@ -218,24 +226,35 @@ def tail(path: Path, lines: int) -> list[str]:
     return text.splitlines()[-lines:] or ["(the log is empty)"]
 
 
-def sweep_view(sweep_dir: Path, report: SweepReport, lines: int,
-               colour: bool) -> tuple[str, dict[str, Any]]:
+def sweep_view(
+    sweep_dir: Path, report: SweepReport, lines: int, colour: bool
+) -> tuple[str, dict[str, Any]]:
     """The monitor's text and JSON document for one poll of a sweep."""
     manifest = report.manifest
     records = []
     for task, status in sorted(report.statuses.items()):
         log = log_file(manifest, task, status.job_id)
-        records.append(status_record(task, manifest.params[task], status,
-                                     None if log is None else str(log)))
+        records.append(
+            status_record(task, manifest.params[task], status, None if log is None else str(log))
+        )
     counts = count_states(report.statuses.values())
     overall = sweep_state(list(report.statuses.values())).value
-    data = {"sweep_id": manifest.sweep_id, "sweep_dir": str(sweep_dir),
-            "scheduler": manifest.scheduler, "mode": manifest.mode, "state": overall,
-            "stale": report.stale, "warning": report.warning, "counts": counts,
-            "tasks": records}
-    head = (f"sweep {manifest.sweep_id} ({manifest.scheduler}, {manifest.mode}): "
-            f"{len(records)} tasks, {paint(overall, overall, colour)} -- "
-            f"{counts_text(counts, colour)}")
+    data = {
+        "sweep_id": manifest.sweep_id,
+        "sweep_dir": str(sweep_dir),
+        "scheduler": manifest.scheduler,
+        "mode": manifest.mode,
+        "state": overall,
+        "stale": report.stale,
+        "warning": report.warning,
+        "counts": counts,
+        "tasks": records,
+    }
+    head = (
+        f"sweep {manifest.sweep_id} ({manifest.scheduler}, {manifest.mode}): "
+        f"{len(records)} tasks, {paint(overall, overall, colour)} -- "
+        f"{counts_text(counts, colour)}"
+    )
     parts = [head]
     if report.stale:
         parts.append(f"warning: {report.warning}")
@@ -245,15 +264,18 @@ def sweep_view(sweep_dir: Path, report: SweepReport, lines: int,
             continue
         code = record["exit_code"]
         why = f"exit code {code}" if code else (record["raw"] or record["state"])
-        parts.append(f"\n{record['state']} task {record['task']} (job {record['job_id']}, "
-                     f"{why}); log: {record['log']}")
+        parts.append(
+            f"\n{record['state']} task {record['task']} (job {record['job_id']}, "
+            f"{why}); log: {record['log']}"
+        )
         if record["log"]:
             parts.extend(f"  | {line}" for line in tail(Path(record["log"]), lines))
     return "\n".join(parts), data
 
 
-def _watch(show: Callable[[], Result[tuple[str, Any, bool], HSMFailure]],
-           interval: float, as_json: bool) -> Result[Reply, HSMFailure]:
+def _watch(
+    show: Callable[[], Result[tuple[str, Any, bool], HSMFailure]], interval: float, as_json: bool
+) -> Result[Reply, HSMFailure]:
     """Print ``show()`` every ``interval`` s until it says it is done (or Ctrl-C)."""
     import json
 
@@ -328,16 +350,33 @@ def queue(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
         if isinstance(found, Failure):
             return Failure(found.failure())
         statuses = found.unwrap()
-        jobs = [{"job_id": s.job_id or job_id, "state": s.state.value, "raw": s.raw,
-                 "exit_code": s.exit_code, "signal": s.signal, "reason": s.reason}
-                for job_id, s in sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))]
+        jobs = [
+            {
+                "job_id": s.job_id or job_id,
+                "state": s.state.value,
+                "raw": s.raw,
+                "exit_code": s.exit_code,
+                "signal": s.signal,
+                "reason": s.reason,
+            }
+            for job_id, s in sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))
+        ]
         data = {"user": user, "scheduler": backend.unwrap().key, "jobs": jobs}
         counts = count_states(statuses.values())
-        rows = [[s.job_id or job_id, paint(s.state.value, s.state.value, console.colour),
-                 s.raw, "" if s.exit_code is None else str(s.exit_code), s.reason]
-                for job_id, s in sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))]
-        text = (f"{len(jobs)} jobs of {user} on {backend.unwrap().key}: "
-                f"{counts_text(counts, console.colour)}")
+        rows = [
+            [
+                s.job_id or job_id,
+                paint(s.state.value, s.state.value, console.colour),
+                s.raw,
+                "" if s.exit_code is None else str(s.exit_code),
+                s.reason,
+            ]
+            for job_id, s in sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))
+        ]
+        text = (
+            f"{len(jobs)} jobs of {user} on {backend.unwrap().key}: "
+            f"{counts_text(counts, console.colour)}"
+        )
         if rows:
             text += "\n" + format_table(("JOB ID", "STATE", "RAW", "EXIT", "REASON"), rows)
         return Success((text, data, False))
@@ -355,8 +394,11 @@ def cancel(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     """``hsm cancel --sweep-id ID`` or ``hsm cancel JOBID...``."""
     by_sweep = bool(args.sweep_id or args.sweep_dir)
     if by_sweep == bool(args.job_ids):
-        return Failure(ConfigError(
-            "give either --sweep-id ID (or --sweep-dir DIR) or job ids, not both or neither"))
+        return Failure(
+            ConfigError(
+                "give either --sweep-id ID (or --sweep-dir DIR) or job ids, not both or neither"
+            )
+        )
     if by_sweep:
         found = sweep_dir_of(args)
         if isinstance(found, Failure):
@@ -371,8 +413,9 @@ def cancel(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     else:
         for job_id in args.job_ids:
             if _JOB_ID.fullmatch(job_id) is None:
-                return Failure(ConfigError(
-                    f"{job_id!r} is not a job id (like 123, 123_4 or 123[4].server)"))
+                return Failure(
+                    ConfigError(f"{job_id!r} is not a job id (like 123, 123_4 or 123[4].server)")
+                )
         settings = load_settings(args, {"system": args.system})
         if isinstance(settings, Failure):
             return Failure(settings.failure())
@@ -394,8 +437,12 @@ def config_show(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
         return Failure(settings.failure())
     rows = settings.unwrap().resolved.rows()
     files = list(settings.unwrap().files)
-    data = {"files": files,
-            "settings": [{"setting": leaf, "value": config_value_data(value),
-                          "source": source} for leaf, value, source in rows]}
+    data = {
+        "files": files,
+        "settings": [
+            {"setting": leaf, "value": config_value_data(value), "source": source}
+            for leaf, value, source in rows
+        ],
+    }
     head = f"config file: {files[0]}" if files else "config file: none found"
     return Success(Reply(f"{head}\n{format_config_rows(rows)}", data))

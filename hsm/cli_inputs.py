@@ -64,15 +64,17 @@ def _sweep_file(path_text: str | None) -> Result[tuple[SweepFile, Path | None], 
     return Success((parsed.unwrap(), path))
 
 
-def _script(args: argparse.Namespace, spec: SweepFile,
-            source: Path | None) -> Result[Path, HSMFailure]:
+def _script(
+    args: argparse.Namespace, spec: SweepFile, source: Path | None
+) -> Result[Path, HSMFailure]:
     if args.script:
         script = Path(args.script)
     elif spec.script and source is not None:
         script = source.parent / spec.script
     else:
-        return Failure(ConfigError(
-            "no program to run: give --script PATH or 'script:' in the sweep file"))
+        return Failure(
+            ConfigError("no program to run: give --script PATH or 'script:' in the sweep file")
+        )
     if not script.is_file():
         return Failure(ConfigError(f"script {script} does not exist"))
     return Success(script)
@@ -102,24 +104,35 @@ def _default_id(script: Path) -> str:
 def _check_dir(sweep_dir: Path) -> Result[Path, HSMFailure]:
     """The sweep dir must be new, empty, or an hsm sweep (resumed); its parent writable."""
     if ".." in sweep_dir.parts:
-        return Failure(ConfigError(
-            f"sweep directory {sweep_dir} contains '..'; give the path without it"))
+        return Failure(
+            ConfigError(f"sweep directory {sweep_dir} contains '..'; give the path without it")
+        )
     if sweep_dir.exists():
         if not sweep_dir.is_dir():
-            return Failure(ConfigError(f"sweep directory {sweep_dir} exists and is not a "
-                                       "directory; choose another --sweep-dir"))
+            return Failure(
+                ConfigError(
+                    f"sweep directory {sweep_dir} exists and is not a "
+                    "directory; choose another --sweep-dir"
+                )
+            )
         if any(sweep_dir.iterdir()) and not (sweep_dir / "manifest.json").exists():
-            return Failure(ConfigError(
-                f"{sweep_dir} already exists and is not an hsm sweep directory; choose an "
-                "empty or new --sweep-dir"))
+            return Failure(
+                ConfigError(
+                    f"{sweep_dir} already exists and is not an hsm sweep directory; choose an "
+                    "empty or new --sweep-dir"
+                )
+            )
         return Success(sweep_dir)
     parent = sweep_dir.absolute().parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        return Failure(ConfigError(
-            f"cannot create sweep directory {sweep_dir}: {parent} is not a writable "
-            "directory; choose another --sweep-dir"))
+        return Failure(
+            ConfigError(
+                f"cannot create sweep directory {sweep_dir}: {parent} is not a writable "
+                "directory; choose another --sweep-dir"
+            )
+        )
     return Success(sweep_dir)
 
 
@@ -127,31 +140,49 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     system = args.system
     if args.mode == "local":
         if system not in (None, "local"):
-            return {"error": f"--mode local runs on this machine; it cannot go with "
-                             f"--system {system}"}
+            return {
+                "error": f"--mode local runs on this machine; it cannot go with --system {system}"
+            }
         system = "local"
-    return {"walltime": args.walltime, "resources": args.resources, "system": system,
-            "python": args.python, "partition": args.partition, "queue": args.queue,
-            "account": args.account, "max-array-size": args.max_array_size}
+    return {
+        "walltime": args.walltime,
+        "resources": args.resources,
+        "system": system,
+        "python": args.python,
+        "partition": args.partition,
+        "queue": args.queue,
+        "account": args.account,
+        "max-array-size": args.max_array_size,
+    }
 
 
-def _options(settings: Settings, backend_key: str, script: str,
-             args: argparse.Namespace) -> api.JobOptions:
+def _options(
+    settings: Settings, backend_key: str, script: str, args: argparse.Namespace
+) -> api.JobOptions:
     hpc = settings.config.hpc
     slurm = backend_key == "slurm"
     return api.JobOptions(
-        walltime=hpc.default_walltime, resources=hpc.default_resources,
-        python_path=hpc.python_interpreter, script_path=script, project_dir=Path.cwd(),
+        walltime=hpc.default_walltime,
+        resources=hpc.default_resources,
+        python_path=hpc.python_interpreter,
+        script_path=script,
+        project_dir=Path.cwd(),
         queue=hpc.slurm.partition if slurm else hpc.pbs.queue,
         account=hpc.slurm.account if slurm else hpc.pbs.account,
-        setup=hpc.setup, max_array_size=hpc.max_array_size, throttle=args.throttle,
-        dependencies=tuple(args.after))
+        setup=hpc.setup,
+        max_array_size=hpc.max_array_size,
+        throttle=args.throttle,
+        dependencies=tuple(args.after),
+    )
 
 
 def _source_label(source: str, leaf: str) -> str:
     kind, _, name = source.partition(":")
-    return {"flag": f"option {name}", "env": f"environment variable {name}",
-            "file": f"{name} ({leaf})"}.get(kind, leaf)
+    return {
+        "flag": f"option {name}",
+        "env": f"environment variable {name}",
+        "file": f"{name} ({leaf})",
+    }.get(kind, leaf)
 
 
 def check_settings(settings: Settings) -> Result[None, HSMFailure]:
@@ -170,9 +201,12 @@ def check_settings(settings: Settings) -> Result[None, HSMFailure]:
         ("hpc.default_walltime", parse_walltime(hpc.default_walltime)),
         ("hpc.default_resources", parse_resources(hpc.default_resources)),
     ]
-    for leaf, value in (("hpc.slurm.partition", hpc.slurm.partition),
-                        ("hpc.slurm.account", hpc.slurm.account),
-                        ("hpc.pbs.queue", hpc.pbs.queue), ("hpc.pbs.account", hpc.pbs.account)):
+    for leaf, value in (
+        ("hpc.slurm.partition", hpc.slurm.partition),
+        ("hpc.slurm.account", hpc.slurm.account),
+        ("hpc.pbs.queue", hpc.pbs.queue),
+        ("hpc.pbs.account", hpc.pbs.account),
+    ):
         if value is not None:
             checks.append((leaf, check_directive_value(leaf.rsplit(".", 1)[1], value)))
     for leaf, checked in checks:
@@ -198,8 +232,9 @@ def gather(args: argparse.Namespace, console: Console) -> Result[Inputs, HSMFail
     if isinstance(spec, Failure):
         where = f"{source}: " if source is not None else ""
         return Failure(ConfigError(where + spec.failure().message, spec.failure().path))
-    extra = [] if source is None or spec_file.hpc is None else [(str(source),
-                                                                 {"hpc": spec_file.hpc})]
+    extra = (
+        [] if source is None or spec_file.hpc is None else [(str(source), {"hpc": spec_file.hpc})]
+    )
     settings = load_settings(args, flags, extra, console)
     if isinstance(settings, Failure):
         return Failure(settings.failure())
@@ -220,8 +255,21 @@ def gather(args: argparse.Namespace, console: Console) -> Result[Inputs, HSMFail
     if isinstance(backend, Failure):
         return Failure(backend.failure())
     console.detail(f"scheduler: {backend.unwrap().key}")
-    options = _options(settings.unwrap(), backend.unwrap().key,
-                       _script_text(script.unwrap(), Path.cwd().resolve()), args)
+    options = _options(
+        settings.unwrap(),
+        backend.unwrap().key,
+        _script_text(script.unwrap(), Path.cwd().resolve()),
+        args,
+    )
     mode = "individual" if args.mode == "individual" else "array"
-    return Success(Inputs(settings.unwrap(), options, expand_sweep(spec.unwrap()), mode,
-                          sweep_id, sweep_dir.unwrap(), backend.unwrap()))
+    return Success(
+        Inputs(
+            settings.unwrap(),
+            options,
+            expand_sweep(spec.unwrap()),
+            mode,
+            sweep_id,
+            sweep_dir.unwrap(),
+            backend.unwrap(),
+        )
+    )

@@ -34,10 +34,18 @@ from hsm.pure.plan import PlannedJob
 from hsm.pure.states import JobState
 
 
-def _plan(inputs: Inputs, limit: int) -> Result[tuple[Manifest, tuple[PlannedJob, ...]],
-                                                  HSMFailure]:
-    planned = api.plan_sweep(inputs.options, inputs.backend.key, limit, inputs.sweep_id,
-                             inputs.sweep_dir, inputs.points, inputs.mode)
+def _plan(
+    inputs: Inputs, limit: int
+) -> Result[tuple[Manifest, tuple[PlannedJob, ...]], HSMFailure]:
+    planned = api.plan_sweep(
+        inputs.options,
+        inputs.backend.key,
+        limit,
+        inputs.sweep_id,
+        inputs.sweep_dir,
+        inputs.points,
+        inputs.mode,
+    )
     if isinstance(planned, Failure):
         return Failure(planned.failure())
     return Success(planned.unwrap())
@@ -64,8 +72,12 @@ def _make_dir(sweep_dir: Path) -> Result[None, HSMFailure]:
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        return Failure(ConfigError(f"cannot create sweep directory {sweep_dir}: "
-                                   f"{error.strerror}; choose another --sweep-dir"))
+        return Failure(
+            ConfigError(
+                f"cannot create sweep directory {sweep_dir}: "
+                f"{error.strerror}; choose another --sweep-dir"
+            )
+        )
     return Success(None)
 
 
@@ -92,22 +104,40 @@ def _dry_run(inputs: Inputs) -> Result[Reply, HSMFailure]:
 
     scheduler = SCHEDULERS.get(inputs.backend.key)
     records = []
-    parts = [f"# dry run: sweep {inputs.sweep_id}, {len(manifest.params)} tasks as "
-             f"{len(jobs)} {inputs.mode} job(s) for {inputs.backend.key}; nothing is "
-             f"written or submitted", f"# sweep directory would be {inputs.sweep_dir}",
-             f"# jobs run in {manifest.workdir}"]
+    parts = [
+        f"# dry run: sweep {inputs.sweep_id}, {len(manifest.params)} tasks as "
+        f"{len(jobs)} {inputs.mode} job(s) for {inputs.backend.key}; nothing is "
+        f"written or submitted",
+        f"# sweep directory would be {inputs.sweep_dir}",
+        f"# jobs run in {manifest.workdir}",
+    ]
     for job in jobs:
         path = str(inputs.sweep_dir / job.script_file)
         argv = scheduler.submit_argv(path) if scheduler else ["<hsm local backend>", path]
-        records.append({"key": job.key, "job_name": job.job_name,
-                        "script_file": job.script_file, "tasks": list(job.tasks),
-                        "indices": None if job.indices is None else list(job.indices),
-                        "submit_argv": argv, "script": job.script})
-        parts.append(f"\n# ---- {path} (tasks {ranges(job.tasks)}) ----\n"
-                     f"{job.script.rstrip()}\n# ---- submit with:\n$ {_shell(argv)}")
-    data = {"dry_run": True, "sweep_id": inputs.sweep_id, "sweep_dir": str(inputs.sweep_dir),
-            "scheduler": inputs.backend.key, "mode": inputs.mode,
-            "tasks": len(manifest.params), "jobs": records}
+        records.append(
+            {
+                "key": job.key,
+                "job_name": job.job_name,
+                "script_file": job.script_file,
+                "tasks": list(job.tasks),
+                "indices": None if job.indices is None else list(job.indices),
+                "submit_argv": argv,
+                "script": job.script,
+            }
+        )
+        parts.append(
+            f"\n# ---- {path} (tasks {ranges(job.tasks)}) ----\n"
+            f"{job.script.rstrip()}\n# ---- submit with:\n$ {_shell(argv)}"
+        )
+    data = {
+        "dry_run": True,
+        "sweep_id": inputs.sweep_id,
+        "sweep_dir": str(inputs.sweep_dir),
+        "scheduler": inputs.backend.key,
+        "mode": inputs.mode,
+        "tasks": len(manifest.params),
+        "jobs": records,
+    }
     return Success(Reply("\n".join(parts), data))
 
 
@@ -117,21 +147,33 @@ def _shell(argv: Sequence[str]) -> str:
     return " ".join(shlex.quote(arg) for arg in argv)
 
 
-def _submitted_reply(sweep_dir: Path, manifest: Manifest, submitted: Submitted,
-                     what: str) -> Reply:
-    jobs = [{"key": j.key, "job_id": submitted.job_ids.get(j.key), "tasks": list(j.tasks)}
-            for j in manifest.jobs]
-    data = {"sweep_id": manifest.sweep_id, "sweep_dir": str(sweep_dir),
-            "scheduler": manifest.scheduler, "mode": manifest.mode,
-            "tasks": len(manifest.params), "jobs": jobs,
-            "submitted": list(submitted.submitted), "recovered": list(submitted.recovered)}
+def _submitted_reply(sweep_dir: Path, manifest: Manifest, submitted: Submitted, what: str) -> Reply:
+    jobs = [
+        {"key": j.key, "job_id": submitted.job_ids.get(j.key), "tasks": list(j.tasks)}
+        for j in manifest.jobs
+    ]
+    data = {
+        "sweep_id": manifest.sweep_id,
+        "sweep_dir": str(sweep_dir),
+        "scheduler": manifest.scheduler,
+        "mode": manifest.mode,
+        "tasks": len(manifest.params),
+        "jobs": jobs,
+        "submitted": list(submitted.submitted),
+        "recovered": list(submitted.recovered),
+    }
     ids = [submitted.job_ids[k] for k in submitted.submitted]
     shown = " ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
-    ref = (f"--sweep-id {manifest.sweep_id}" if sweep_dir == DEFAULT_SWEEPS / manifest.sweep_id
-           else f"--sweep-dir {sweep_dir}")
-    lines = [f"{what} sweep {manifest.sweep_id}: {len(manifest.params)} tasks, "
-             f"{len(ids)} job(s) submitted to {manifest.scheduler}" +
-             (f" ({shown})" if ids else " (all were already in: nothing to do)")]
+    ref = (
+        f"--sweep-id {manifest.sweep_id}"
+        if sweep_dir == DEFAULT_SWEEPS / manifest.sweep_id
+        else f"--sweep-dir {sweep_dir}"
+    )
+    lines = [
+        f"{what} sweep {manifest.sweep_id}: {len(manifest.params)} tasks, "
+        f"{len(ids)} job(s) submitted to {manifest.scheduler}"
+        + (f" ({shown})" if ids else " (all were already in: nothing to do)")
+    ]
     if submitted.recovered:
         lines.append(f"found {len(submitted.recovered)} job(s) submitted before a crash")
     lines.append(f"record: {sweep_dir}")
@@ -139,8 +181,9 @@ def _submitted_reply(sweep_dir: Path, manifest: Manifest, submitted: Submitted,
     return Reply("\n".join(lines), data)
 
 
-def follow(sweep_dir: Path, backend: Backend, interval: float,
-           console: Console) -> Result[SweepReport, HSMFailure]:
+def follow(
+    sweep_dir: Path, backend: Backend, interval: float, console: Console
+) -> Result[SweepReport, HSMFailure]:
     """Poll until every task is final (or nothing runs and some stay unknown)."""
     tty = sys.stderr.isatty()
     last = ""
@@ -176,8 +219,9 @@ def follow(sweep_dir: Path, backend: Backend, interval: float,
     return Success(report)
 
 
-def _finish(reply: Reply, sweep_dir: Path, backend: Backend, args: argparse.Namespace,
-            console: Console) -> Result[Reply, HSMFailure]:
+def _finish(
+    reply: Reply, sweep_dir: Path, backend: Backend, args: argparse.Namespace, console: Console
+) -> Result[Reply, HSMFailure]:
     """Print the submission, then with ``--wait`` follow it and report the outcome."""
     if not args.wait:
         return Success(reply)
@@ -213,9 +257,16 @@ def run(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     made = _make_dir(inputs.sweep_dir)
     if isinstance(made, Failure):
         return Failure(made.failure())
-    outcome = result_of(api.submit_sweep(inputs.options, inputs.backend, inputs.points,
-                                         mode=inputs.mode, sweep_dir=inputs.sweep_dir,
-                                         sweep_id=inputs.sweep_id))
+    outcome = result_of(
+        api.submit_sweep(
+            inputs.options,
+            inputs.backend,
+            inputs.points,
+            mode=inputs.mode,
+            sweep_dir=inputs.sweep_dir,
+            sweep_id=inputs.sweep_id,
+        )
+    )
     if isinstance(outcome, Failure):
         _undo(created, inputs.sweep_dir, outcome.failure())
         return Failure(outcome.failure())
@@ -240,8 +291,9 @@ def render(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
         return Failure(gathered.failure())
     inputs = gathered.unwrap()
     if (inputs.sweep_dir / "manifest.json").exists():
-        return Failure(ConfigError(f"{inputs.sweep_dir} already holds a sweep; render into "
-                                   "a new --sweep-dir"))
+        return Failure(
+            ConfigError(f"{inputs.sweep_dir} already holds a sweep; render into a new --sweep-dir")
+        )
     limit = _default_limit(inputs)
     if inputs.mode == "array" and inputs.options.max_array_size is None:
         limit = result_of(inputs.backend.array_limit()).value_or(limit)
@@ -252,23 +304,46 @@ def render(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     made = _make_dir(inputs.sweep_dir)
     if isinstance(made, Failure):
         return Failure(made.failure())
-    written = result_of(api.render_sweep(inputs.options, inputs.backend.key, limit,
-                                         inputs.points, mode=inputs.mode,
-                                         sweep_dir=inputs.sweep_dir, sweep_id=inputs.sweep_id))
+    written = result_of(
+        api.render_sweep(
+            inputs.options,
+            inputs.backend.key,
+            limit,
+            inputs.points,
+            mode=inputs.mode,
+            sweep_dir=inputs.sweep_dir,
+            sweep_id=inputs.sweep_id,
+        )
+    )
     if isinstance(written, Failure):
         _undo(created, inputs.sweep_dir, written.failure())
         return Failure(written.failure())
     manifest = written.unwrap()
     scripts = [str(inputs.sweep_dir / job.script_file) for job in manifest.jobs]
-    data = {"sweep_id": manifest.sweep_id, "sweep_dir": str(inputs.sweep_dir),
-            "scheduler": manifest.scheduler, "mode": manifest.mode,
-            "tasks": len(manifest.params),
-            "jobs": [{"key": j.key, "job_id": None, "tasks": list(j.tasks),
-                      "script": str(inputs.sweep_dir / j.script_file), "sha256": j.sha256}
-                     for j in manifest.jobs], "submitted": [], "recovered": []}
-    text = (f"rendered sweep {manifest.sweep_id}: {len(manifest.params)} tasks in "
-            f"{len(scripts)} script(s) for {manifest.scheduler} under {inputs.sweep_dir}\n"
-            f"submit exactly these files with: hsm sweep submit {inputs.sweep_dir}")
+    data = {
+        "sweep_id": manifest.sweep_id,
+        "sweep_dir": str(inputs.sweep_dir),
+        "scheduler": manifest.scheduler,
+        "mode": manifest.mode,
+        "tasks": len(manifest.params),
+        "jobs": [
+            {
+                "key": j.key,
+                "job_id": None,
+                "tasks": list(j.tasks),
+                "script": str(inputs.sweep_dir / j.script_file),
+                "sha256": j.sha256,
+            }
+            for j in manifest.jobs
+        ],
+        "submitted": [],
+        "recovered": [],
+    }
+    text = (
+        f"rendered sweep {manifest.sweep_id}: {len(manifest.params)} tasks in "
+        f"{len(scripts)} script(s) for {manifest.scheduler} under {inputs.sweep_dir}\n"
+        f"submit exactly these files with: hsm sweep submit {inputs.sweep_dir}"
+    )
     return Success(Reply(text, data))
 
 
@@ -306,12 +381,14 @@ def resubmit(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     if isinstance(manifest, Failure):
         return Failure(manifest.failure())
     done = outcome.unwrap()
-    tasks = sorted(t for j in manifest.unwrap().jobs if j.key in done.submitted
-                   for t in j.tasks)
+    tasks = sorted(t for j in manifest.unwrap().jobs if j.key in done.submitted for t in j.tasks)
     reply = _submitted_reply(sweep_dir, manifest.unwrap(), done, "resubmitted")
-    text = (f"resubmitted {len(tasks)} task(s) ({ranges(tasks)}) of sweep "
-            f"{manifest.unwrap().sweep_id}" if tasks else
-            "no failed, cancelled or unknown tasks: nothing to resubmit")
-    reply = Reply(text + "\n" + reply.text.split("\n", 1)[1], {**reply.data,
-                                                              "resubmitted_tasks": tasks})
+    text = (
+        f"resubmitted {len(tasks)} task(s) ({ranges(tasks)}) of sweep {manifest.unwrap().sweep_id}"
+        if tasks
+        else "no failed, cancelled or unknown tasks: nothing to resubmit"
+    )
+    reply = Reply(
+        text + "\n" + reply.text.split("\n", 1)[1], {**reply.data, "resubmitted_tasks": tasks}
+    )
     return _finish(reply, sweep_dir, backend.unwrap(), args, console)

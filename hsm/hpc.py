@@ -94,35 +94,57 @@ class HPCJobManager:
             max_array_size, throttle, dependencies).
     """
 
-    def __init__(self, walltime: str = "04:00:00", resources: str = "",
-                 python_path: str = "python", script_path: str = "train.py",
-                 project_dir: str | Path = ".", *, backend: Backend | None = None,
-                 **options: Any) -> None:
-        self.options = api.JobOptions(walltime=walltime, resources=resources,
-                                      python_path=python_path, script_path=script_path,
-                                      project_dir=Path(project_dir), **options)
+    def __init__(
+        self,
+        walltime: str = "04:00:00",
+        resources: str = "",
+        python_path: str = "python",
+        script_path: str = "train.py",
+        project_dir: str | Path = ".",
+        *,
+        backend: Backend | None = None,
+        **options: Any,
+    ) -> None:
+        self.options = api.JobOptions(
+            walltime=walltime,
+            resources=resources,
+            python_path=python_path,
+            script_path=script_path,
+            project_dir=Path(project_dir),
+            **options,
+        )
         if backend is None:
-            backend = (api.make_backend(self.default_backend,
-                                        max_array_size=self.options.max_array_size)
-                       if self.default_backend else
-                       _value(api.detect_backend(max_array_size=self.options.max_array_size)))
+            backend = (
+                api.make_backend(self.default_backend, max_array_size=self.options.max_array_size)
+                if self.default_backend
+                else _value(api.detect_backend(max_array_size=self.options.max_array_size))
+            )
         self.backend = backend
 
     #: The backend a subclass uses when none is given ("" = detect).
     default_backend = ""
 
     @classmethod
-    def auto_detect(cls, walltime: str = "04:00:00", resources: str = "",
-                    python_path: str = "python", script_path: str = "train.py",
-                    project_dir: str | Path = ".", system: str = "auto",
-                    **options: Any) -> HPCJobManager:
+    def auto_detect(
+        cls,
+        walltime: str = "04:00:00",
+        resources: str = "",
+        python_path: str = "python",
+        script_path: str = "train.py",
+        project_dir: str | Path = ".",
+        system: str = "auto",
+        **options: Any,
+    ) -> HPCJobManager:
         """Probe the machine (Slurm, PBS Pro, Torque, else local) and return a manager."""
-        backend = _value(api.detect_backend(system,
-                                            max_array_size=options.get("max_array_size")))
-        manager_class = {"slurm": SlurmJobManager, "pbspro": PBSJobManager,
-                         "torque": PBSJobManager}.get(backend.key, LocalJobManager)
-        return manager_class(walltime, resources, python_path, script_path, project_dir,
-                             backend=backend, **options)
+        backend = _value(api.detect_backend(system, max_array_size=options.get("max_array_size")))
+        manager_class = {
+            "slurm": SlurmJobManager,
+            "pbspro": PBSJobManager,
+            "torque": PBSJobManager,
+        }.get(backend.key, LocalJobManager)
+        return manager_class(
+            walltime, resources, python_path, script_path, project_dir, backend=backend, **options
+        )
 
     @property
     def scheduler_name(self) -> str:
@@ -139,41 +161,63 @@ class HPCJobManager:
         """``squeue``, ``qstat`` or ``ps`` (local)."""
         return {"slurm": "squeue", "pbs": "qstat"}.get(self.scheduler_name, "ps")
 
-    def submit_single_job(self, params: Mapping[str, Any], job_name: str, sweep_dir: Path,
-                          sweep_id: str) -> str:
+    def submit_single_job(
+        self, params: Mapping[str, Any], job_name: str, sweep_dir: Path, sweep_id: str
+    ) -> str:
         """Submit one job named ``job_name`` running ``params``.
 
         Its script, manifest and journal go to ``sweep_dir/jobs/<job_name>/`` so that many
         single jobs can share one sweep directory.
         """
         name = sanitize_job_name(job_name, self.backend.key)
-        done = _value(api.submit_sweep(self.options, self.backend, [params],
-                                       mode="individual", sweep_id=sweep_id,
-                                       sweep_dir=Path(sweep_dir) / "jobs" / name,
-                                       job_name=name))
+        done = _value(
+            api.submit_sweep(
+                self.options,
+                self.backend,
+                [params],
+                mode="individual",
+                sweep_id=sweep_id,
+                sweep_dir=Path(sweep_dir) / "jobs" / name,
+                job_name=name,
+            )
+        )
         return next(iter(done.job_ids.values()))
 
-    def submit_array_job(self, param_combinations: Sequence[Mapping[str, Any]],
-                         sweep_id: str, sweep_dir: Path) -> str:
+    def submit_array_job(
+        self, param_combinations: Sequence[Mapping[str, Any]], sweep_id: str, sweep_dir: Path
+    ) -> str:
         """Submit the combinations as an array; returns the (first) array job id.
 
         Sweeps above the scheduler's array limit become several arrays; use
         :meth:`submit_sweep` to get every id.
         """
-        return self.submit_sweep(param_combinations, mode="array", sweep_dir=sweep_dir,
-                                 sweep_id=sweep_id)[0]
+        return self.submit_sweep(
+            param_combinations, mode="array", sweep_dir=sweep_dir, sweep_id=sweep_id
+        )[0]
 
-    def submit_sweep(self, param_combinations: Sequence[Mapping[str, Any]],
-                     mode: str = "array", sweep_dir: Path | None = None,
-                     sweep_id: str = "sweep") -> list[str]:
+    def submit_sweep(
+        self,
+        param_combinations: Sequence[Mapping[str, Any]],
+        mode: str = "array",
+        sweep_dir: Path | None = None,
+        sweep_id: str = "sweep",
+    ) -> list[str]:
         """Submit a sweep as arrays or individual jobs; returns every job id.
 
         Calling it again with the same arguments resumes an interrupted submission
         without duplicating jobs.
         """
         directory = Path(sweep_dir) if sweep_dir is not None else Path("sweeps") / sweep_id
-        done = _value(api.submit_sweep(self.options, self.backend, list(param_combinations),
-                                       mode=mode, sweep_dir=directory, sweep_id=sweep_id))
+        done = _value(
+            api.submit_sweep(
+                self.options,
+                self.backend,
+                list(param_combinations),
+                mode=mode,
+                sweep_dir=directory,
+                sweep_id=sweep_id,
+            )
+        )
         return list(done.job_ids.values())
 
     def get_job_statuses(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
@@ -183,21 +227,25 @@ class HPCJobManager:
             error = polled.failure()
             if not error.transient:
                 raise _raise(error)
-            return {j: JobStatus(j, JobState.UNKNOWN, "NOT_ASKED", reason=error.message)
-                    for j in job_ids}
+            return {
+                j: JobStatus(j, JobState.UNKNOWN, "NOT_ASKED", reason=error.message)
+                for j in job_ids
+            }
         found = polled.unwrap()
         return {job_id: self._status_of(job_id, found) for job_id in job_ids}
 
     def _status_of(self, job_id: str, found: Mapping[str, JobStatus]) -> JobStatus:
         if job_id in found:
             return found[job_id]
-        pattern = re.compile(re.escape(self.backend.task_id(job_id, 987654321))
-                             .replace("987654321", r"\d+"))
+        pattern = re.compile(
+            re.escape(self.backend.task_id(job_id, 987654321)).replace("987654321", r"\d+")
+        )
         tasks = [s for key, s in found.items() if pattern.fullmatch(key)]
         if not tasks:
             return JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
-        return JobStatus(job_id, rollup_states(t.state for t in tasks), "ARRAY",
-                         source=tasks[0].source)
+        return JobStatus(
+            job_id, rollup_states(t.state for t in tasks), "ARRAY", source=tasks[0].source
+        )
 
     def get_job_status(self, job_id: str) -> str:
         """``queued``, ``running``, ``completed``, ``failed``, ``cancelled`` or ``unknown``."""

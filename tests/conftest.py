@@ -18,8 +18,9 @@ def slurm_answers() -> bool:
     if shutil.which("sinfo") is None:
         return False
     try:
-        done = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                              timeout=15, check=False)
+        done = subprocess.run(
+            ["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=15, check=False
+        )
     except subprocess.TimeoutExpired:
         return False
     return done.returncode == 0 and bool(done.stdout.strip())

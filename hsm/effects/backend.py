@@ -30,9 +30,15 @@ class Backend(Protocol):
         """Registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``."""
         ...
 
-    def submit(self, script: Path, *, cwd: Path, job_name: str,
-               indices: Sequence[int] | None,
-               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+    def submit(
+        self,
+        script: Path,
+        *,
+        cwd: Path,
+        job_name: str,
+        indices: Sequence[int] | None,
+        log_path: str | None = None,
+    ) -> IOResult[str, HSMFailure]:
         """Submit ``script`` (run in ``cwd``); ``indices`` are its array indices, if any.
 
         ``log_path`` (relative to ``cwd``, ``%a`` for the array index) is where the local

@@ -72,6 +72,8 @@ from hsm.pure.schedulers.local import (
 from hsm.pure.states import JobState
 
 _POLL_SECONDS = 0.05  # how often cancel looks whether a signalled process group is gone
+
+
 def _task_facts(spool: Spool, job: Job, tid: str, names: set[str]) -> TaskFacts:
     cancelled = f"{tid}.cancel" in names
     started = f"{tid}.run" in names
@@ -143,9 +145,15 @@ class LocalBackend:
 
     # -- submit -----------------------------------------------------------------------
 
-    def submit(self, script: Path, *, cwd: Path, job_name: str,
-               indices: Sequence[int] | None,
-               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+    def submit(
+        self,
+        script: Path,
+        *,
+        cwd: Path,
+        job_name: str,
+        indices: Sequence[int] | None,
+        log_path: str | None = None,
+    ) -> IOResult[str, HSMFailure]:
         """Record a job, queue its tasks and make sure a supervisor runs them.
 
         Returns at once; the tasks run later, in the background.
@@ -174,31 +182,49 @@ class LocalBackend:
             with spool.locked(exclusive=True):
                 job_id = str(spool.counter() + 1)
                 put_file(spool.root / "counter", f"{job_id}\n")
-                put_json(spool.root / "config.json",
-                         {"max_parallel": self.max_parallel or os.cpu_count() or 1})
-                _write_job(spool, job_id, text, env, {
-                    "id": job_id, "name": job_name, "user": _user(),
-                    "script": os.path.abspath(script),
-                    "cwd": os.path.abspath(cwd),
-                    "indices": None if indices is None else list(indices),
-                    "log_path": log_path or str(spool.root / "logs" / "%j.log"),
-                    "submitted": time.time(),
-                })
+                put_json(
+                    spool.root / "config.json",
+                    {"max_parallel": self.max_parallel or os.cpu_count() or 1},
+                )
+                _write_job(
+                    spool,
+                    job_id,
+                    text,
+                    env,
+                    {
+                        "id": job_id,
+                        "name": job_name,
+                        "user": _user(),
+                        "script": os.path.abspath(script),
+                        "cwd": os.path.abspath(cwd),
+                        "indices": None if indices is None else list(indices),
+                        "log_path": log_path or str(spool.root / "logs" / "%j.log"),
+                        "submitted": time.time(),
+                    },
+                )
         except SpoolWriteError as exc:
             return IOFailure(exc.failure)
         except OSError as exc:
-            return IOFailure(StateError(
-                f"could not record the job in the local spool {spool.root}: {_why(exc)}; "
-                "hint: make the directory writable or point HSM_LOCAL_SPOOL at one that is",
-                path=str(spool.root)))
+            return IOFailure(
+                StateError(
+                    f"could not record the job in the local spool {spool.root}: {_why(exc)}; "
+                    "hint: make the directory writable or point HSM_LOCAL_SPOOL at one that is",
+                    path=str(spool.root),
+                )
+            )
         try:
             ensure_supervisor(spool.root)
         except OSError as exc:
-            return IOFailure(SubmissionError(
-                f"local job {job_id} is queued but its supervisor could not be started: "
-                f"{_why(exc)}", hint=(
-                    f"see {spool.root / 'supervisor.log'}; the job runs once a later "
-                    "submit or poll starts a supervisor")))
+            return IOFailure(
+                SubmissionError(
+                    f"local job {job_id} is queued but its supervisor could not be started: "
+                    f"{_why(exc)}",
+                    hint=(
+                        f"see {spool.root / 'supervisor.log'}; the job runs once a later "
+                        "submit or poll starts a supervisor"
+                    ),
+                )
+            )
         return IOSuccess(job_id)
 
     # -- poll -------------------------------------------------------------------------
@@ -220,9 +246,13 @@ class LocalBackend:
                     if job is not None:
                         statuses.update(_job_statuses(spool, job, only))
         except (OSError, ValueError, KeyError) as exc:
-            return IOFailure(CommandError(
-                f"could not read the local job spool {spool.root}: {_why(exc)}; hint: check "
-                "that it is readable and was written by hsm", transient=False))
+            return IOFailure(
+                CommandError(
+                    f"could not read the local job spool {spool.root}: {_why(exc)}; hint: check "
+                    "that it is readable and was written by hsm",
+                    transient=False,
+                )
+            )
         if any(s.state is JobState.QUEUED for s in statuses.values()):
             with contextlib.suppress(OSError):  # best effort; submit reports this failure
                 ensure_supervisor(spool.root, nudge=True)
@@ -251,12 +281,19 @@ class LocalBackend:
                             os.killpg(pgid, signal.SIGTERM)
             _await_groups(groups, self.cancel_grace)
         except OSError as exc:
-            return IOFailure(CommandError(
-                f"could not cancel local jobs in {spool.root}: {_why(exc)}", transient=False))
+            return IOFailure(
+                CommandError(
+                    f"could not cancel local jobs in {spool.root}: {_why(exc)}", transient=False
+                )
+            )
         if unknown:
-            return IOFailure(CommandError(
-                f"no local job {', '.join(unknown)} in {spool.root}; hint: check the id "
-                "(`hsm` lists a sweep's job ids) and HSM_LOCAL_SPOOL", transient=False))
+            return IOFailure(
+                CommandError(
+                    f"no local job {', '.join(unknown)} in {spool.root}; hint: check the id "
+                    "(`hsm` lists a sweep's job ids) and HSM_LOCAL_SPOOL",
+                    transient=False,
+                )
+            )
         return IOSuccess(None)
 
     # -- the rest ---------------------------------------------------------------------
@@ -284,9 +321,11 @@ class LocalBackend:
                     else:
                         statuses.update(found)
         except (OSError, ValueError, KeyError) as exc:
-            return IOFailure(CommandError(
-                f"could not read the local job spool {spool.root}: {_why(exc)}",
-                transient=False))
+            return IOFailure(
+                CommandError(
+                    f"could not read the local job spool {spool.root}: {_why(exc)}", transient=False
+                )
+            )
         return IOSuccess(statuses)
 
     def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
@@ -296,12 +335,17 @@ class LocalBackend:
             if not spool.jobs.is_dir():
                 return IOSuccess(())
             with spool.locked(exclusive=False):
-                found = tuple(job_id for job_id in spool.job_ids()
-                              if (job := spool.load_job(job_id)) and job.name == job_name)
+                found = tuple(
+                    job_id
+                    for job_id in spool.job_ids()
+                    if (job := spool.load_job(job_id)) and job.name == job_name
+                )
         except (OSError, ValueError, KeyError) as exc:
-            return IOFailure(CommandError(
-                f"could not read the local job spool {spool.root}: {_why(exc)}",
-                transient=False))
+            return IOFailure(
+                CommandError(
+                    f"could not read the local job spool {spool.root}: {_why(exc)}", transient=False
+                )
+            )
         return IOSuccess(found)
 
     def array_limit(self) -> IOResult[int, CommandError]:
@@ -329,23 +373,32 @@ def _why(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _check_submission(script: Path, cwd: Path,
-                      indices: Sequence[int] | None) -> SubmissionError | None:
+def _check_submission(
+    script: Path, cwd: Path, indices: Sequence[int] | None
+) -> SubmissionError | None:
     if not Path(script).is_file():
-        return SubmissionError(f"job script {script} does not exist or is not a file",
-                               hint="render the sweep's scripts before submitting")
+        return SubmissionError(
+            f"job script {script} does not exist or is not a file",
+            hint="render the sweep's scripts before submitting",
+        )
     if not Path(cwd).is_dir():
-        return SubmissionError(f"working directory {cwd} does not exist",
-                               hint="create it or submit from the project directory")
-    if indices is not None and (not indices or min(indices) < 0
-                                or len(set(indices)) != len(indices)):
-        return SubmissionError("array indices must be distinct, non-negative and at least one",
-                               hint="this is a bug in the caller's plan; please report it")
+        return SubmissionError(
+            f"working directory {cwd} does not exist",
+            hint="create it or submit from the project directory",
+        )
+    if indices is not None and (
+        not indices or min(indices) < 0 or len(set(indices)) != len(indices)
+    ):
+        return SubmissionError(
+            "array indices must be distinct, non-negative and at least one",
+            hint="this is a bug in the caller's plan; please report it",
+        )
     return None
 
 
-def _write_job(spool: Spool, job_id: str, script: bytes, env: Mapping[str, str],
-               record: Mapping[str, Any]) -> None:
+def _write_job(
+    spool: Spool, job_id: str, script: bytes, env: Mapping[str, str], record: Mapping[str, Any]
+) -> None:
     directory = spool.job_dir(job_id)
     directory.mkdir(mode=0o700, exist_ok=True)
     put_file(directory / "script.sh", script, mode=0o600)
@@ -438,10 +491,17 @@ def ensure_supervisor(root: Path, *, nudge: bool = False) -> None:
         os.close(fd)
     env = dict(os.environ)
     package_root = str(Path(hsm.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     with open(root / "supervisor.log", "ab") as log:
-        ours.append(subprocess.Popen(
-            [sys.executable, "-m", "hsm.effects.local_runner", str(root)],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True))
+        ours.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "hsm.effects.local_runner", str(root)],
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
+        )

@@ -58,8 +58,9 @@ class Supervisor:
 
     def run(self) -> int:
         """Run until nothing is queued or running; 0 also when another one runs already."""
-        lock = os.open(self.spool.root / "supervisor.lock",
-                       os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock = os.open(
+            self.spool.root / "supervisor.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+        )
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -122,8 +123,10 @@ class Supervisor:
             returncode = proc.poll()
             if returncode is None:
                 continue
-            put_json(self.spool.task_file(job.job_id, tid, "end"),
-                     {"returncode": returncode, "ended": time.time()})
+            put_json(
+                self.spool.task_file(job.job_id, tid, "end"),
+                {"returncode": returncode, "ended": time.time()},
+            )
             del self.children[tid]
             _log(f"task {tid} ended with status {returncode}")
         for tid, run in list(self.adopted.items()):
@@ -133,8 +136,10 @@ class Supervisor:
     def _start(self) -> None:
         while self.queue and len(self.children) + len(self.adopted) < self.max_parallel:
             job, tid = self.queue.popleft()
-            if any(self.spool.task_file(job.job_id, tid, kind).exists()
-                   for kind in ("cancel", "run", "end")):
+            if any(
+                self.spool.task_file(job.job_id, tid, kind).exists()
+                for kind in ("cancel", "run", "end")
+            ):
                 continue  # cancelled while queued (or already handled)
             try:
                 self.children[tid] = (job, self._launch(job, tid))
@@ -160,12 +165,25 @@ class Supervisor:
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
                 ["bash", str(self.spool.job_dir(job.job_id) / "script.sh")],
-                cwd=job.cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                cwd=job.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
         # The child is not reaped before this record is written, so its pid is still its.
-        put_json(self.spool.task_file(job.job_id, tid, "run"), {
-            "pid": proc.pid, "pgid": proc.pid, "start_ticks": proc_start_ticks(proc.pid),
-            "started": time.time(), "log": str(log_path)})
+        put_json(
+            self.spool.task_file(job.job_id, tid, "run"),
+            {
+                "pid": proc.pid,
+                "pgid": proc.pid,
+                "start_ticks": proc_start_ticks(proc.pid),
+                "started": time.time(),
+                "log": str(log_path),
+            },
+        )
         _log(f"task {tid} started as pid {proc.pid}")
         return proc
 

@@ -125,9 +125,15 @@ class Spool:
         except FileNotFoundError:
             return None
         indices = raw["indices"]
-        return Job(str(raw["id"]), str(raw["name"]), str(raw["script"]), str(raw["cwd"]),
-                   None if indices is None else tuple(int(i) for i in indices),
-                   str(raw["log_path"]), str(raw.get("user", "")))
+        return Job(
+            str(raw["id"]),
+            str(raw["name"]),
+            str(raw["script"]),
+            str(raw["cwd"]),
+            None if indices is None else tuple(int(i) for i in indices),
+            str(raw["log_path"]),
+            str(raw.get("user", "")),
+        )
 
     def job_ids(self) -> list[str]:
         """Every job id in the spool, oldest first."""
@@ -227,5 +233,3 @@ def group_alive(pgid: int) -> bool:
         if stat is not None and stat.pgid == pgid and process_alive(stat, None):
             return True
     return False
-
-

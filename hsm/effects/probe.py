@@ -27,10 +27,12 @@ def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, obje
             version = (done.unwrap().stdout + done.unwrap().stderr).strip()
             version_rc = done.unwrap().returncode
     qsub = shutil.which("qsub", path=path)
-    return IOSuccess(ProbeFacts(
-        commands=commands,
-        qstat_version=version,
-        qstat_version_rc=version_rc,
-        environ={k: env[k] for k in PROBE_ENV_VARS if k in env},
-        qsub_realpath=os.path.realpath(qsub) if qsub else None,
-    ))
+    return IOSuccess(
+        ProbeFacts(
+            commands=commands,
+            qstat_version=version,
+            qstat_version_rc=version_rc,
+            environ={k: env[k] for k in PROBE_ENV_VARS if k in env},
+            qsub_realpath=os.path.realpath(qsub) if qsub else None,
+        )
+    )

@@ -53,18 +53,32 @@ class SchedulerBackend:
         """Registry key of the scheduler."""
         return self.scheduler.key
 
-    def _run(self, argv: Sequence[str], cwd: Path | None = None
-             ) -> Result[CompletedCommand, CommandError]:
-        return result_of(run_classified(
-            argv, classify=self.scheduler.classify_failure, policy=self.policy,
-            timeout=self.timeout, env=self.env, cwd=str(cwd) if cwd else None,
-            sleep=self.sleep))
+    def _run(
+        self, argv: Sequence[str], cwd: Path | None = None
+    ) -> Result[CompletedCommand, CommandError]:
+        return result_of(
+            run_classified(
+                argv,
+                classify=self.scheduler.classify_failure,
+                policy=self.policy,
+                timeout=self.timeout,
+                env=self.env,
+                cwd=str(cwd) if cwd else None,
+                sleep=self.sleep,
+            )
+        )
 
     # -- submission ------------------------------------------------------------------
 
-    def submit(self, script: Path, *, cwd: Path, job_name: str,
-               indices: Sequence[int] | None,
-               log_path: str | None = None) -> IOResult[str, HSMFailure]:
+    def submit(
+        self,
+        script: Path,
+        *,
+        cwd: Path,
+        job_name: str,
+        indices: Sequence[int] | None,
+        log_path: str | None = None,
+    ) -> IOResult[str, HSMFailure]:
         """Submit once; after a transient failure, look the job up by name before retrying.
 
         ``log_path`` is unused: the script's own directives name the log.
@@ -83,27 +97,40 @@ class SchedulerBackend:
             if isinstance(done, Success):
                 parsed = self.scheduler.parse_submit_output(done.unwrap().stdout)
                 if isinstance(parsed, Failure):
-                    return IOFailure(SubmissionError(
-                        f"{self.scheduler.submit_command} accepted {script.name} but its "
-                        f"output was not a job id ({parsed.failure()}); look for a job "
-                        f"named {job_name} before resubmitting"))
+                    return IOFailure(
+                        SubmissionError(
+                            f"{self.scheduler.submit_command} accepted {script.name} but its "
+                            f"output was not a job id ({parsed.failure()}); look for a job "
+                            f"named {job_name} before resubmitting"
+                        )
+                    )
                 return IOSuccess(parsed.unwrap())
             error = done.failure()
             text = f"{error.stderr}\n{error.message}"
-            if error.transient or (error.returncode is not None and
-                                   self.scheduler.classify_failure(text)
-                                   is FailureKind.TRANSIENT):
+            if error.transient or (
+                error.returncode is not None
+                and self.scheduler.classify_failure(text) is FailureKind.TRANSIENT
+            ):
                 last = error
                 continue
-            return IOFailure(SubmissionError(
-                f"{self.scheduler.submit_command} refused {script.name}",
-                scheduler_message=(error.stderr or error.message).strip()[-2000:],
-                hint=self.scheduler.submit_hint(error.stderr or error.message)))
+            return IOFailure(
+                SubmissionError(
+                    f"{self.scheduler.submit_command} refused {script.name}",
+                    scheduler_message=(error.stderr or error.message).strip()[-2000:],
+                    hint=self.scheduler.submit_hint(error.stderr or error.message),
+                )
+            )
         assert last is not None
-        return IOFailure(CommandError(
-            f"{self.scheduler.submit_command} failed {self.policy.attempts} times with "
-            f"transient errors; {job_name} was not submitted: {last.message}",
-            argv=tuple(argv), returncode=last.returncode, stderr=last.stderr, transient=True))
+        return IOFailure(
+            CommandError(
+                f"{self.scheduler.submit_command} failed {self.policy.attempts} times with "
+                f"transient errors; {job_name} was not submitted: {last.message}",
+                argv=tuple(argv),
+                returncode=last.returncode,
+                stderr=last.stderr,
+                transient=True,
+            )
+        )
 
     def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
         """Ids of jobs named ``job_name`` in the queue or recent history."""
@@ -146,9 +173,12 @@ class SchedulerBackend:
             return IOSuccess(statuses)
         return IOSuccess(_merge(statuses, past.unwrap()))
 
-    def _query(self, build: Callable[[Sequence[str]], list[str]],
-               parse: Callable[[str], Result[Statuses, object]],
-               ids: Sequence[str]) -> Result[Statuses, CommandError]:
+    def _query(
+        self,
+        build: Callable[[Sequence[str]], list[str]],
+        parse: Callable[[str], Result[Statuses, object]],
+        ids: Sequence[str],
+    ) -> Result[Statuses, CommandError]:
         found: Statuses = {}
         for chunk in chunk_ids(ids):
             argv = build(chunk)
@@ -157,9 +187,13 @@ class SchedulerBackend:
                 return Failure(done.failure())
             parsed = parse(done.unwrap().stdout)
             if isinstance(parsed, Failure):
-                return Failure(CommandError(
-                    f"could not read the output of {describe_argv(argv)}: {parsed.failure()}",
-                    argv=tuple(argv), transient=False))
+                return Failure(
+                    CommandError(
+                        f"could not read the output of {describe_argv(argv)}: {parsed.failure()}",
+                        argv=tuple(argv),
+                        transient=False,
+                    )
+                )
             found.update(parsed.unwrap())
         return Success(found)
 
@@ -197,8 +231,7 @@ class SchedulerBackend:
         return self.scheduler.task_id(job_id, index)
 
 
-def _needs_history(job_id: str, live: Statuses,
-                   task_id: Callable[[str, int], str]) -> bool:
+def _needs_history(job_id: str, live: Statuses, task_id: Callable[[str, int], str]) -> bool:
     status = live.get(job_id)
     if status is not None:
         return status.state.is_final  # history has the exit code

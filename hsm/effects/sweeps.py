@@ -86,8 +86,9 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def write_sweep(sweep_dir: Path, manifest: Manifest,
-                jobs: Sequence[PlannedJob]) -> IOResult[Manifest, HSMFailure]:
+def write_sweep(
+    sweep_dir: Path, manifest: Manifest, jobs: Sequence[PlannedJob]
+) -> IOResult[Manifest, HSMFailure]:
     """Write scripts and the manifest, or check that an existing sweep is the same one.
 
     Returns the manifest as on disk (with job ids recorded so far, on a resume).
@@ -99,17 +100,22 @@ def write_sweep(sweep_dir: Path, manifest: Manifest,
         if isinstance(found, Failure):
             return IOFailure(found.failure())
         old = found.unwrap()
-        old_jobs = [(j.key, j.sha256, j.tasks) for j in old.jobs[:len(manifest.jobs)]]
+        old_jobs = [(j.key, j.sha256, j.tasks) for j in old.jobs[: len(manifest.jobs)]]
         new_jobs = [(j.key, j.sha256, j.tasks) for j in manifest.jobs]
         if old_jobs != new_jobs or old.sweep_id != manifest.sweep_id:
-            return IOFailure(StateError(
-                f"{sweep_dir} already holds a different sweep ({old.sweep_id}, "
-                f"{len(old.jobs)} jobs); choose another --sweep-dir or --sweep-id, or "
-                f"resume it unchanged", str(sweep_dir)))
+            return IOFailure(
+                StateError(
+                    f"{sweep_dir} already holds a different sweep ({old.sweep_id}, "
+                    f"{len(old.jobs)} jobs); choose another --sweep-dir or --sweep-id, or "
+                    f"resume it unchanged",
+                    str(sweep_dir),
+                )
+            )
         return IOSuccess(old)
     (sweep_dir / LOGS).mkdir(parents=True, exist_ok=True)
-    written = result_of(write_many_atomic(
-        [(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755))
+    written = result_of(
+        write_many_atomic([(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755)
+    )
     if isinstance(written, Failure):
         return IOFailure(written.failure())
     saved = result_of(write_atomic(path, _json(manifest_to_data(manifest))))
@@ -118,11 +124,13 @@ def write_sweep(sweep_dir: Path, manifest: Manifest,
     return IOSuccess(manifest)
 
 
-def add_jobs(sweep_dir: Path, manifest: Manifest,
-             jobs: Sequence[PlannedJob]) -> IOResult[Manifest, HSMFailure]:
+def add_jobs(
+    sweep_dir: Path, manifest: Manifest, jobs: Sequence[PlannedJob]
+) -> IOResult[Manifest, HSMFailure]:
     """Append resubmission jobs to an existing sweep: scripts first, then the manifest."""
-    written = result_of(write_many_atomic(
-        [(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755))
+    written = result_of(
+        write_many_atomic([(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755)
+    )
     if isinstance(written, Failure):
         return IOFailure(written.failure())
     return _save_manifest(sweep_dir, manifest)
@@ -140,9 +148,13 @@ def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
     path = sweep_dir / MANIFEST
     text = result_of(read_text(path))
     if isinstance(text, Failure):
-        return IOFailure(StateError(
-            f"{sweep_dir} is not an hsm sweep directory ({MANIFEST} is missing or "
-            f"unreadable: {text.failure().message})", str(path)))
+        return IOFailure(
+            StateError(
+                f"{sweep_dir} is not an hsm sweep directory ({MANIFEST} is missing or "
+                f"unreadable: {text.failure().message})",
+                str(path),
+            )
+        )
     try:
         data = json.loads(text.unwrap())
     except json.JSONDecodeError as error:
@@ -161,8 +173,9 @@ def journal_state(sweep_dir: Path) -> IOResult[JournalState, HSMFailure]:
     return IOSuccess(replay_journal(records.unwrap()))
 
 
-def verify_scripts(sweep_dir: Path, manifest: Manifest,
-                   keys: Sequence[str] | None = None) -> IOResult[None, HSMFailure]:
+def verify_scripts(
+    sweep_dir: Path, manifest: Manifest, keys: Sequence[str] | None = None
+) -> IOResult[None, HSMFailure]:
     """Refuse to submit a script whose bytes differ from the manifest's sha256."""
     for job in manifest.jobs:
         if keys is not None and job.key not in keys:
@@ -171,19 +184,31 @@ def verify_scripts(sweep_dir: Path, manifest: Manifest,
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as error:
-            return IOFailure(StateError(
-                f"cannot read {path}: {error.strerror}; the sweep directory is incomplete",
-                str(path)))
+            return IOFailure(
+                StateError(
+                    f"cannot read {path}: {error.strerror}; the sweep directory is incomplete",
+                    str(path),
+                )
+            )
         if digest != job.sha256:
-            return IOFailure(StateError(
-                f"{path} was changed after it was rendered (sha256 {digest[:12]}... "
-                f"but the manifest records {job.sha256[:12]}...); re-render the sweep "
-                f"instead of editing its scripts", str(path)))
+            return IOFailure(
+                StateError(
+                    f"{path} was changed after it was rendered (sha256 {digest[:12]}... "
+                    f"but the manifest records {job.sha256[:12]}...); re-render the sweep "
+                    f"instead of editing its scripts",
+                    str(path),
+                )
+            )
     return IOSuccess(None)
 
 
-def submit_jobs(sweep_dir: Path, manifest: Manifest, backend: Backend, workdir: Path,
-                keys: Sequence[str] | None = None) -> IOResult[Submitted, HSMFailure]:
+def submit_jobs(
+    sweep_dir: Path,
+    manifest: Manifest,
+    backend: Backend,
+    workdir: Path,
+    keys: Sequence[str] | None = None,
+) -> IOResult[Submitted, HSMFailure]:
     """Submit the manifest's jobs (or ``keys``) that the journal does not show submitted."""
     verified = result_of(verify_scripts(sweep_dir, manifest, keys))
     if isinstance(verified, Failure):
@@ -206,30 +231,46 @@ def submit_jobs(sweep_dir: Path, manifest: Manifest, backend: Backend, workdir: 
             if found.unwrap():
                 job_ids[job.key] = found.unwrap()[0]
                 recovered.append(job.key)
-                logged = result_of(append_journal(journal, {
-                    "event": "recovered", "key": job.key, "job_id": found.unwrap()[0]}))
+                logged = result_of(
+                    append_journal(
+                        journal, {"event": "recovered", "key": job.key, "job_id": found.unwrap()[0]}
+                    )
+                )
                 if isinstance(logged, Failure):
                     return IOFailure(logged.failure())
                 continue
         before = result_of(append_journal(journal, {"event": "submitting", "key": job.key}))
         if isinstance(before, Failure):
             return IOFailure(before.failure())
-        outcome = result_of(backend.submit(
-            sweep_dir / job.script_file, cwd=workdir, job_name=job.job_name,
-            indices=job.indices, log_path=job.log_path))
+        outcome = result_of(
+            backend.submit(
+                sweep_dir / job.script_file,
+                cwd=workdir,
+                job_name=job.job_name,
+                indices=job.indices,
+                log_path=job.log_path,
+            )
+        )
         if isinstance(outcome, Failure):
-            append_journal(journal, {"event": "failed", "key": job.key,
-                                     "error": str(outcome.failure())})
+            append_journal(
+                journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())}
+            )
             _save_manifest(sweep_dir, _with_ids(manifest, job_ids))
             done = f" ({len(job_ids)} of {len(manifest.jobs)} jobs are in)" if job_ids else ""
-            return IOFailure(replace(
-                outcome.failure(),
-                message=f"{outcome.failure().message}{done}; fix the cause and run the "
-                        f"same submission again to submit the rest"))
+            return IOFailure(
+                replace(
+                    outcome.failure(),
+                    message=f"{outcome.failure().message}{done}; fix the cause and run the "
+                    f"same submission again to submit the rest",
+                )
+            )
         job_ids[job.key] = outcome.unwrap()
         submitted.append(job.key)
-        after = result_of(append_journal(journal, {
-            "event": "submitted", "key": job.key, "job_id": outcome.unwrap()}))
+        after = result_of(
+            append_journal(
+                journal, {"event": "submitted", "key": job.key, "job_id": outcome.unwrap()}
+            )
+        )
         if isinstance(after, Failure):
             return IOFailure(after.failure())
     saved = result_of(_save_manifest(sweep_dir, _with_ids(manifest, job_ids)))
@@ -266,39 +307,65 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
         if not error.transient:
             return IOFailure(error)
         cached = _read_cache(sweep_dir)
-        return IOSuccess(SweepReport(
-            manifest, cached or _unknown_all(manifest), job_ids, stale=True,
-            warning=f"the scheduler could not be asked ({error.message}); showing the last "
-                    f"known states" + ("" if cached else " (none recorded yet)")))
+        return IOSuccess(
+            SweepReport(
+                manifest,
+                cached or _unknown_all(manifest),
+                job_ids,
+                stale=True,
+                warning=f"the scheduler could not be asked ({error.message}); showing the last "
+                f"known states" + ("" if cached else " (none recorded yet)"),
+            )
+        )
     statuses = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
-    write_atomic(sweep_dir / STATUS_CACHE, _json(
-        {str(task): _status_data(status) for task, status in statuses.items()}))
+    write_atomic(
+        sweep_dir / STATUS_CACHE,
+        _json({str(task): _status_data(status) for task, status in statuses.items()}),
+    )
     return IOSuccess(SweepReport(manifest, statuses, job_ids))
 
 
 def _status_data(status: JobStatus) -> dict[str, object]:
-    return {"job_id": status.job_id, "state": status.state.value, "raw": status.raw,
-            "exit_code": status.exit_code, "signal": status.signal,
-            "reason": status.reason, "source": status.source}
+    return {
+        "job_id": status.job_id,
+        "state": status.state.value,
+        "raw": status.raw,
+        "exit_code": status.exit_code,
+        "signal": status.signal,
+        "reason": status.reason,
+        "source": status.source,
+    }
 
 
 def _read_cache(sweep_dir: Path) -> dict[int, JobStatus] | None:
     try:
         data = json.loads((sweep_dir / STATUS_CACHE).read_text(encoding="utf-8"))
-        return {int(task): JobStatus(
-            str(s["job_id"]), JobState(s["state"]), str(s["raw"]), s["exit_code"],
-            s["signal"], str(s["reason"]), str(s["source"])) for task, s in data.items()}
+        return {
+            int(task): JobStatus(
+                str(s["job_id"]),
+                JobState(s["state"]),
+                str(s["raw"]),
+                s["exit_code"],
+                s["signal"],
+                str(s["reason"]),
+                str(s["source"]),
+            )
+            for task, s in data.items()
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
-    return {task: JobStatus("", JobState.UNKNOWN, "NOT_ASKED")
-            for task in sorted(current_jobs(manifest))}
+    return {
+        task: JobStatus("", JobState.UNKNOWN, "NOT_ASKED")
+        for task in sorted(current_jobs(manifest))
+    }
 
 
-def cancel_sweep(sweep_dir: Path, backend: Backend,
-                 tasks: Sequence[int] | None = None) -> IOResult[list[str], HSMFailure]:
+def cancel_sweep(
+    sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
+) -> IOResult[list[str], HSMFailure]:
     """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed)."""
     recorded = result_of(recorded_sweep(sweep_dir))
     if isinstance(recorded, Failure):
@@ -314,8 +381,11 @@ def cancel_sweep(sweep_dir: Path, backend: Backend,
             if job is None or job.key not in job_ids:
                 continue
             job_id = job_ids[job.key]
-            targets.append(job_id if job.indices is None else
-                           backend.task_id(job_id, job.indices[job.tasks.index(task)]))
+            targets.append(
+                job_id
+                if job.indices is None
+                else backend.task_id(job_id, job.indices[job.tasks.index(task)])
+            )
     if not targets:
         return IOSuccess([])
     done = result_of(backend.cancel(targets))

@@ -150,10 +150,12 @@ def plan_array_chunks(
     if numbers and numbers[0] < 0:
         return Failure(ParseError(f"task numbers must not be negative, got {numbers[0]}"))
     if dense or isinstance(numbers, range):
-        return Success(tuple(
-            ArrayChunk(tuple(range(len(group))), tuple(group), throttle)
-            for group in (numbers[i:i + limit] for i in range(0, len(numbers), limit))
-        ))
+        return Success(
+            tuple(
+                ArrayChunk(tuple(range(len(group))), tuple(group), throttle)
+                for group in (numbers[i : i + limit] for i in range(0, len(numbers), limit))
+            )
+        )
     chunks: list[ArrayChunk] = []
     current_offset = -1
     current: list[int] = []

@@ -86,8 +86,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 max_width: int = 60) -> str:
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 60) -> str:
     """Left-aligned columns separated by two spaces; cells longer than ``max_width`` clip.
 
     >>> print(format_table(["a", "bb"], [["1", "2"], ["333", ""]]))
@@ -101,8 +100,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                 for row in clipped)
+    lines.extend(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in clipped
+    )
     return "\n".join(lines)
 
 
@@ -129,8 +129,9 @@ def progress_bar(counts: Mapping[str, int], width: int = 30, colour: bool = Fals
     return f"[{bar}] {final}/{total} finished  {counts_text(counts, colour)}"
 
 
-def status_record(task: int, params: Mapping[str, Any], status: JobStatus,
-                  log: str | None) -> dict[str, Any]:
+def status_record(
+    task: int, params: Mapping[str, Any], status: JobStatus, log: str | None
+) -> dict[str, Any]:
     """One task as the ``--json`` outputs give it (see the CLI help for the schema)."""
     return {
         "task": task,
@@ -152,8 +153,14 @@ def status_row(record: Mapping[str, Any], colour: bool = False) -> list[str]:
     code = "" if exit_code is None else str(exit_code)
     if signal:
         code = f"{code} (signal {signal})".strip()
-    return [str(record["task"]), format_params(record["params"]), record["job_id"] or "-",
-            paint(record["state"], record["state"], colour), record["raw"], code]
+    return [
+        str(record["task"]),
+        format_params(record["params"]),
+        record["job_id"] or "-",
+        paint(record["state"], record["state"], colour),
+        record["raw"],
+        code,
+    ]
 
 
 STATUS_HEADERS = ("TASK", "PARAMS", "JOB ID", "STATE", "RAW", "EXIT")
@@ -166,9 +173,11 @@ def format_config_rows(rows: Sequence[tuple[str, object, str]]) -> str:
     SETTING     VALUE  SOURCE
     hpc.system  auto   default
     """
-    return format_table(("SETTING", "VALUE", "SOURCE"),
-                        [[leaf, config_value_text(value), source]
-                         for leaf, value, source in rows], max_width=80)
+    return format_table(
+        ("SETTING", "VALUE", "SOURCE"),
+        [[leaf, config_value_text(value), source] for leaf, value, source in rows],
+        max_width=80,
+    )
 
 
 def config_value_text(value: object) -> str:

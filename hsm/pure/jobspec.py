@@ -109,9 +109,12 @@ def parse_dependency(text: str) -> Result[Dependency, ConfigError]:
     if not rest and head in DEPENDENCY_KINDS:
         return Failure(ConfigError(f"dependency '{text}' names no job id; write {head}:JOBID"))
     if not all(_JOB_ID.fullmatch(job_id) for job_id in ids):
-        return Failure(ConfigError(
-            f"bad dependency '{text}': write JOBID or KIND:JOBID[:JOBID...] "
-            f"with KIND one of {', '.join(DEPENDENCY_KINDS)}"))
+        return Failure(
+            ConfigError(
+                f"bad dependency '{text}': write JOBID or KIND:JOBID[:JOBID...] "
+                f"with KIND one of {', '.join(DEPENDENCY_KINDS)}"
+            )
+        )
     return Success(Dependency(kind, tuple(ids)))
 
 
@@ -126,11 +129,16 @@ def check_directive_value(what: str, value: str) -> Result[str, ConfigError]:
     if not value.isprintable():
         return Failure(ConfigError(f"{what} {value!r} contains a control character"))
     if any(ch.isspace() for ch in value):
-        return Failure(ConfigError(f"{what} {value!r} contains whitespace; "
-                                   "choose a path without spaces"))
+        return Failure(
+            ConfigError(f"{what} {value!r} contains whitespace; choose a path without spaces")
+        )
     if any(ch in value for ch in "\"'#`$;\\"):
-        return Failure(ConfigError(f"{what} {value!r} contains one of \" ' # ` $ ; \\ "
-                                   "which cannot go on a directive line"))
+        return Failure(
+            ConfigError(
+                f"{what} {value!r} contains one of \" ' # ` $ ; \\ "
+                "which cannot go on a directive line"
+            )
+        )
     return Success(value)
 
 

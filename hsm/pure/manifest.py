@@ -59,8 +59,9 @@ class Manifest:
 
 def job_record(job: PlannedJob) -> JobRecord:
     """Drop the script text of a planned job; keep its hash."""
-    return JobRecord(job.key, job.job_name, job.script_file, job.sha256, job.tasks,
-                     job.indices, job.log_path)
+    return JobRecord(
+        job.key, job.job_name, job.script_file, job.sha256, job.tasks, job.indices, job.log_path
+    )
 
 
 def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
@@ -72,14 +73,23 @@ def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
         "mode": manifest.mode,
         "workdir": manifest.workdir,
         "settings": dict(manifest.settings),
-        "tasks": [{"task": i, "params": dict(p), "argv": list(a)}
-                  for i, (p, a) in enumerate(zip(manifest.params, manifest.argvs,
-                                                 strict=True))],
-        "jobs": [{"key": j.key, "job_name": j.job_name, "script": j.script_file,
-                  "sha256": j.sha256, "tasks": list(j.tasks),
-                  "indices": None if j.indices is None else list(j.indices),
-                  "log_path": j.log_path, "job_id": manifest.job_ids.get(j.key)}
-                 for j in manifest.jobs],
+        "tasks": [
+            {"task": i, "params": dict(p), "argv": list(a)}
+            for i, (p, a) in enumerate(zip(manifest.params, manifest.argvs, strict=True))
+        ],
+        "jobs": [
+            {
+                "key": j.key,
+                "job_name": j.job_name,
+                "script": j.script_file,
+                "sha256": j.sha256,
+                "tasks": list(j.tasks),
+                "indices": None if j.indices is None else list(j.indices),
+                "log_path": j.log_path,
+                "job_id": manifest.job_ids.get(j.key),
+            }
+            for j in manifest.jobs
+        ],
     }
 
 
@@ -90,19 +100,31 @@ def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
             raise ValueError(f"not an hsm manifest (version {MANIFEST_VERSION})")
         tasks = list(data["tasks"])
         jobs = tuple(
-            JobRecord(str(j["key"]), str(j["job_name"]), str(j["script"]), str(j["sha256"]),
-                      tuple(int(t) for t in j["tasks"]),
-                      None if j["indices"] is None else tuple(int(i) for i in j["indices"]),
-                      str(j["log_path"]))
-            for j in data["jobs"])
+            JobRecord(
+                str(j["key"]),
+                str(j["job_name"]),
+                str(j["script"]),
+                str(j["sha256"]),
+                tuple(int(t) for t in j["tasks"]),
+                None if j["indices"] is None else tuple(int(i) for i in j["indices"]),
+                str(j["log_path"]),
+            )
+            for j in data["jobs"]
+        )
         job_ids = {str(j["key"]): str(j["job_id"]) for j in data["jobs"] if j.get("job_id")}
-        return Success(Manifest(
-            sweep_id=str(data["sweep_id"]), scheduler=str(data["scheduler"]),
-            mode=str(data["mode"]), workdir=str(data["workdir"]),
-            settings=dict(data["settings"]),
-            params=tuple(dict(t["params"]) for t in tasks),
-            argvs=tuple(tuple(str(a) for a in t["argv"]) for t in tasks),
-            jobs=jobs, job_ids=job_ids))
+        return Success(
+            Manifest(
+                sweep_id=str(data["sweep_id"]),
+                scheduler=str(data["scheduler"]),
+                mode=str(data["mode"]),
+                workdir=str(data["workdir"]),
+                settings=dict(data["settings"]),
+                params=tuple(dict(t["params"]) for t in tasks),
+                argvs=tuple(tuple(str(a) for a in t["argv"]) for t in tasks),
+                jobs=jobs,
+                job_ids=job_ids,
+            )
+        )
     except (KeyError, TypeError, ValueError) as error:
         return Failure(StateError(f"{source} is not a valid hsm manifest: {error}", source))
 

@@ -96,9 +96,12 @@ def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:
     sweep id '../etc' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit
     """
     if _SWEEP_ID.fullmatch(sweep_id) is None:
-        return Failure(ConfigError(
-            f"sweep id {sweep_id!r} must be 1-64 letters, digits, '_', '.' or '-', "
-            "starting with a letter or digit"))
+        return Failure(
+            ConfigError(
+                f"sweep id {sweep_id!r} must be 1-64 letters, digits, '_', '.' or '-', "
+                "starting with a letter or digit"
+            )
+        )
     return Success(sweep_id)
 
 
@@ -141,20 +144,24 @@ def plan_jobs(
     width = max(3, len(str(len(argvs) - 1)))
     if settings.mode == "individual":
         return _collect(_individual(settings, argvs, task, width) for task in wanted)
-    chunks = plan_array_chunks(wanted, settings.array_limit, settings.throttle,
-                               dense=settings.scheduler == "pbspro")
+    chunks = plan_array_chunks(
+        wanted, settings.array_limit, settings.throttle, dense=settings.scheduler == "pbspro"
+    )
     if isinstance(chunks, Failure):
         return Failure(ConfigError(chunks.failure().message))
     all_chunks = chunks.unwrap()
     chunk_width = max(3, len(str(len(all_chunks) - 1)))
-    return _collect(_array(settings, argvs, number, chunk, chunk_width)
-                    for number, chunk in enumerate(all_chunks))
+    return _collect(
+        _array(settings, argvs, number, chunk, chunk_width)
+        for number, chunk in enumerate(all_chunks)
+    )
 
 
 def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
     if settings.mode not in MODES:
-        return Failure(ConfigError(f"mode must be one of {', '.join(MODES)}, "
-                                   f"got {settings.mode!r}"))
+        return Failure(
+            ConfigError(f"mode must be one of {', '.join(MODES)}, got {settings.mode!r}")
+        )
     sweep_id = check_sweep_id(settings.sweep_id)
     if isinstance(sweep_id, Failure):
         return Failure(sweep_id.failure())
@@ -162,8 +169,9 @@ def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
     if isinstance(log_dir, Failure):
         return Failure(log_dir.failure())
     if settings.array_limit < 1:
-        return Failure(ConfigError(f"max array size must be at least 1, "
-                                   f"got {settings.array_limit}"))
+        return Failure(
+            ConfigError(f"max array size must be at least 1, got {settings.array_limit}")
+        )
     return Success(None)
 
 
@@ -178,8 +186,14 @@ def _collect(
     return Success(tuple(jobs))
 
 
-def _spec(settings: SweepSettings, key: str, log_path: str, tasks: tuple[Task, ...],
-          array_text: str | None, comment: tuple[str, ...]) -> JobSpec:
+def _spec(
+    settings: SweepSettings,
+    key: str,
+    log_path: str,
+    tasks: tuple[Task, ...],
+    array_text: str | None,
+    comment: tuple[str, ...],
+) -> JobSpec:
     name = settings.job_name or f"{settings.sweep_id}_{key}"
     return JobSpec(
         scheduler=settings.scheduler,
@@ -199,24 +213,39 @@ def _spec(settings: SweepSettings, key: str, log_path: str, tasks: tuple[Task, .
     )
 
 
-def _finish(spec: JobSpec, key: str, tasks: tuple[int, ...],
-            indices: tuple[int, ...] | None) -> Result[PlannedJob, ConfigError]:
+def _finish(
+    spec: JobSpec, key: str, tasks: tuple[int, ...], indices: tuple[int, ...] | None
+) -> Result[PlannedJob, ConfigError]:
     rendered = render_script(spec)
     if isinstance(rendered, Failure):
         return Failure(rendered.failure())
     text = rendered.unwrap()
-    return Success(PlannedJob(
-        key=key, job_name=spec.job_name, script_file=f"scripts/{key}.sh", tasks=tasks,
-        indices=indices, log_path=spec.log_path, script=text,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    ))
+    return Success(
+        PlannedJob(
+            key=key,
+            job_name=spec.job_name,
+            script_file=f"scripts/{key}.sh",
+            tasks=tasks,
+            indices=indices,
+            log_path=spec.log_path,
+            script=text,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        )
+    )
 
 
-def _individual(settings: SweepSettings, argvs: Sequence[tuple[str, ...]], task: int,
-                width: int) -> Result[PlannedJob, ConfigError]:
+def _individual(
+    settings: SweepSettings, argvs: Sequence[tuple[str, ...]], task: int, width: int
+) -> Result[PlannedJob, ConfigError]:
     key = f"{settings.key_prefix}task_{task:0{width}d}"
-    spec = _spec(settings, key, f"{settings.log_dir}/{key}.log", (Task(None, argvs[task]),),
-                 None, (f"sweep {settings.sweep_id}, task {task}",))
+    spec = _spec(
+        settings,
+        key,
+        f"{settings.log_dir}/{key}.log",
+        (Task(None, argvs[task]),),
+        None,
+        (f"sweep {settings.sweep_id}, task {task}",),
+    )
     return _finish(spec, key, (task,), None)
 
 
@@ -228,15 +257,24 @@ def _array_log_path(settings: SweepSettings, key: str) -> str:
     return f"{settings.log_dir}/{key}_%a.log"
 
 
-def _array(settings: SweepSettings, argvs: Sequence[tuple[str, ...]], number: int,
-           chunk: ArrayChunk, width: int) -> Result[PlannedJob, ConfigError]:
+def _array(
+    settings: SweepSettings,
+    argvs: Sequence[tuple[str, ...]],
+    number: int,
+    chunk: ArrayChunk,
+    width: int,
+) -> Result[PlannedJob, ConfigError]:
     key = f"{settings.key_prefix}array_{number:0{width}d}"
-    tasks = tuple(Task(index, argvs[task]) for index, task in zip(chunk.indices, chunk.tasks,
-                                                                  strict=True))
+    tasks = tuple(
+        Task(index, argvs[task]) for index, task in zip(chunk.indices, chunk.tasks, strict=True)
+    )
     offset = chunk.offset
-    covers = (f"offset {offset}" if offset is not None
-              else "index -> task " + ",".join(f"{i}:{t}" for i, t in
-                                               zip(chunk.indices, chunk.tasks, strict=True)))
+    covers = (
+        f"offset {offset}"
+        if offset is not None
+        else "index -> task "
+        + ",".join(f"{i}:{t}" for i, t in zip(chunk.indices, chunk.tasks, strict=True))
+    )
     comment = (f"sweep {settings.sweep_id}, array {number}, {len(tasks)} tasks, {covers}",)
     spec = _spec(settings, key, _array_log_path(settings, key), tasks, chunk.array_text, comment)
     return _finish(spec, key, chunk.tasks, chunk.indices)

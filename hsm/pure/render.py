@@ -52,8 +52,11 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     queue and account safe on a directive line.
     """
     if spec.scheduler not in TEMPLATES:
-        return Failure(ConfigError(
-            f"unknown scheduler '{spec.scheduler}'; expected one of {', '.join(TEMPLATES)}"))
+        return Failure(
+            ConfigError(
+                f"unknown scheduler '{spec.scheduler}'; expected one of {', '.join(TEMPLATES)}"
+            )
+        )
     checked = _check_spec(spec)
     if isinstance(checked, Failure):
         return checked
@@ -69,14 +72,18 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     for what, value in (("queue", queue), ("account", account)):
         if value is not None and isinstance(check_directive_value(what, value), Failure):
             return Failure(check_directive_value(what, value).failure())
-    text = _environment().get_template(template_name).render(
-        spec=spec,
-        walltime=render_walltime(spec.walltime_seconds, spec.scheduler),
-        directives=found.lines,
-        queue=queue,
-        account=account,
-        index_var=index_var,
-        launcher=_launcher(spec),
+    text = (
+        _environment()
+        .get_template(template_name)
+        .render(
+            spec=spec,
+            walltime=render_walltime(spec.walltime_seconds, spec.scheduler),
+            directives=found.lines,
+            queue=queue,
+            account=account,
+            index_var=index_var,
+            launcher=_launcher(spec),
+        )
     )
     return Success(text)
 
@@ -105,8 +112,12 @@ def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:
         return Failure(ConfigError(f"array job '{spec.job_name}' has missing or repeated indices"))
     if spec.walltime_seconds < 1:
         return Failure(ConfigError(f"walltime must be positive, got {spec.walltime_seconds}s"))
-    for what, value in (("job name", spec.job_name), ("log path", spec.log_path),
-                        ("queue", spec.queue), ("account", spec.account)):
+    for what, value in (
+        ("job name", spec.job_name),
+        ("log path", spec.log_path),
+        ("queue", spec.queue),
+        ("account", spec.account),
+    ):
         if value is not None:
             result = check_directive_value(what, value)
             if isinstance(result, Failure):
@@ -118,8 +129,10 @@ def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:
         argv = check_argv(task.argv)
         if isinstance(argv, Failure):
             return Failure(argv.failure())
-    for what, value in (("python interpreter", spec.python_path),
-                        ("script path", spec.script_path)):
+    for what, value in (
+        ("python interpreter", spec.python_path),
+        ("script path", spec.script_path),
+    ):
         if not value or "\x00" in value:
             return Failure(ConfigError(f"{what} {value!r} is empty or contains a NUL byte"))
     return Success(None)

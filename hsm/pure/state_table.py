@@ -22,13 +22,13 @@ TABLES: dict[str, Mapping[str, JobState]] = {
 
 _NOTES = {
     JobState.COMPLETED: "a finished code becomes `failed` when the exit status is not 0 "
-                        "(Slurm `COMPLETED` with a non-zero `ExitCode`, local `exited`); PBS "
-                        "`F`/`X`/`C` are decided by `Exit_status`/`exit_status` and "
-                        "`substate`: 0 -> completed, deleted by `qdel` (substate 91, Torque "
-                        "271, or no exit status at all) -> cancelled, anything else -> failed "
-                        "(negative JOB_EXEC codes and signals named in the reason)",
+    "(Slurm `COMPLETED` with a non-zero `ExitCode`, local `exited`); PBS "
+    "`F`/`X`/`C` are decided by `Exit_status`/`exit_status` and "
+    "`substate`: 0 -> completed, deleted by `qdel` (substate 91, Torque "
+    "271, or no exit status at all) -> cancelled, anything else -> failed "
+    "(negative JOB_EXEC codes and signals named in the reason)",
     JobState.UNKNOWN: "also any code not in the tables (raw code kept), and any job no "
-                      "source knows about -- never `completed`",
+    "source knows about -- never `completed`",
 }
 
 

@@ -30,10 +30,15 @@ SWEEP_FILE_KEYS = ("script", "grid", "paired", "combinations", "hpc")
 
 _INT = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z")
 _FLOAT = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)\Z")
+    r"[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)\Z"
+)
 _RANGE = re.compile(r"range\((.*)\)\Z", re.DOTALL)
-_SPECIAL_FLOATS = {"inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf"),
-                   "nan": float("nan")}
+_SPECIAL_FLOATS = {
+    "inf": float("inf"),
+    "+inf": float("inf"),
+    "-inf": float("-inf"),
+    "nan": float("nan"),
+}
 _CLOSERS = {"[": "]", "(": ")", "{": "}"}
 
 
@@ -64,20 +69,25 @@ combinations, hpc @ $.scrpt
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        return Failure(ConfigError(
-            f"{source}: a sweep file must be a mapping with keys "
-            f"{', '.join(SWEEP_FILE_KEYS)}", "$"))
+        return Failure(
+            ConfigError(
+                f"{source}: a sweep file must be a mapping with keys {', '.join(SWEEP_FILE_KEYS)}",
+                "$",
+            )
+        )
     for key in data:
         if key not in SWEEP_FILE_KEYS:
             close = difflib.get_close_matches(str(key), SWEEP_FILE_KEYS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            return Failure(ConfigError(
-                f"{source}: unknown key '{key}'{hint}; allowed: {', '.join(SWEEP_FILE_KEYS)}",
-                f"$.{key}"))
+            return Failure(
+                ConfigError(
+                    f"{source}: unknown key '{key}'{hint}; allowed: {', '.join(SWEEP_FILE_KEYS)}",
+                    f"$.{key}",
+                )
+            )
     script = data.get("script")
     if script is not None and (not isinstance(script, str) or not script.strip()):
-        return Failure(ConfigError(f"{source}: 'script' must be a path to a program",
-                                   "$.script"))
+        return Failure(ConfigError(f"{source}: 'script' must be a path to a program", "$.script"))
     hpc = data.get("hpc")
     if hpc is not None and not isinstance(hpc, Mapping):
         return Failure(ConfigError(f"{source}: 'hpc' must be a mapping of settings", "$.hpc"))
@@ -196,15 +206,22 @@ def parse_shorthand(args: Sequence[str]) -> Result[dict[str, list[Any]], ConfigE
         key, sep, text = arg.partition("=")
         key = key.strip()
         if not sep or not key:
-            return Failure(ConfigError(
-                f"sweep argument {arg!r} is not key=value[,value...]; e.g. lr=0.1,0.01"))
+            return Failure(
+                ConfigError(f"sweep argument {arg!r} is not key=value[,value...]; e.g. lr=0.1,0.01")
+            )
         if key in grid:
-            return Failure(ConfigError(
-                f"sweep parameter '{key}' is given twice on the command line; "
-                f"list all its values once: {key}=a,b"))
+            return Failure(
+                ConfigError(
+                    f"sweep parameter '{key}' is given twice on the command line; "
+                    f"list all its values once: {key}=a,b"
+                )
+            )
         if not text.strip():
-            return Failure(ConfigError(
-                f"sweep argument {arg!r} has no value; write {key}='' for an empty string"))
+            return Failure(
+                ConfigError(
+                    f"sweep argument {arg!r} has no value; write {key}='' for an empty string"
+                )
+            )
         try:
             grid[key] = parse_axis(text)
         except ValueError as error:
@@ -212,8 +229,7 @@ def parse_shorthand(args: Sequence[str]) -> Result[dict[str, list[Any]], ConfigE
     return Success(grid)
 
 
-def merge_shorthand(sweep: Mapping[str, Any],
-                    axes: Mapping[str, list[Any]]) -> dict[str, Any]:
+def merge_shorthand(sweep: Mapping[str, Any], axes: Mapping[str, list[Any]]) -> dict[str, Any]:
     """The file's sweep with command-line axes added to (or replacing) its grid.
 
     >>> merge_shorthand({"grid": {"lr": [1], "m": [2]}}, {"lr": [3], "n": [4]})

@@ -50,11 +50,23 @@ class Hsm:
     spool: Path
     runs: list[Run] = field(default_factory=list)
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None,
-                 timeout: float = 120, stdin: str | None = None) -> Run:
-        done = subprocess.run([sys.executable, "-m", "hsm.cli", *args], cwd=self.cwd,
-                              env={**self.env, **(env or {})}, capture_output=True,
-                              text=True, timeout=timeout, input=stdin, check=False)
+    def __call__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        stdin: str | None = None,
+    ) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "hsm.cli", *args],
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+            check=False,
+        )
         run = Run(tuple(args), done.returncode, done.stdout, done.stderr)
         self.runs.append(run)
         return run
@@ -71,10 +83,17 @@ class Hsm:
 
 
 def clean_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HSM_") and k not in ("NO_COLOR", "PYTHONPATH")}
-    env.update(PYTHONPATH=str(REPO), HSM_LOCAL_SPOOL=str(tmp / "spool"),
-               XDG_CONFIG_HOME=str(tmp / "xdg"), NO_COLOR="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HSM_") and k not in ("NO_COLOR", "PYTHONPATH")
+    }
+    env.update(
+        PYTHONPATH=str(REPO),
+        HSM_LOCAL_SPOOL=str(tmp / "spool"),
+        XDG_CONFIG_HOME=str(tmp / "xdg"),
+        NO_COLOR="1",
+    )
     return env
 
 
@@ -111,10 +130,14 @@ def sweep_name() -> str:
 
 def squeue_jobs(prefix: str) -> list[str]:
     """Ids of jobs squeue knows whose name starts with ``prefix``."""
-    done = subprocess.run(["squeue", "-h", "--states=all", "-o", "%i|%j"],
-                          capture_output=True, text=True, check=True)
-    return [line.split("|", 1)[0] for line in done.stdout.splitlines()
-            if line.split("|", 1)[1].startswith(prefix)]
+    done = subprocess.run(
+        ["squeue", "-h", "--states=all", "-o", "%i|%j"], capture_output=True, text=True, check=True
+    )
+    return [
+        line.split("|", 1)[0]
+        for line in done.stdout.splitlines()
+        if line.split("|", 1)[1].startswith(prefix)
+    ]
 
 
 @pytest.fixture

@@ -14,8 +14,19 @@ SLURM = ("--system", "slurm")
 
 
 def test_example_sweep_runs_on_slurm_with_wait_and_json(hsm: Hsm, slurm_clean: str) -> None:
-    data = hsm.ok("sweep", "run", "--config", "examples/sweep.yaml", *SLURM, "--sweep-id",
-                  slurm_clean, "--wait", "--json", *FAST, timeout=300).json()
+    data = hsm.ok(
+        "sweep",
+        "run",
+        "--config",
+        "examples/sweep.yaml",
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "--wait",
+        "--json",
+        *FAST,
+        timeout=300,
+    ).json()
     assert data["scheduler"] == "slurm" and data["tasks"] == 9
     assert data["status"]["counts"]["completed"] == 9, data["status"]
     job_id = data["jobs"][0]["job_id"]
@@ -28,8 +39,18 @@ def test_example_sweep_runs_on_slurm_with_wait_and_json(hsm: Hsm, slurm_clean: s
 def test_dry_run_on_slurm_writes_and_submits_nothing(hsm: Hsm, slurm_clean: str) -> None:
     before_files = tree(hsm.cwd)
     before_queue = squeue_jobs(slurm_clean)
-    run = hsm.ok("sweep", "run", "--config", "examples/sweep.yaml", *SLURM, "--sweep-id",
-                 slurm_clean, "--dry-run", "--mode", "individual")
+    run = hsm.ok(
+        "sweep",
+        "run",
+        "--config",
+        "examples/sweep.yaml",
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "--dry-run",
+        "--mode",
+        "individual",
+    )
     assert run.out.count("#SBATCH --job-name=") == 9
     assert f"$ sbatch --parsable sweeps/{slurm_clean}/scripts/task_000.sh" in run.out
     assert tree(hsm.cwd) == before_files
@@ -37,9 +58,21 @@ def test_dry_run_on_slurm_writes_and_submits_nothing(hsm: Hsm, slurm_clean: str)
 
 
 def test_failed_task_log_monitor_and_resubmit(hsm: Hsm, slurm_clean: str) -> None:
-    run = hsm("sweep", "run", "--script", "examples/train.py", "--python", sys.executable,
-              *SLURM, "--sweep-id", slurm_clean, "lr=0.1,nan_is_not_a_float", "--wait", *FAST,
-              timeout=300)
+    run = hsm(
+        "sweep",
+        "run",
+        "--script",
+        "examples/train.py",
+        "--python",
+        sys.executable,
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "lr=0.1,nan_is_not_a_float",
+        "--wait",
+        *FAST,
+        timeout=300,
+    )
     assert run.code == 5, str(run)
     assert "failed task 1" in run.out and "ValueError" in run.out
     monitor = hsm.ok("monitor", "--sweep-id", slurm_clean, "--json").json()
@@ -53,8 +86,19 @@ def test_failed_task_log_monitor_and_resubmit(hsm: Hsm, slurm_clean: str) -> Non
 
 
 def test_render_submit_queue_cancel(hsm: Hsm, slurm_clean: str) -> None:
-    hsm.ok("sweep", "render", "--script", "examples/train.py", *SLURM, "--sweep-id",
-           slurm_clean, "epochs=3000", "lr=0.0001,0.0002", "--mode", "individual")
+    hsm.ok(
+        "sweep",
+        "render",
+        "--script",
+        "examples/train.py",
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "epochs=3000",
+        "lr=0.0001,0.0002",
+        "--mode",
+        "individual",
+    )
     assert squeue_jobs(slurm_clean) == []
     submitted = hsm.ok("sweep", "submit", f"sweeps/{slurm_clean}", "--json").json()
     ids = sorted(j["job_id"] for j in submitted["jobs"])
@@ -72,10 +116,20 @@ def test_render_submit_queue_cancel(hsm: Hsm, slurm_clean: str) -> None:
 
 
 def test_refused_submission_is_a_scheduler_error_and_leaves_nothing(
-        hsm: Hsm, slurm_clean: str) -> None:
+    hsm: Hsm, slurm_clean: str
+) -> None:
     before = tree(hsm.cwd)
-    run = hsm("sweep", "run", "--config", "examples/sweep.yaml", *SLURM, "--sweep-id",
-              slurm_clean, "--partition", "no_such_partition")
+    run = hsm(
+        "sweep",
+        "run",
+        "--config",
+        "examples/sweep.yaml",
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "--partition",
+        "no_such_partition",
+    )
     assert run.code == 3, str(run)
     assert run.err.startswith("hsm: error: ") and "partition" in run.err
     assert "Traceback" not in run.err and len(run.err.splitlines()) <= 2

@@ -63,10 +63,12 @@ CASES: dict[str, JobSpec] = {
         script_path="train.py",
         tasks=(Task(None, SEED_ARGV),),
     ),
-    "slurm_array": _array("slurm", "--cpus-per-task=4 --mem=8G --gres=gpu:1",
-                          "logs/hsm_demo_array_%A_%a.log"),
-    "pbspro_array": _array("pbspro", "select=1:ncpus=4:mem=8gb:ngpus=1",
-                           "logs/hsm_demo_array.^array_index^.log"),
+    "slurm_array": _array(
+        "slurm", "--cpus-per-task=4 --mem=8G --gres=gpu:1", "logs/hsm_demo_array_%A_%a.log"
+    ),
+    "pbspro_array": _array(
+        "pbspro", "select=1:ncpus=4:mem=8gb:ngpus=1", "logs/hsm_demo_array.^array_index^.log"
+    ),
     "torque_array": _array("torque", "nodes=1:ppn=4,mem=8gb", "logs/hsm_demo_array.log"),
     "local_array": _array("local", "", "logs/hsm_demo_array.log"),
 }

@@ -31,8 +31,9 @@ def read_outbox(out: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*.json"))]
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
-               interval: float = 0.5) -> None:
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.5
+) -> None:
     """Poll ``predicate`` until true or fail the test saying ``what`` did not happen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -44,8 +45,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
 
 def squeue_names(prefix: str) -> list[str]:
     """Job names (one per job, arrays once) currently known to squeue, starting with prefix."""
-    done = subprocess.run(["squeue", "-h", "--states=all", "-o", "%j|%F|%i"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["squeue", "-h", "--states=all", "-o", "%j|%F|%i"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seen: dict[str, str] = {}
     for line in done.stdout.splitlines():
         name, base, _ = line.split("|")
@@ -58,7 +63,10 @@ def sacct_names(prefix: str) -> list[str]:
     """Job names in accounting (allocations only, arrays once) starting with prefix."""
     done = subprocess.run(
         ["sacct", "-n", "-P", "-X", "-S", "now-1days", "-o", "JobName,JobID"],
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seen: dict[str, str] = {}
     for line in done.stdout.splitlines():
         name, job_id = line.split("|")

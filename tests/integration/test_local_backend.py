@@ -32,8 +32,23 @@ from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState
 
 TASK = Path(__file__).resolve().parents[1] / "helpers" / "local_task.py"
-HOSTILE = ("a b", "'", '"', "$HOME", "`id`", "$(id)", "; echo pwned", "a\nb", "\\", "*",
-           "-n", "é 漢字 🎉", "%A %a %j %%", "lr=0.1; rm -rf /", "")
+HOSTILE = (
+    "a b",
+    "'",
+    '"',
+    "$HOME",
+    "`id`",
+    "$(id)",
+    "; echo pwned",
+    "a\nb",
+    "\\",
+    "*",
+    "-n",
+    "é 漢字 🎉",
+    "%A %a %j %%",
+    "lr=0.1; rm -rf /",
+    "",
+)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -44,27 +59,42 @@ def _ok(result: IOResult[Any, Any]) -> Any:
     return unsafe_perform_io(result.unwrap())
 
 
-def _script(tmp: Path, name: str, argvs: Sequence[tuple[str, ...]], *, array: bool,
-            walltime: int = 600) -> Path:
+def _script(
+    tmp: Path, name: str, argvs: Sequence[tuple[str, ...]], *, array: bool, walltime: int = 600
+) -> Path:
     tasks = tuple(Task(i if array else None, argv) for i, argv in enumerate(argvs))
-    spec = JobSpec(scheduler="local", job_name=name, walltime_seconds=walltime,
-                   log_path=f"logs/{name}_%a.log", python_path=sys.executable,
-                   script_path=str(TASK), tasks=tasks,
-                   array_text=f"0-{len(argvs) - 1}" if array else None)
+    spec = JobSpec(
+        scheduler="local",
+        job_name=name,
+        walltime_seconds=walltime,
+        log_path=f"logs/{name}_%a.log",
+        python_path=sys.executable,
+        script_path=str(TASK),
+        tasks=tasks,
+        array_text=f"0-{len(argvs) - 1}" if array else None,
+    )
     path = tmp / "scripts" / f"{name}.sh"
     path.parent.mkdir(exist_ok=True)
     path.write_text(render_script(spec).unwrap(), encoding="utf-8")
     return path
 
 
-def _backend(tmp: Path, *, max_parallel: int = 4, sleep: float = 0.0, exit_code: int = 0,
-             ) -> LocalBackend:
+def _backend(
+    tmp: Path,
+    *,
+    max_parallel: int = 4,
+    sleep: float = 0.0,
+    exit_code: int = 0,
+) -> LocalBackend:
     out = tmp / "out"
     out.mkdir(exist_ok=True)
-    env = {**os.environ, "TASK_OUT_DIR": str(out), "TASK_SLEEP": str(sleep),
-           "TASK_EXIT": str(exit_code)}
-    return LocalBackend(tmp / "spool", max_parallel=max_parallel, environ=env,
-                        cancel_grace=3.0)
+    env = {
+        **os.environ,
+        "TASK_OUT_DIR": str(out),
+        "TASK_SLEEP": str(sleep),
+        "TASK_EXIT": str(exit_code),
+    }
+    return LocalBackend(tmp / "spool", max_parallel=max_parallel, environ=env, cancel_grace=3.0)
 
 
 def _wait(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
@@ -140,12 +170,17 @@ def _supervisor_pids(spool: Path) -> list[int]:
 def test_a_single_job_completes_with_its_argv_and_log(tmp_path: Path) -> None:
     backend = _backend(tmp_path)
     script = _script(tmp_path, "one", [("x=1", "y=two words")], array=False)
-    job = _ok(backend.submit(script, cwd=tmp_path, job_name="one", indices=None,
-                             log_path="logs/%j.log"))
+    job = _ok(
+        backend.submit(script, cwd=tmp_path, job_name="one", indices=None, log_path="logs/%j.log")
+    )
     assert job.isdigit()
     status = _final(backend, job)[job]
     assert (status.state, status.exit_code, status.signal, status.source) == (
-        JobState.COMPLETED, 0, None, "local")
+        JobState.COMPLETED,
+        0,
+        None,
+        "local",
+    )
     assert _record(tmp_path, "single.json")["argv"] == ["x=1", "y=two words"]
     assert (tmp_path / "logs" / f"{job}.log").exists()
     assert _ok(backend.find_by_name("one")) == (job,)
@@ -154,21 +189,29 @@ def test_a_single_job_completes_with_its_argv_and_log(tmp_path: Path) -> None:
 
 def test_a_non_zero_exit_fails_with_its_exit_code(tmp_path: Path) -> None:
     backend = _backend(tmp_path, exit_code=3)
-    job = _ok(backend.submit(_script(tmp_path, "bad", [()], array=False), cwd=tmp_path,
-                             job_name="bad", indices=None))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "bad", [()], array=False), cwd=tmp_path, job_name="bad", indices=None
+        )
+    )
     status = _final(backend, job)[job]
     assert (status.state, status.exit_code, status.raw) == (JobState.FAILED, 3, "exited")
     assert "status 3" in status.reason
 
 
-def test_an_array_runs_at_most_max_parallel_tasks_each_with_its_own_argv(
-        tmp_path: Path) -> None:
+def test_an_array_runs_at_most_max_parallel_tasks_each_with_its_own_argv(tmp_path: Path) -> None:
     backend = _backend(tmp_path, max_parallel=2, sleep=0.4)
     argvs = [(f"i={i}", HOSTILE[i]) for i in range(5)]
     started = time.monotonic()
-    job = _ok(backend.submit(_script(tmp_path, "arr", argvs, array=True), cwd=tmp_path,
-                             job_name="arr", indices=list(range(5)),
-                             log_path="logs/arr_%a.log"))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "arr", argvs, array=True),
+            cwd=tmp_path,
+            job_name="arr",
+            indices=list(range(5)),
+            log_path="logs/arr_%a.log",
+        )
+    )
     assert time.monotonic() - started < 2.0  # submission does not wait for the tasks
     tids = [backend.task_id(job, i) for i in range(5)]
     statuses = _final(backend, job, *tids)
@@ -176,8 +219,10 @@ def test_an_array_runs_at_most_max_parallel_tasks_each_with_its_own_argv(
     assert all(statuses[t].state is JobState.COMPLETED for t in tids)
     records = [_record(tmp_path, f"{i}.json") for i in range(5)]
     assert [r["argv"] for r in records] == [list(a) for a in argvs]
-    events = sorted([(r["start"], 1) for r in records] + [(r["end"], -1) for r in records],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(r["start"], 1) for r in records] + [(r["end"], -1) for r in records],
+        key=lambda e: (e[0], e[1]),
+    )
     running = peak = 0
     for _, step in events:
         running += step
@@ -188,18 +233,32 @@ def test_an_array_runs_at_most_max_parallel_tasks_each_with_its_own_argv(
 
 def test_hostile_arguments_survive(tmp_path: Path) -> None:
     backend = _backend(tmp_path)
-    job = _ok(backend.submit(_script(tmp_path, "hostile", [HOSTILE], array=False),
-                             cwd=tmp_path, job_name="hostile", indices=None))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "hostile", [HOSTILE], array=False),
+            cwd=tmp_path,
+            job_name="hostile",
+            indices=None,
+        )
+    )
     assert _final(backend, job)[job].state is JobState.COMPLETED
     assert _record(tmp_path, "single.json")["argv"] == list(HOSTILE)
 
 
 def test_cancelling_a_running_task_kills_its_whole_process_group(tmp_path: Path) -> None:
     backend = _backend(tmp_path, sleep=60)
-    job = _ok(backend.submit(_script(tmp_path, "long", [()] * 2, array=True), cwd=tmp_path,
-                             job_name="long", indices=[0, 1]))
-    _wait(lambda: all((tmp_path / "out" / f"{i}.started").exists() for i in (0, 1)),
-          "both tasks to start")
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "long", [()] * 2, array=True),
+            cwd=tmp_path,
+            job_name="long",
+            indices=[0, 1],
+        )
+    )
+    _wait(
+        lambda: all((tmp_path / "out" / f"{i}.started").exists() for i in (0, 1)),
+        "both tasks to start",
+    )
     assert _poll(backend, job)[job].state is JobState.RUNNING
     first = _record(tmp_path, "0.started")
     assert first["pgid"] != os.getpgid(0)  # its own group, not ours
@@ -219,10 +278,22 @@ def test_cancelling_a_running_task_kills_its_whole_process_group(tmp_path: Path)
 
 def test_cancelled_queued_tasks_never_run(tmp_path: Path) -> None:
     backend = _backend(tmp_path, max_parallel=1, sleep=60)
-    blocker = _ok(backend.submit(_script(tmp_path, "block", [()], array=False),
-                                 cwd=tmp_path, job_name="block", indices=None))
-    waiting = _ok(backend.submit(_script(tmp_path, "wait", [()] * 3, array=True),
-                                 cwd=tmp_path, job_name="wait", indices=[0, 1, 2]))
+    blocker = _ok(
+        backend.submit(
+            _script(tmp_path, "block", [()], array=False),
+            cwd=tmp_path,
+            job_name="block",
+            indices=None,
+        )
+    )
+    waiting = _ok(
+        backend.submit(
+            _script(tmp_path, "wait", [()] * 3, array=True),
+            cwd=tmp_path,
+            job_name="wait",
+            indices=[0, 1, 2],
+        )
+    )
     _wait(lambda: (tmp_path / "out" / "single.started").exists(), "the blocker to start")
     assert _poll(backend, waiting)[waiting].state is JobState.QUEUED
     mine = _ok(backend.user_jobs(getpass.getuser()))
@@ -241,8 +312,14 @@ def test_cancelled_queued_tasks_never_run(tmp_path: Path) -> None:
 
 def test_walltime_exceeded_fails_the_task(tmp_path: Path) -> None:
     backend = _backend(tmp_path, sleep=30)
-    job = _ok(backend.submit(_script(tmp_path, "slow", [()], array=False, walltime=1),
-                             cwd=tmp_path, job_name="slow", indices=None))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "slow", [()], array=False, walltime=1),
+            cwd=tmp_path,
+            job_name="slow",
+            indices=None,
+        )
+    )
     status = _final(backend, job, timeout=20)[job]
     assert (status.state, status.exit_code) == (JobState.FAILED, 124)
     assert "walltime exceeded" in status.reason
@@ -253,16 +330,28 @@ def test_walltime_exceeded_fails_the_task(tmp_path: Path) -> None:
 def test_the_supervisor_exits_when_the_work_is_done(tmp_path: Path) -> None:
     backend = _backend(tmp_path)
     spool = tmp_path / "spool"
-    job = _ok(backend.submit(_script(tmp_path, "quick", [()], array=False), cwd=tmp_path,
-                             job_name="quick", indices=None))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "quick", [()], array=False),
+            cwd=tmp_path,
+            job_name="quick",
+            indices=None,
+        )
+    )
     _final(backend, job)
     _wait(lambda: _supervisor_free(spool), "the supervisor to give up its lock")
     pids = _supervisor_pids(spool)
     assert pids
     _wait(lambda: all(_gone(pid) or _is_zombie(pid) for pid in pids), "the supervisor to exit")
     # A later submission starts a new supervisor.
-    again = _ok(backend.submit(_script(tmp_path, "again", [()], array=False), cwd=tmp_path,
-                               job_name="again", indices=None))
+    again = _ok(
+        backend.submit(
+            _script(tmp_path, "again", [()], array=False),
+            cwd=tmp_path,
+            job_name="again",
+            indices=None,
+        )
+    )
     assert _final(backend, again)[again].state is JobState.COMPLETED
     assert int(again) == int(job) + 1
 
@@ -278,14 +367,28 @@ def _is_zombie(pid: int) -> bool:
 def test_a_dead_supervisor_is_replaced_and_its_lost_task_fails(tmp_path: Path) -> None:
     backend = _backend(tmp_path, max_parallel=1, sleep=60)
     spool = tmp_path / "spool"
-    first = _ok(backend.submit(_script(tmp_path, "first", [()], array=False), cwd=tmp_path,
-                               job_name="first", indices=None))
+    first = _ok(
+        backend.submit(
+            _script(tmp_path, "first", [()], array=False),
+            cwd=tmp_path,
+            job_name="first",
+            indices=None,
+        )
+    )
     _wait(lambda: (tmp_path / "out" / "single.started").exists(), "the first task to start")
-    quick = LocalBackend(spool, max_parallel=1,
-                         environ={**os.environ, "TASK_OUT_DIR": str(tmp_path / "out"),
-                                  "TASK_SLEEP": "0"})
-    second = _ok(quick.submit(_script(tmp_path, "second", [("b",)], array=True),
-                              cwd=tmp_path, job_name="second", indices=[0]))
+    quick = LocalBackend(
+        spool,
+        max_parallel=1,
+        environ={**os.environ, "TASK_OUT_DIR": str(tmp_path / "out"), "TASK_SLEEP": "0"},
+    )
+    second = _ok(
+        quick.submit(
+            _script(tmp_path, "second", [("b",)], array=True),
+            cwd=tmp_path,
+            job_name="second",
+            indices=[0],
+        )
+    )
     # Kill the supervisor, then the running task with it: nothing records how it ended.
     for pid in _supervisor_pids(spool):
         os.kill(pid, signal.SIGKILL)
@@ -302,8 +405,11 @@ def test_a_dead_supervisor_is_replaced_and_its_lost_task_fails(tmp_path: Path) -
 def test_unknown_ids_are_absent_and_cannot_be_cancelled(tmp_path: Path) -> None:
     backend = _backend(tmp_path)
     assert _poll(backend, "1", "2_3") == {}  # no spool yet
-    job = _ok(backend.submit(_script(tmp_path, "k", [()], array=False), cwd=tmp_path,
-                             job_name="k", indices=None))
+    job = _ok(
+        backend.submit(
+            _script(tmp_path, "k", [()], array=False), cwd=tmp_path, job_name="k", indices=None
+        )
+    )
     _final(backend, job)
     assert _poll(backend, "999", "../1", "abc", f"{job}_0", "") == {}
     failed = backend.cancel(["999"])

@@ -32,35 +32,46 @@ TESTS = Path(__file__).resolve().parents[1]
 FAKEBIN = TESTS / "helpers" / "fakebin"
 TASK = TESTS / "helpers" / "task.py"
 PBS_DATA = TESTS / "data" / "pbs"
-PARAMS = [{"idx": i, "text": t} for i, t in enumerate(["plain", "two words", "it's $HOME",
-                                                        '`id`; "x"'])]
+PARAMS = [
+    {"idx": i, "text": t} for i, t in enumerate(["plain", "two words", "it's $HOME", '`id`; "x"'])
+]
 FAST = RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.02)
 
 
 def _options(tmp_path: Path) -> api.JobOptions:
-    return api.JobOptions(walltime="01:00:00", resources="select=1:ncpus=2:mem=4gb",
-                          python_path=sys.executable, script_path=str(TASK),
-                          project_dir=tmp_path)
+    return api.JobOptions(
+        walltime="01:00:00",
+        resources="select=1:ncpus=2:mem=4gb",
+        python_path=sys.executable,
+        script_path=str(TASK),
+        project_dir=tmp_path,
+    )
 
 
 def _fake_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{FAKEBIN}{os.pathsep}{os.environ['PATH']}",
-            "FAKE_STATE_DIR": str(tmp_path / "fake"), **values}
+    return {
+        **os.environ,
+        "PATH": f"{FAKEBIN}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_STATE_DIR": str(tmp_path / "fake"),
+        **values,
+    }
 
 
 def _backend(key: str, env: dict[str, str], **extra: Any) -> SchedulerBackend:
-    return SchedulerBackend(SCHEDULERS[key], env=env, policy=FAST, sleep=lambda _: None,
-                            **extra)
+    return SchedulerBackend(SCHEDULERS[key], env=env, policy=FAST, sleep=lambda _: None, **extra)
 
 
-@pytest.mark.parametrize(("key", "index_var"), [("pbspro", "PBS_ARRAY_INDEX"),
-                                                ("torque", "PBS_ARRAYID")])
-def test_rendered_pbs_array_scripts_give_each_task_its_params(key: str, index_var: str,
-                                                              tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "index_var"), [("pbspro", "PBS_ARRAY_INDEX"), ("torque", "PBS_ARRAYID")]
+)
+def test_rendered_pbs_array_scripts_give_each_task_its_params(
+    key: str, index_var: str, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    _manifest, jobs = api.plan_sweep(_options(tmp_path), key, 3, "pbsrun", tmp_path / "sw",
-                                    PARAMS, "array").unwrap()
+    _manifest, jobs = api.plan_sweep(
+        _options(tmp_path), key, 3, "pbsrun", tmp_path / "sw", PARAMS, "array"
+    ).unwrap()
     assert len(jobs) == 2  # 3 + 1 under a limit of 3
     parser = OverridesParser.create()
     received = []
@@ -69,10 +80,21 @@ def test_rendered_pbs_array_scripts_give_each_task_its_params(key: str, index_va
         script.write_text(job.script)
         assert job.indices is not None
         for index in job.indices:
-            env = {"PATH": os.environ["PATH"], "PBS_O_WORKDIR": str(tmp_path),
-                   index_var: str(index), "HSM_TEST_OUT": str(out)}
-            done = subprocess.run(["bash", str(script)], env=env, cwd="/", capture_output=True,
-                                  text=True, check=False, timeout=60)
+            env = {
+                "PATH": os.environ["PATH"],
+                "PBS_O_WORKDIR": str(tmp_path),
+                index_var: str(index),
+                "HSM_TEST_OUT": str(out),
+            }
+            done = subprocess.run(
+                ["bash", str(script)],
+                env=env,
+                cwd="/",
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
             assert done.returncode == 0, done.stderr
     for path in out.glob("*.json"):
         argv = json.loads(path.read_text())["argv"]
@@ -83,11 +105,22 @@ def test_rendered_pbs_array_scripts_give_each_task_its_params(key: str, index_va
 
 
 def test_pbspro_array_submit_then_poll_reads_documented_qstat(tmp_path: Path) -> None:
-    env = _fake_env(tmp_path, FAKE_STDOUT_QSUB="1100[].pbsserver\n",
-                    FAKE_STDOUT_FILE_QSTAT=str(PBS_DATA / "pro_qstat_f_t_array.txt"))
+    env = _fake_env(
+        tmp_path,
+        FAKE_STDOUT_QSUB="1100[].pbsserver\n",
+        FAKE_STDOUT_FILE_QSTAT=str(PBS_DATA / "pro_qstat_f_t_array.txt"),
+    )
     backend = _backend("pbspro", env, max_array_size=10)
-    done = result_of(api.submit_sweep(_options(tmp_path), backend, PARAMS, mode="array",
-                                      sweep_dir=tmp_path / "sw", sweep_id="pro")).unwrap()
+    done = result_of(
+        api.submit_sweep(
+            _options(tmp_path),
+            backend,
+            PARAMS,
+            mode="array",
+            sweep_dir=tmp_path / "sw",
+            sweep_id="pro",
+        )
+    ).unwrap()
     assert done.job_ids == {"array_000": "1100[].pbsserver"}
     report = result_of(api.sweep_status(tmp_path / "sw", backend)).unwrap()
     states = [report.statuses[i].state for i in range(4)]
@@ -103,20 +136,32 @@ def test_torque_individual_submit_then_poll(tmp_path: Path) -> None:
     for n in range(4):
         job_id = f"{2003 + n}.head.cluster.example.org\n"
         backend = _backend("torque", {**env, "FAKE_STDOUT_QSUB": job_id})
-        result_of(api.submit_sweep(_options(tmp_path), backend, [PARAMS[n]],
-                                   mode="individual", sweep_dir=tmp_path / f"t{n}",
-                                   sweep_id=f"torque{n}")).unwrap()
+        result_of(
+            api.submit_sweep(
+                _options(tmp_path),
+                backend,
+                [PARAMS[n]],
+                mode="individual",
+                sweep_dir=tmp_path / f"t{n}",
+                sweep_id=f"torque{n}",
+            )
+        ).unwrap()
     poller = _backend("torque", env)
-    states = [result_of(api.sweep_status(tmp_path / f"t{n}", poller)).unwrap().statuses[0]
-              for n in range(4)]
-    assert [s.state for s in states] == [JobState.COMPLETED, JobState.FAILED,
-                                         JobState.CANCELLED, JobState.FAILED]
+    states = [
+        result_of(api.sweep_status(tmp_path / f"t{n}", poller)).unwrap().statuses[0]
+        for n in range(4)
+    ]
+    assert [s.state for s in states] == [
+        JobState.COMPLETED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.FAILED,
+    ]
     assert states[1].exit_code == 2
 
 
 @pytest.mark.parametrize("key", ["slurm", "pbspro"])
-def test_garbage_status_output_is_an_error_quoting_the_command(key: str,
-                                                               tmp_path: Path) -> None:
+def test_garbage_status_output_is_an_error_quoting_the_command(key: str, tmp_path: Path) -> None:
     backend = _backend(key, _fake_env(tmp_path, FAKE_MODE="garbage"))
     ids = ["1001"] if key == "slurm" else ["1001.pbs01"]
     error = result_of(backend.poll(ids)).failure()
@@ -125,11 +170,9 @@ def test_garbage_status_output_is_an_error_quoting_the_command(key: str,
 
 
 @pytest.mark.parametrize("key", ["slurm", "pbspro", "torque"])
-def test_timeouts_and_transient_errors_are_retried_then_reported(key: str,
-                                                                 tmp_path: Path) -> None:
+def test_timeouts_and_transient_errors_are_retried_then_reported(key: str, tmp_path: Path) -> None:
     ids = ["1001"] if key == "slurm" else ["1001.pbs01"]
-    hung = _backend(key, _fake_env(tmp_path, FAKE_MODE="timeout", FAKE_SLEEP="30"),
-                    timeout=0.5)
+    hung = _backend(key, _fake_env(tmp_path, FAKE_MODE="timeout", FAKE_SLEEP="30"), timeout=0.5)
     error = result_of(hung.poll(ids)).failure()
     assert error.transient and "did not answer" in error.message
     flaky = _backend(key, _fake_env(tmp_path, FAKE_MODE="transient"))
@@ -138,11 +181,22 @@ def test_timeouts_and_transient_errors_are_retried_then_reported(key: str,
 
 
 def test_transient_poll_keeps_last_known_states(tmp_path: Path) -> None:
-    env = _fake_env(tmp_path, FAKE_STDOUT_QSUB="1100[].pbsserver\n",
-                    FAKE_STDOUT_FILE_QSTAT=str(PBS_DATA / "pro_qstat_f_t_array.txt"))
+    env = _fake_env(
+        tmp_path,
+        FAKE_STDOUT_QSUB="1100[].pbsserver\n",
+        FAKE_STDOUT_FILE_QSTAT=str(PBS_DATA / "pro_qstat_f_t_array.txt"),
+    )
     backend = _backend("pbspro", env, max_array_size=10)
-    result_of(api.submit_sweep(_options(tmp_path), backend, PARAMS, mode="array",
-                               sweep_dir=tmp_path / "sw", sweep_id="pro")).unwrap()
+    result_of(
+        api.submit_sweep(
+            _options(tmp_path),
+            backend,
+            PARAMS,
+            mode="array",
+            sweep_dir=tmp_path / "sw",
+            sweep_id="pro",
+        )
+    ).unwrap()
     first = result_of(api.sweep_status(tmp_path / "sw", backend)).unwrap()
     down = _backend("pbspro", {**env, "FAKE_MODE": "transient"}, max_array_size=10)
     during = result_of(api.sweep_status(tmp_path / "sw", down)).unwrap()
@@ -152,28 +206,49 @@ def test_transient_poll_keeps_last_known_states(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("key", ["slurm", "pbspro"])
 def test_permanent_refusal_is_a_submission_error_and_resume_submits_the_rest(
-        key: str, tmp_path: Path) -> None:
+    key: str, tmp_path: Path
+) -> None:
     refused = _backend(key, _fake_env(tmp_path, FAKE_MODE="permanent"))
-    error = result_of(api.submit_sweep(_options(tmp_path), refused, PARAMS[:2],
-                                       mode="individual", sweep_dir=tmp_path / "sw",
-                                       sweep_id="refused")).failure()
+    error = result_of(
+        api.submit_sweep(
+            _options(tmp_path),
+            refused,
+            PARAMS[:2],
+            mode="individual",
+            sweep_dir=tmp_path / "sw",
+            sweep_id="refused",
+        )
+    ).failure()
     assert isinstance(error, SubmissionError)
     assert "refused" in error.message and error.scheduler_message
     assert "run the same submission again" in str(error)
     fine = _backend(key, _fake_env(tmp_path))
-    done = result_of(api.submit_sweep(_options(tmp_path), fine, PARAMS[:2],
-                                      mode="individual", sweep_dir=tmp_path / "sw",
-                                      sweep_id="refused")).unwrap()
+    done = result_of(
+        api.submit_sweep(
+            _options(tmp_path),
+            fine,
+            PARAMS[:2],
+            mode="individual",
+            sweep_dir=tmp_path / "sw",
+            sweep_id="refused",
+        )
+    ).unwrap()
     assert len(done.submitted) == 2
 
 
-def test_transient_submit_failure_is_retried_once_the_name_is_not_found(tmp_path: Path
-                                                                        ) -> None:
+def test_transient_submit_failure_is_retried_once_the_name_is_not_found(tmp_path: Path) -> None:
     env = _fake_env(tmp_path, FAKE_MODE_SBATCH="transient-then-ok", FAKE_FAILURES="1")
     backend = _backend("slurm", env)
-    done = result_of(api.submit_sweep(_options(tmp_path), backend, PARAMS[:1],
-                                      mode="individual", sweep_dir=tmp_path / "sw",
-                                      sweep_id="flaky")).unwrap()
+    done = result_of(
+        api.submit_sweep(
+            _options(tmp_path),
+            backend,
+            PARAMS[:1],
+            mode="individual",
+            sweep_dir=tmp_path / "sw",
+            sweep_id="flaky",
+        )
+    ).unwrap()
     assert len(done.job_ids) == 1
     calls = (tmp_path / "fake" / "calls.log").read_text().splitlines()
     assert sum(c.startswith("sbatch") for c in calls) == 2

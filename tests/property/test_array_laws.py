@@ -14,7 +14,8 @@ LIMITS = st.integers(1, 12_000)
 @settings(max_examples=50)
 @given(n=st.integers(0, 15_000), limit=LIMITS, throttle=st.none() | st.integers(1, 50))
 def test_every_task_of_a_sweep_is_covered_once_and_indices_stay_below_limit(
-        n: int, limit: int, throttle: int | None) -> None:
+    n: int, limit: int, throttle: int | None
+) -> None:
     chunks = plan_array_chunks(n, limit, throttle).unwrap()
     covered = [t for c in chunks for t in c.tasks]
     assert covered == list(range(n))
@@ -39,8 +40,10 @@ def test_any_task_set_is_covered_once(tasks: list[int], limit: int, dense: bool)
             assert chunk.indices == tuple(range(len(chunk.indices)))
 
 
-@given(indices=st.lists(st.integers(0, 10_000), min_size=1, max_size=200),
-       throttle=st.none() | st.integers(1, 99))
+@given(
+    indices=st.lists(st.integers(0, 10_000), min_size=1, max_size=200),
+    throttle=st.none() | st.integers(1, 99),
+)
 def test_compressed_ranges_parse_back(indices: list[int], throttle: int | None) -> None:
     spec = parse_array_ranges(compress_ranges(indices, throttle)).unwrap()
     assert spec.indices == tuple(sorted(set(indices)))

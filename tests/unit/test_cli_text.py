@@ -45,9 +45,23 @@ def test_special_floats() -> None:
     assert values[0] == math.inf and values[1] == -math.inf and math.isnan(values[2])
 
 
-@pytest.mark.parametrize("args", [["lr"], ["=1"], ["lr="], ["lr=1", "lr=2"], ["lr=[1,2"],
-                                  ["lr='a"], ["lr=1]"], ["lr={a:1}"], ["r=range()"],
-                                  ["r=range(5,1)"], ["r=range(a)"], ["lr=1,,2"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lr"],
+        ["=1"],
+        ["lr="],
+        ["lr=1", "lr=2"],
+        ["lr=[1,2"],
+        ["lr='a"],
+        ["lr=1]"],
+        ["lr={a:1}"],
+        ["r=range()"],
+        ["r=range(5,1)"],
+        ["r=range(a)"],
+        ["lr=1,,2"],
+    ],
+)
 def test_bad_shorthand_is_one_config_error(args: list[str]) -> None:
     result = parse_shorthand(args)
     assert isinstance(result, Failure)
@@ -55,8 +69,10 @@ def test_bad_shorthand_is_one_config_error(args: list[str]) -> None:
 
 
 def test_shorthand_merges_into_the_grid_in_place_and_expands() -> None:
-    merged = merge_shorthand({"grid": {"lr": [1, 2], "m": ["a"]}, "combinations": [{"x": 1}]},
-                             {"lr": [3], "seed": [0, 1]})
+    merged = merge_shorthand(
+        {"grid": {"lr": [1, 2], "m": ["a"]}, "combinations": [{"x": 1}]},
+        {"lr": [3], "seed": [0, 1]},
+    )
     points = list(expand_sweep(parse_sweep_spec(merged).unwrap()))
     assert points == [{"lr": 3, "m": "a", "seed": 0}, {"lr": 3, "m": "a", "seed": 1}, {"x": 1}]
 
@@ -71,13 +87,16 @@ def test_a_malformed_grid_is_not_hidden_by_shorthand() -> None:
     assert isinstance(parse_sweep_spec(merged), Failure)
 
 
-@pytest.mark.parametrize(("data", "says"), [
-    ([1], "must be a mapping"),
-    ({"scrpt": "x"}, "did you mean 'script'"),
-    ({"script": 3}, "'script' must be a path"),
-    ({"script": " "}, "'script' must be a path"),
-    ({"hpc": [1]}, "'hpc' must be a mapping"),
-])
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ([1], "must be a mapping"),
+        ({"scrpt": "x"}, "did you mean 'script'"),
+        ({"script": 3}, "'script' must be a path"),
+        ({"script": " "}, "'script' must be a path"),
+        ({"hpc": [1]}, "'hpc' must be a mapping"),
+    ],
+)
 def test_bad_sweep_files(data: Any, says: str) -> None:
     result = parse_sweep_file(data, "s.yaml")
     assert isinstance(result, Failure) and says in result.failure().message
@@ -85,16 +104,24 @@ def test_bad_sweep_files(data: Any, says: str) -> None:
 
 
 def test_sweep_file_parts() -> None:
-    parsed = parse_sweep_file({"script": "t.py", "grid": {"a": [1]}, "hpc": {"system": "local"},
-                               "paired": [{"b": [1], "c": [2]}]}, "s.yaml").unwrap()
+    parsed = parse_sweep_file(
+        {
+            "script": "t.py",
+            "grid": {"a": [1]},
+            "hpc": {"system": "local"},
+            "paired": [{"b": [1], "c": [2]}],
+        },
+        "s.yaml",
+    ).unwrap()
     assert parsed.script == "t.py" and parsed.hpc == {"system": "local"}
     assert set(parsed.sweep) == {"grid", "paired"}
     assert parse_sweep_file(None, "s.yaml").unwrap().sweep == {}
 
 
 def test_table_progress_and_ranges() -> None:
-    assert format_table(["A", "B"], [["x" * 80, "y"]], max_width=10).splitlines()[1] == \
-        "xxxxxxxxx…  y"
+    assert (
+        format_table(["A", "B"], [["x" * 80, "y"]], max_width=10).splitlines()[1] == "xxxxxxxxx…  y"
+    )
     assert progress_bar({"queued": 0}, width=4) == "[----] 0/0 finished  no tasks"
     assert progress_bar({"completed": 1, "failed": 1}, width=4).startswith("[####] 2/2")
     assert ranges([]) == "" and ranges([3]) == "3" and ranges([1, 2, 4]) == "1-2,4"

@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True,
-                          text=True, check=False, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 def test_mypy_strict_passes_on_hsm() -> None:
@@ -24,4 +30,9 @@ def test_mypy_strict_passes_on_hsm() -> None:
 
 def test_ruff_check_passes() -> None:
     done = _run("ruff", "check", "hsm", "tests", "benchmarks", "scripts")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_is_applied() -> None:
+    done = _run("ruff", "format", "--check", "hsm", "tests", "benchmarks", "scripts")
     assert done.returncode == 0, done.stdout + done.stderr

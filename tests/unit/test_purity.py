@@ -13,9 +13,25 @@ import pytest
 
 PURE = Path(__file__).resolve().parents[2] / "hsm" / "pure"
 BANNED = {
-    "os", "subprocess", "time", "pathlib", "shutil", "socket", "signal", "tempfile",
-    "datetime", "random", "io", "sys", "glob", "multiprocessing", "threading", "asyncio",
-    "returns.io", "returns.future", "hsm.effects",
+    "os",
+    "subprocess",
+    "time",
+    "pathlib",
+    "shutil",
+    "socket",
+    "signal",
+    "tempfile",
+    "datetime",
+    "random",
+    "io",
+    "sys",
+    "glob",
+    "multiprocessing",
+    "threading",
+    "asyncio",
+    "returns.io",
+    "returns.future",
+    "hsm.effects",
 }
 
 

@@ -14,8 +14,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_state_table_matches_the_code() -> None:
     block = re.search(r"<!-- states:begin -->\n(.*?)<!-- states:end -->", README, re.DOTALL)
     assert block, "README lost its state-table markers"
-    assert block.group(1) == render_state_table(), \
+    assert block.group(1) == render_state_table(), (
         "README's state table is stale: run python scripts/update_readme.py"
+    )
 
 
 def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:

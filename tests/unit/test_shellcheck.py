@@ -28,8 +28,7 @@ def test_there_are_scripts_to_check() -> None:
 
 @pytest.mark.parametrize("script", GOLDEN, ids=lambda p: p.name)
 def test_bash_parses_script(script: Path) -> None:
-    done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
@@ -39,6 +38,10 @@ def test_shellcheck_is_clean(script: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail("shellcheck is not installed; .ci/run must install it")
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
-    done = subprocess.run(["shellcheck", "-s", "bash", "-e", EXCLUDED, str(script)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["shellcheck", "-s", "bash", "-e", EXCLUDED, str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout

@@ -59,9 +59,22 @@ STATES: dict[str, JobState] = {
 
 # Names of the common signals, for reasons (the pure core may not import `signal`).
 _SIGNAL_NAMES: dict[int, str] = {
-    1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS",
-    8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE",
-    14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ",
+    1: "SIGHUP",
+    2: "SIGINT",
+    3: "SIGQUIT",
+    4: "SIGILL",
+    6: "SIGABRT",
+    7: "SIGBUS",
+    8: "SIGFPE",
+    9: "SIGKILL",
+    10: "SIGUSR1",
+    11: "SIGSEGV",
+    12: "SIGUSR2",
+    13: "SIGPIPE",
+    14: "SIGALRM",
+    15: "SIGTERM",
+    24: "SIGXCPU",
+    25: "SIGXFSZ",
 }
 
 _JOB_ID = re.compile(r"[1-9][0-9]{0,17}")
@@ -160,16 +173,25 @@ def task_status(facts: TaskFacts) -> JobStatus:
     state = STATES[phase]
     if state is JobState.COMPLETED and (code != 0 or signal is not None):
         state = JobState.FAILED
-    return JobStatus(facts.task_id, state, phase, code, signal,
-                     _reason(phase, code, signal, facts.start_error), SOURCE)
+    return JobStatus(
+        facts.task_id,
+        state,
+        phase,
+        code,
+        signal,
+        _reason(phase, code, signal, facts.start_error),
+        SOURCE,
+    )
 
 
 def _reason(phase: str, code: int | None, signal: int | None, start_error: str) -> str:
     if phase == "cancelled":
         return "cancelled by the user"
     if phase == "lost":
-        return ("lost: its process is gone and no exit status was recorded (was the "
-                "machine restarted or the process killed?)")
+        return (
+            "lost: its process is gone and no exit status was recorded (was the "
+            "machine restarted or the process killed?)"
+        )
     if phase == "unstartable":
         return f"could not be started: {start_error}"
     if code == WALLTIME_EXIT:
@@ -189,8 +211,9 @@ def array_status(job_id: str, tasks: Mapping[str, JobStatus]) -> JobStatus:
     <JobState.FAILED: 'failed'>
     """
     state = rollup_states(status.state for status in tasks.values())
-    return JobStatus(job_id, state, "array", source=SOURCE,
-                     reason=f"{len(tasks)} tasks" if tasks else "no tasks")
+    return JobStatus(
+        job_id, state, "array", source=SOURCE, reason=f"{len(tasks)} tasks" if tasks else "no tasks"
+    )
 
 
 # -- ids and paths ------------------------------------------------------------------------
@@ -311,8 +334,9 @@ def process_alive(stat: ProcStat | None, start_ticks: int | None) -> bool:
     return not (stat.state == "Z" and stat.ppid == 1)
 
 
-def collect_statuses(job_id: str, indices: tuple[int, ...] | None,
-                     facts: Mapping[str, TaskFacts]) -> Statuses:
+def collect_statuses(
+    job_id: str, indices: tuple[int, ...] | None, facts: Mapping[str, TaskFacts]
+) -> Statuses:
     """Statuses of one job: its task(s), plus a rolled-up entry for an array's id.
 
     ``facts`` holds the facts of every task of the job, keyed by task id.

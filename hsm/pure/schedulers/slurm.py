@@ -129,12 +129,16 @@ def _status(
 ) -> JobStatus:
     state = _STATE_CACHE.get(raw)
     if state is None:
-        state = _STATE_CACHE.setdefault(raw, parse_state(raw)) if len(_STATE_CACHE) < 4096 \
+        state = (
+            _STATE_CACHE.setdefault(raw, parse_state(raw))
+            if len(_STATE_CACHE) < 4096
             else parse_state(raw)
+        )
     if state is JobState.COMPLETED and (exit_code or signal):
         state = JobState.FAILED  # finished, but not with exit code 0: not a success
-    return JobStatus(job_id, state, raw, exit_code, signal,
-                     "" if reason in _NO_REASON else reason, source)
+    return JobStatus(
+        job_id, state, raw, exit_code, signal, "" if reason in _NO_REASON else reason, source
+    )
 
 
 def _lines(text: str) -> list[str]:
