@@ -8,6 +8,7 @@ This is the functional user's entry point and what both the seed-style facade
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -242,21 +243,37 @@ def cancel(
 
 
 def resubmit(
-    sweep_dir: Path, backend: Backend, states: frozenset[JobState] = RESUBMIT_STATES
+    sweep_dir: Path,
+    backend: Backend,
+    states: frozenset[JobState] = RESUBMIT_STATES,
+    *,
+    settle_seconds: float = 5.0,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk."""
-    report = result_of(poll_sweep(sweep_dir, backend))
-    if isinstance(report, Failure):
-        return IOFailure(report.failure())
-    found = report.unwrap()
-    if found.stale:
-        return IOFailure(StateError(f"cannot resubmit: {found.warning}", str(sweep_dir)))
-    tasks = sorted(t for t, s in found.statuses.items() if s.state in states)
+    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk.
+
+    A task that just finished can be missing from both the queue and accounting for a few
+    seconds (sacct lags), so when some tasks look ``unknown`` the sweep is polled once more
+    after ``settle_seconds`` and only tasks still unknown then are resubmitted.
+    """
+    found = result_of(_poll_for_resubmit(sweep_dir, backend))
+    if isinstance(found, Failure):
+        return IOFailure(found.failure())
+    report = found.unwrap()
+    if settle_seconds > 0 and any(
+        s.state is JobState.UNKNOWN and s.raw == "NOT_FOUND" for s in report.statuses.values()
+    ):
+        time.sleep(settle_seconds)
+        again = result_of(_poll_for_resubmit(sweep_dir, backend))
+        if isinstance(again, Failure):
+            return IOFailure(again.failure())
+        report = again.unwrap()
+    tasks = sorted(t for t, s in report.statuses.items() if s.state in states)
     if not tasks:
-        return IOSuccess(Submitted(dict(found.job_ids), (), ()))
-    manifest = found.manifest
-    generation = 1 + sum(
-        1 for j in manifest.jobs if j.key.startswith("r") and j.key.split("_", 1)[0][1:].isdigit()
+        return IOSuccess(Submitted(dict(report.job_ids), (), ()))
+    manifest = report.manifest
+    generation = 1 + max(
+        (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if _is_resubmission(j.key)),
+        default=0,
     )
     base = dict(manifest.settings)
     base.update(
@@ -281,7 +298,7 @@ def resubmit(
         manifest.params,
         manifest.argvs,
         manifest.jobs + tuple(job_record(j) for j in jobs.unwrap()),
-        dict(found.job_ids),
+        dict(report.job_ids),
     )
     saved = result_of(add_jobs(sweep_dir, grown, jobs.unwrap()))
     if isinstance(saved, Failure):
@@ -293,6 +310,20 @@ def resubmit(
         Path(manifest.workdir),
         keys=[j.key for j in jobs.unwrap()],
     )
+
+
+def _is_resubmission(key: str) -> bool:
+    head = key.split("_", 1)[0]
+    return head.startswith("r") and head[1:].isdigit()
+
+
+def _poll_for_resubmit(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
+    report = result_of(poll_sweep(sweep_dir, backend))
+    if isinstance(report, Failure):
+        return IOFailure(report.failure())
+    if report.unwrap().stale:
+        return IOFailure(StateError(f"cannot resubmit: {report.unwrap().warning}", str(sweep_dir)))
+    return IOSuccess(report.unwrap())
 
 
 def render_sweep(
