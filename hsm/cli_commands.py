@@ -35,7 +35,8 @@ from hsm.pure.cli_text import (
     status_record,
     status_row,
 )
-from hsm.pure.config import Config, ResolvedConfig, env_warnings, resolve_config
+from hsm.pure.config import Config
+from hsm.pure.config_layers import ResolvedConfig, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.manifest import JobRecord, Manifest, count_states, current_jobs, sweep_state
 from hsm.pure.plan import PlannedJob, task_log_path

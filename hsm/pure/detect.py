@@ -31,7 +31,7 @@ Decisions:
 - An explicit request is checked against the facts: its submit command must be on PATH,
   and an explicit PBS flavour must not contradict what ``qstat --version`` says.
 - ``HSM_HPC_SYSTEM`` is *not* read here: it is one layer of ``hpc.system`` in
-  :func:`hsm.pure.config.resolve_config` (flag > environment > file), whose result is
+  :func:`hsm.pure.config_layers.resolve_config` (flag > environment > file), whose result is
   passed as ``requested``.  Reading it again here would let the environment beat a flag.
 """
 

@@ -9,8 +9,6 @@ import yaml
 from returns.result import Failure, Success
 
 from hsm.pure.config import (
-    ENV_VARS,
-    FLAGS,
     LEAVES,
     ArrayLimit,
     Config,
@@ -18,11 +16,9 @@ from hsm.pure.config import (
     PBSOptions,
     SlurmOptions,
     SystemName,
-    env_overrides,
-    env_warnings,
     parse_config,
-    resolve_config,
 )
+from hsm.pure.config_layers import ENV_VARS, FLAGS, env_overrides, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError
 
 DEFAULTS = Config()

@@ -27,7 +27,7 @@ from hsm.effects.runner import (
     run_classified,
 )
 from hsm.pure.errors import CommandError
-from hsm.pure.schedulers import pbs, slurm
+from hsm.pure.schedulers import pbs, slurm_errors
 from hsm.pure.schedulers.base import FailureKind
 
 FAKEBIN = Path(__file__).resolve().parents[1] / "helpers" / "fakebin"
@@ -221,7 +221,7 @@ def test_transient_then_ok_succeeds_after_the_failures(tmp_path: Path) -> None:
     sleeps = Sleeps()
     result = run_classified(
         ["sbatch", "--parsable", "job.sh"],
-        classify=slurm.classify_failure,
+        classify=slurm_errors.classify_failure,
         env=fake_env(tmp_path, FAKE_MODE="transient-then-ok", FAKE_FAILURES="2"),
         sleep=sleeps,
         rng=random.Random(1),
@@ -237,7 +237,7 @@ def test_backoff_grows_is_capped_and_jitter_stays_in_bounds(tmp_path: Path, seed
     sleeps = Sleeps()
     run_classified(
         ["squeue"],
-        classify=slurm.classify_failure,
+        classify=slurm_errors.classify_failure,
         policy=policy,
         env=fake_env(tmp_path, FAKE_MODE="transient"),
         sleep=sleeps,
@@ -266,7 +266,7 @@ def test_exhausted_retries_say_how_often_how_long_and_what_the_scheduler_said(
     error = err(
         run_classified(
             ["squeue", "--me"],
-            classify=slurm.classify_failure,
+            classify=slurm_errors.classify_failure,
             env=fake_env(tmp_path, FAKE_MODE="transient"),
             sleep=sleeps,
             rng=random.Random(3),
@@ -300,7 +300,7 @@ def test_permanent_failure_is_not_retried(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("command", "classify", "code"),
-    [("squeue", slurm.classify_failure, 1), ("qstat", pbs.classify_failure, 153)],
+    [("squeue", slurm_errors.classify_failure, 1), ("qstat", pbs.classify_failure, 153)],
 )
 def test_unknown_job_passes_through_with_its_returncode(
     tmp_path: Path, command: str, classify: Callable[[str], FailureKind], code: int
@@ -339,7 +339,7 @@ def test_timeouts_are_retried_then_reported_as_transient(tmp_path: Path) -> None
 def test_missing_command_is_not_retried() -> None:
     sleeps = Sleeps()
     error = err(
-        run_classified(["hsm-no-such-squeue"], classify=slurm.classify_failure, sleep=sleeps)
+        run_classified(["hsm-no-such-squeue"], classify=slurm_errors.classify_failure, sleep=sleeps)
     )
     assert "was not found on PATH" in error.message
     assert sleeps.delays == []
@@ -385,7 +385,7 @@ FAKE_CASES = [
 
 @pytest.mark.parametrize(("command", "mode"), FAKE_CASES)
 def test_every_fake_message_classifies_as_its_mode_says(command: str, mode: str) -> None:
-    classify = slurm.classify_failure if command in SLURM_COMMANDS else pbs.classify_failure
+    classify = slurm_errors.classify_failure if command in SLURM_COMMANDS else pbs.classify_failure
     done = err(run([command, "1001"], env=fake_env(FAKE_MODE=mode)))
     assert done.returncode not in (0, None)
     assert classify(done.stderr) is KINDS[mode], done.stderr

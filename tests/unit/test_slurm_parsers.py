@@ -21,7 +21,6 @@ from hsm.pure.schedulers.slurm import (
     SCHEDULER,
     STATES,
     cancel_argv,
-    classify_failure,
     history_argv,
     parse_history_output,
     parse_state,
@@ -29,8 +28,8 @@ from hsm.pure.schedulers.slurm import (
     parse_submit_output,
     status_argv,
     submit_argv,
-    submit_hint,
 )
+from hsm.pure.schedulers.slurm_errors import classify_failure, submit_hint
 from hsm.pure.states import JobState
 
 # fmt: off
