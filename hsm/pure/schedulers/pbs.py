@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from returns.result import Failure, Result, Success
 
@@ -266,27 +267,17 @@ PBSPRO = Scheduler(
     states=PRO_STATES,
 )
 
-TORQUE = Scheduler(
-    name="pbs",
+# Torque shares qsub/qdel/qselect and the qstat -f text with PBS Pro; it differs in the
+# array index variable, has no history query (-x means XML there), and its own letters.
+TORQUE = replace(
+    PBSPRO,
     flavour="torque",
-    submit_command="qsub",
-    status_command="qstat",
     array_index_var="PBS_ARRAYID",
-    submit_argv=submit_argv,
-    parse_submit_output=parse_submit_output,
     status_argv=torque_status_argv,
     parse_status_output=parse_torque_status_output,
     history_argv=None,
     parse_history_output=None,
-    cancel_argv=cancel_argv,
-    classify_failure=classify_failure,
-    submit_hint=submit_hint,
-    task_id=array_task_id,
     name_query_argvs=torque_name_query_argvs,
-    parse_name_query=parse_name_query,
-    user_query_argv=user_query_argv,
-    limit_argv=LIMIT_ARGV,
-    parse_limit=parse_limit,
     # Torque's max_job_array_size is unset (no limit) by default; 1000 keeps each
     # script small and matches common site settings.
     default_array_limit=1000,
