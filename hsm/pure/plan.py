@@ -168,6 +168,20 @@ def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
     log_dir = check_directive_value("log directory", settings.log_dir)
     if isinstance(log_dir, Failure):
         return Failure(log_dir.failure())
+    if settings.scheduler == "local" and settings.dependencies:
+        return Failure(
+            ConfigError(
+                "job dependencies (--after) need a batch scheduler; the local backend runs "
+                "jobs as soon as a CPU is free -- submit the sweep after the job finishes"
+            )
+        )
+    if settings.scheduler == "local" and settings.throttle is not None:
+        return Failure(
+            ConfigError(
+                "--throttle applies to Slurm and PBS arrays; the local backend already runs "
+                "at most one task per CPU at a time"
+            )
+        )
     if settings.array_limit < 1:
         return Failure(
             ConfigError(f"max array size must be at least 1, got {settings.array_limit}")

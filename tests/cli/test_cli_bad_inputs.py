@@ -94,6 +94,8 @@ CASES = [
     Case("unknown-flag", (*RUN, "--walltim", "1:00:00"), USAGE, "unrecognized"),
     Case("zero-array-size", (*RUN, "--max-array-size", "0"), USAGE, "at least 1"),
     Case("negative-throttle", (*RUN, "--throttle", "-2"), USAGE, "throttle"),
+    Case("local-throttle", (*RUN, "--system", "local", "--throttle", "2"), USAGE, "throttle"),
+    Case("local-dependency", (*RUN, "--system", "local", "--after", "123"), USAGE, "dependencies"),
     Case("zero-poll-interval", (*RUN, "--wait", "--poll-interval", "0"), USAGE, "seconds"),
     # sweep files
     Case("sweep-file-missing", ("sweep", "run", "--config", "nope.yaml"), USAGE, "does not exist"),
