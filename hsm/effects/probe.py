@@ -11,10 +11,11 @@ from returns.result import Success
 
 from hsm.effects.results import result_of
 from hsm.effects.runner import run
+from hsm.pure.errors import HSMFailure
 from hsm.pure.detect import PROBE_COMMANDS, PROBE_ENV_VARS, PROBE_TIMEOUT, ProbeFacts, probe_argvs
 
 
-def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, object]:
+def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, HSMFailure]:
     """Look at PATH and run the probe commands; never fails (a failed probe is a fact)."""
     env = dict(os.environ if environ is None else environ)
     path = env.get("PATH")
