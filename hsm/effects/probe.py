@@ -11,8 +11,8 @@ from returns.result import Success
 
 from hsm.effects.results import result_of
 from hsm.effects.runner import run
-from hsm.pure.errors import HSMFailure
 from hsm.pure.detect import PROBE_COMMANDS, PROBE_ENV_VARS, PROBE_TIMEOUT, ProbeFacts, probe_argvs
+from hsm.pure.errors import HSMFailure
 
 
 def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, HSMFailure]:
