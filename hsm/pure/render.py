@@ -70,8 +70,9 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     queue = found.queue or spec.queue
     account = found.account or spec.account
     for what, value in (("queue", queue), ("account", account)):
-        if value is not None and isinstance(check_directive_value(what, value), Failure):
-            return Failure(check_directive_value(what, value).failure())
+        checked_value = check_directive_value(what, value) if value is not None else None
+        if isinstance(checked_value, Failure):
+            return Failure(checked_value.failure())
     text = (
         _environment()
         .get_template(template_name)
