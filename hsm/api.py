@@ -219,15 +219,32 @@ def submit_sweep(
     job_name: str | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
     """Plan, write and submit a sweep; running it again resumes without duplicates."""
-    limit = 1 if mode == "individual" else result_of(backend.array_limit()).value_or(1001)
+    limit = array_limit_for(options, backend, mode)
     planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name)
     if isinstance(planned, Failure):
         return IOFailure(planned.failure())
     manifest, jobs = planned.unwrap()
+    return submit_planned(manifest, jobs, backend, sweep_dir=sweep_dir)
+
+
+def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> int:
+    """The array limit a sweep is planned with: 1 for individual jobs, else the user's
+    ``max_array_size``, else what the backend reports."""
+    if mode == "individual":
+        return 1
+    if options.max_array_size is not None:
+        return options.max_array_size
+    return result_of(backend.array_limit()).value_or(1001)
+
+
+def submit_planned(
+    manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, *, sweep_dir: Path
+) -> IOResult[Submitted, HSMFailure]:
+    """Write an already planned sweep (see :func:`plan_sweep`) and submit it."""
     written = result_of(write_sweep(sweep_dir, manifest, jobs))
     if isinstance(written, Failure):
         return IOFailure(written.failure())
-    return submit_jobs(sweep_dir, written.unwrap(), backend, options.project_dir)
+    return submit_jobs(sweep_dir, written.unwrap(), backend, Path(manifest.workdir))
 
 
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -341,6 +358,13 @@ def render_sweep(
     if isinstance(planned, Failure):
         return IOFailure(planned.failure())
     manifest, jobs = planned.unwrap()
+    return write_planned(manifest, jobs, sweep_dir=sweep_dir)
+
+
+def write_planned(
+    manifest: Manifest, jobs: Sequence[PlannedJob], *, sweep_dir: Path
+) -> IOResult[Manifest, HSMFailure]:
+    """Write an already planned sweep's scripts and manifest, submitting nothing."""
     return write_sweep(sweep_dir, manifest, jobs)
 
 

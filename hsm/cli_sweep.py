@@ -250,22 +250,17 @@ def run(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
     inputs = gathered.unwrap()
     if args.dry_run:
         return _dry_run(inputs)
-    checked = _plan(inputs, _default_limit(inputs))  # every mistake surfaces before a write
-    if isinstance(checked, Failure):
-        return Failure(checked.failure())
+    # Plan once, before any write: every mistake surfaces while nothing exists yet.
+    planned = _plan(inputs, api.array_limit_for(inputs.options, inputs.backend, inputs.mode))
+    if isinstance(planned, Failure):
+        return Failure(planned.failure())
+    manifest_planned, jobs = planned.unwrap()
     created = _created_root(inputs.sweep_dir)
     made = _make_dir(inputs.sweep_dir)
     if isinstance(made, Failure):
         return Failure(made.failure())
     outcome = result_of(
-        api.submit_sweep(
-            inputs.options,
-            inputs.backend,
-            inputs.points,
-            mode=inputs.mode,
-            sweep_dir=inputs.sweep_dir,
-            sweep_id=inputs.sweep_id,
-        )
+        api.submit_planned(manifest_planned, jobs, inputs.backend, sweep_dir=inputs.sweep_dir)
     )
     if isinstance(outcome, Failure):
         _undo(created, inputs.sweep_dir, outcome.failure())
@@ -294,27 +289,15 @@ def render(args: argparse.Namespace) -> Result[Reply, HSMFailure]:
         return Failure(
             ConfigError(f"{inputs.sweep_dir} already holds a sweep; render into a new --sweep-dir")
         )
-    limit = _default_limit(inputs)
-    if inputs.mode == "array" and inputs.options.max_array_size is None:
-        limit = result_of(inputs.backend.array_limit()).value_or(limit)
-    checked = _plan(inputs, limit)
-    if isinstance(checked, Failure):
-        return Failure(checked.failure())
+    planned = _plan(inputs, api.array_limit_for(inputs.options, inputs.backend, inputs.mode))
+    if isinstance(planned, Failure):
+        return Failure(planned.failure())
+    manifest_planned, jobs = planned.unwrap()
     created = _created_root(inputs.sweep_dir)
     made = _make_dir(inputs.sweep_dir)
     if isinstance(made, Failure):
         return Failure(made.failure())
-    written = result_of(
-        api.render_sweep(
-            inputs.options,
-            inputs.backend.key,
-            limit,
-            inputs.points,
-            mode=inputs.mode,
-            sweep_dir=inputs.sweep_dir,
-            sweep_id=inputs.sweep_id,
-        )
-    )
+    written = result_of(api.write_planned(manifest_planned, jobs, sweep_dir=inputs.sweep_dir))
     if isinstance(written, Failure):
         _undo(created, inputs.sweep_dir, written.failure())
         return Failure(written.failure())
