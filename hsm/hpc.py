@@ -232,20 +232,33 @@ class HPCJobManager:
                 for j in job_ids
             }
         found = polled.unwrap()
-        return {job_id: self._status_of(job_id, found) for job_id in job_ids}
+        tasks = self._tasks_by_array([j for j in job_ids if j not in found], found)
+        return {job_id: found.get(job_id) or _rollup(job_id, tasks) for job_id in job_ids}
 
-    def _status_of(self, job_id: str, found: Mapping[str, JobStatus]) -> JobStatus:
-        if job_id in found:
-            return found[job_id]
-        pattern = re.compile(
-            re.escape(self.backend.task_id(job_id, 987654321)).replace("987654321", r"\d+")
-        )
-        tasks = [s for key, s in found.items() if pattern.fullmatch(key)]
-        if not tasks:
-            return JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
-        return JobStatus(
-            job_id, rollup_states(t.state for t in tasks), "ARRAY", source=tasks[0].source
-        )
+    def _tasks_by_array(
+        self, array_ids: Sequence[str], found: Mapping[str, JobStatus]
+    ) -> dict[str, list[JobStatus]]:
+        """Group the found task statuses under the requested array ids, in one pass.
+
+        A task id is the array id with an index put in (``12_3``, ``12[3].srv``), so it
+        splits around one of its digit runs into the (prefix, suffix) that
+        ``task_id(array, index)`` puts around the index.
+        """
+        marker = "987654321"
+        shapes: dict[tuple[str, str], str] = {}
+        for job_id in array_ids:
+            prefix, _, suffix = self.backend.task_id(job_id, int(marker)).rpartition(marker)
+            shapes[(prefix, suffix)] = job_id
+        grouped: dict[str, list[JobStatus]] = {}
+        if not shapes:
+            return grouped
+        for key, status in found.items():
+            for digits in _DIGITS.finditer(key):
+                owner = shapes.get((key[: digits.start()], key[digits.end() :]))
+                if owner is not None:
+                    grouped.setdefault(owner, []).append(status)
+                    break
+        return grouped
 
     def get_job_status(self, job_id: str) -> str:
         """``queued``, ``running``, ``completed``, ``failed``, ``cancelled`` or ``unknown``."""
@@ -254,6 +267,17 @@ class HPCJobManager:
     def cancel(self, job_ids: Sequence[str]) -> None:
         """Cancel jobs, arrays or single array tasks."""
         _value(self.backend.cancel(list(job_ids)))
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _rollup(job_id: str, tasks: Mapping[str, list[JobStatus]]) -> JobStatus:
+    """An array id's status from its tasks, or unknown when no source knows it."""
+    mine = tasks.get(job_id)
+    if not mine:
+        return JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
+    return JobStatus(job_id, rollup_states(t.state for t in mine), "ARRAY", source=mine[0].source)
 
 
 class PBSJobManager(HPCJobManager):
