@@ -91,8 +91,7 @@ class SchedulerBackend:
                 found = result_of(self.find_by_name(job_name))
                 if isinstance(found, Success) and found.unwrap():
                     return IOSuccess(found.unwrap()[0])
-                delay = min(self.policy.max_delay, self.policy.first_delay * 2 ** (attempt - 1))
-                self.sleep(delay * (1 + self.policy.jitter * (2 * rng.random() - 1)))
+                self.sleep(self.policy.delay(attempt - 1, rng))
             done = result_of(run(argv, timeout=self.timeout, env=self.env, cwd=str(cwd)))
             if isinstance(done, Success):
                 parsed = self.scheduler.parse_submit_output(done.unwrap().stdout)
