@@ -160,7 +160,7 @@ class SchedulerBackend:
         history_parse = self.scheduler.parse_history_output
         if history_argv is None or history_parse is None:
             return IOSuccess(statuses)
-        wanted = [i for i in ids if _needs_history(i, statuses, self.scheduler.task_id)]
+        wanted = [i for i in ids if _needs_history(i, statuses)]
         if not wanted:
             return IOSuccess(statuses)
         past = self._query(history_argv, history_parse, wanted)
@@ -230,7 +230,7 @@ class SchedulerBackend:
         return self.scheduler.task_id(job_id, index)
 
 
-def _needs_history(job_id: str, live: Statuses, task_id: Callable[[str, int], str]) -> bool:
+def _needs_history(job_id: str, live: Statuses) -> bool:
     status = live.get(job_id)
     if status is not None:
         return status.state.is_final  # history has the exit code
