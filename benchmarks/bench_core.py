@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hsm.pure.jobspec import JobSpec, Task
 from hsm.pure.plan import SweepSettings, plan_jobs
 from hsm.pure.render import render_script
-from hsm.pure.schedulers import pbs_qstat, slurm
+from hsm.pure.schedulers.pbs import qstat as pbs_qstat
+from hsm.pure.schedulers.slurm import commands as slurm
 from hsm.pure.sweep import expand_sweep, parse_sweep_spec
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

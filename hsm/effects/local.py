@@ -4,7 +4,7 @@ Strategy: a spool directory plays the scheduler's controller.  ``submit`` only r
 the job and makes sure a detached supervisor (:mod:`hsm.effects.local_runner`) is running;
 the supervisor starts queued tasks FIFO, at most ``max_parallel`` at once, each in its own
 session, and exits when nothing is left, so nothing outlives the work.  Every fact about a
-task is a small write-once file, and :mod:`hsm.pure.schedulers.local` decides the state
+task is a small write-once file, and :mod:`hsm.pure.schedulers.local.states` decides the state
 from them, so ``poll`` is a few file reads and spawns nothing.
 
 Spool layout (``$HSM_LOCAL_SPOOL`` or ``~/.local/state/hsm/local``)::
@@ -64,7 +64,7 @@ from hsm.effects.local_spool import (
 from hsm.pure.arrays import DEFAULT_ARRAY_LIMITS
 from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
 from hsm.pure.schedulers.base import Statuses
-from hsm.pure.schedulers.local import (
+from hsm.pure.schedulers.local.states import (
     TaskFacts,
     collect_statuses,
     parse_job_ref,

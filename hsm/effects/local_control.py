@@ -30,7 +30,7 @@ from hsm.effects.local_spool import (
     run_record_alive,
 )
 from hsm.pure.errors import SubmissionError
-from hsm.pure.schedulers.local import parse_job_ref, task_id
+from hsm.pure.schedulers.local.states import parse_job_ref, task_id
 
 _POLL_SECONDS = 0.05  # how often cancel looks whether a signalled process group is gone
 _SUPERVISORS: dict[Path, list[subprocess.Popen[bytes]]] = {}  # ours, reaped once they exit

@@ -39,7 +39,7 @@ from hsm.effects.local_spool import (
     read_json,
     run_record_alive,
 )
-from hsm.pure.schedulers.local import expand_log_path
+from hsm.pure.schedulers.local.states import expand_log_path
 
 _IDLE_SECONDS = 0.2  # how often new submissions and adopted tasks are looked at
 

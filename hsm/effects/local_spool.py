@@ -22,7 +22,7 @@ from returns.unsafe import unsafe_perform_io
 
 from hsm.effects.files import write_atomic
 from hsm.pure.errors import StateError
-from hsm.pure.schedulers.local import (
+from hsm.pure.schedulers.local.states import (
     parse_proc_stat,
     process_alive,
     task_id,

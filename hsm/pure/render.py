@@ -23,17 +23,17 @@ from hsm.pure.walltime import render_walltime
 
 #: Registry key -> (template file, array index variable).
 TEMPLATES: dict[str, tuple[str, str]] = {
-    "slurm": ("slurm.sh.j2", "SLURM_ARRAY_TASK_ID"),
-    "pbspro": ("pbs.sh.j2", "PBS_ARRAY_INDEX"),
-    "torque": ("pbs.sh.j2", "PBS_ARRAYID"),
-    "local": ("local.sh.j2", "HSM_ARRAY_TASK_ID"),
+    "slurm": ("slurm/job.sh.j2", "SLURM_ARRAY_TASK_ID"),
+    "pbspro": ("pbs/job.sh.j2", "PBS_ARRAY_INDEX"),
+    "torque": ("pbs/job.sh.j2", "PBS_ARRAYID"),
+    "local": ("local/job.sh.j2", "HSM_ARRAY_TASK_ID"),
 }
 
 
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("hsm", "templates"),
+        loader=jinja2.PackageLoader("hsm", "pure/schedulers"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

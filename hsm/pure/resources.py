@@ -5,7 +5,7 @@ first (:func:`~hsm.pure.resources_model.screen_text`: one line, ASCII letters, d
 spaces and ``_ . : + = @ % / , - [ ]`` only -- nothing can end a ``#SBATCH``/``#PBS``
 line, start another, or look like shell), then the dialect is detected from its marks
 (``--long`` options or Slurm-only short options vs ``-l`` and ``name=value`` pieces) and
-handed to :mod:`hsm.pure.resources_slurm` or :mod:`hsm.pure.resources_pbs`.
+handed to :mod:`hsm.pure.schedulers.slurm.resources` or :mod:`hsm.pure.schedulers.pbs.resources`.
 
 For the user's own scheduler the pieces are kept as written, one directive line each
 (Slurm normalised to ``--long=value``).  For the other scheduler they are translated
@@ -53,8 +53,8 @@ from hsm.pure.resources_model import (
     ResourceRequest,
     screen_text,
 )
-from hsm.pure.resources_pbs import parse_pbs, pbs_shape, render_pbspro, render_torque
-from hsm.pure.resources_slurm import parse_slurm, render_slurm, slurm_shape
+from hsm.pure.schedulers.pbs.resources import parse_pbs, pbs_shape, render_pbspro, render_torque
+from hsm.pure.schedulers.slurm.resources import parse_slurm, render_slurm, slurm_shape
 
 __all__ = [
     "TARGETS",

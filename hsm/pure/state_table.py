@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hsm.pure.schedulers import local, pbs_qstat, slurm
+from hsm.pure.schedulers.local import states as local
+from hsm.pure.schedulers.pbs import qstat as pbs_qstat
+from hsm.pure.schedulers.slurm import commands as slurm
 from hsm.pure.states import JobState
 
 #: Column title -> that backend's literal state table.

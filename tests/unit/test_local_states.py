@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from hsm.pure.schedulers.local import (
+from hsm.pure.schedulers.local.states import (
     STATES,
     ProcStat,
     TaskFacts,
@@ -265,7 +265,7 @@ def test_process_alive(stat: ProcStat | None, ticks: int | None, alive: bool) ->
 def test_the_module_doctests_hold() -> None:
     import doctest
 
-    import hsm.pure.schedulers.local as local
+    import hsm.pure.schedulers.local.states as local
 
     failures, tried = doctest.testmod(local, optionflags=doctest.ELLIPSIS)
     assert tried > 10 and failures == 0

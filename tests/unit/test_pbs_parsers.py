@@ -15,7 +15,7 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import FailureKind, Statuses
-from hsm.pure.schedulers.pbs import (
+from hsm.pure.schedulers.pbs.commands import (
     PBSPRO,
     PRO_STATES,
     STATES,
@@ -38,7 +38,7 @@ from hsm.pure.schedulers.pbs import (
     submit_hint,
     torque_status_argv,
 )
-from hsm.pure.schedulers.pbs_qstat import PRO_EXEC_CODES, TORQUE_EXEC_CODES
+from hsm.pure.schedulers.pbs.qstat import PRO_EXEC_CODES, TORQUE_EXEC_CODES
 from hsm.pure.states import JobState
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pbs"

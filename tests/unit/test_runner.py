@@ -27,8 +27,9 @@ from hsm.effects.runner import (
     run_classified,
 )
 from hsm.pure.errors import CommandError
-from hsm.pure.schedulers import pbs, slurm_errors
 from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.pbs import commands as pbs
+from hsm.pure.schedulers.slurm import failures as slurm_errors
 
 FAKEBIN = Path(__file__).resolve().parents[1] / "helpers" / "fakebin"
 SLURM_COMMANDS = ("sbatch", "squeue", "sacct", "scancel")

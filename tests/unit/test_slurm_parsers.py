@@ -1,4 +1,4 @@
-"""Table-driven tests of hsm.pure.schedulers.slurm: argv builders, parsers, state table.
+"""Table-driven tests of hsm.pure.schedulers.slurm.commands: argv builders, parsers, state table.
 
 Every parser case runs in several line-ending variants (as printed, CRLF, trailing and
 leading blank lines, no final newline); empty and header-only output give an empty
@@ -17,7 +17,7 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import FailureKind
-from hsm.pure.schedulers.slurm import (
+from hsm.pure.schedulers.slurm.commands import (
     SCHEDULER,
     STATES,
     cancel_argv,
@@ -29,7 +29,7 @@ from hsm.pure.schedulers.slurm import (
     status_argv,
     submit_argv,
 )
-from hsm.pure.schedulers.slurm_errors import classify_failure, submit_hint
+from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
 from hsm.pure.states import JobState
 
 # fmt: off

@@ -8,8 +8,8 @@ record; this literal dict is the only place that lists them.
 from __future__ import annotations
 
 from hsm.pure.schedulers.base import Scheduler
-from hsm.pure.schedulers.pbs import PBSPRO, TORQUE
-from hsm.pure.schedulers.slurm import SCHEDULER as SLURM
+from hsm.pure.schedulers.pbs.commands import PBSPRO, TORQUE
+from hsm.pure.schedulers.slurm.commands import SCHEDULER as SLURM
 
 #: Registry key -> scheduler.  ``local`` is not here: it runs scripts itself
 #: (hsm.effects.local) instead of talking to a batch system.

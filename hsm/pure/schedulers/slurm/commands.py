@@ -28,7 +28,7 @@ from returns.result import Failure, Result, Success
 from hsm.pure.arrays import parse_array_ranges
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import Scheduler, Statuses
-from hsm.pure.schedulers.slurm_errors import classify_failure, submit_hint
+from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
 from hsm.pure.states import JobState, JobStatus
 
 # Every state squeue(1) and sacct(1) list under "JOB STATE CODES", long name and compact

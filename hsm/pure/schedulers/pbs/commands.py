@@ -2,7 +2,7 @@
 
 Strategy: both flavours share ``qsub``/``qstat``/``qdel`` and the ``qstat -f`` text format,
 so one module serves both and the differences are data: the state tables and JOB_EXEC
-codes (in :mod:`hsm.pure.schedulers.pbs_qstat`, next to the status parser), the array
+codes (in :mod:`hsm.pure.schedulers.pbs.qstat`, next to the status parser), the array
 variable (``PBS_ARRAY_INDEX`` vs ``PBS_ARRAYID``), and history (PBS Pro ``qstat -x``;
 Torque has none -- its ``-x`` is XML).  Job ids are kept exactly as printed
 (``123.server``, ``123[].server``, ``123[4].server``) because ``qstat`` matches them
@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import FailureKind, Scheduler
-from hsm.pure.schedulers.pbs_qstat import (
+from hsm.pure.schedulers.pbs.qstat import (
     PRO_STATES,
     STATES,
     TORQUE_STATES,

@@ -3,7 +3,7 @@
 Strategy: both answers come from the command's message text, matched case-insensitively
 against lower-case fragments of Slurm's own wording (src/common/slurm_errno.c), so each is
 a literal table: ``_TRANSIENT`` (worth retrying) and ``_HINTS`` (a fix for a refused
-submission).  Kept apart from :mod:`hsm.pure.schedulers.slurm`, whose argv builders and
+submission).  Kept apart from :mod:`hsm.pure.schedulers.slurm.commands`, whose argv builders and
 parsers change with Slurm's output formats; these tables change with its error messages.
 """
 
