@@ -129,6 +129,7 @@ def bench_render() -> None:
         python_path="python",
         script_path="train.py",
         log_dir="sweeps/bench/logs",
+        array_limit=1,
         resources="--cpus-per-task=4 --mem=16G",
     )
     argvs = [(f"lr={i * 1e-4}", f"seed={i}", "model.name=resnet") for i in range(10_000)]

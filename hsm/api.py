@@ -79,7 +79,10 @@ def make_backend(
     max_parallel: int | None = None,
 ) -> Backend:
     """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``local``)."""
-    if key == "local":
+    from hsm.pure.schedulers import SCHEDULERS
+
+    scheduler = SCHEDULERS[key]
+    if scheduler.commands is None:  # no batch system: hsm runs the scripts itself
         from hsm.effects.local import LocalBackend
         from hsm.effects.local_spool import default_spool
 
@@ -87,9 +90,8 @@ def make_backend(
             default_spool(os.environ if environ is None else environ), max_parallel=max_parallel
         )
     from hsm.effects.scheduler_backend import SchedulerBackend
-    from hsm.pure.schedulers import SCHEDULERS
 
-    return SchedulerBackend(SCHEDULERS[key], env=environ, max_array_size=max_array_size)
+    return SchedulerBackend(scheduler, env=environ, max_array_size=max_array_size)
 
 
 def detect_backend(
@@ -234,7 +236,13 @@ def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> int:
         return 1
     if options.max_array_size is not None:
         return options.max_array_size
-    return result_of(backend.array_limit()).value_or(1001)
+    return result_of(backend.array_limit()).value_or(_default_limit(backend))
+
+
+def _default_limit(backend: Backend) -> int:
+    from hsm.pure.schedulers import SCHEDULERS
+
+    return SCHEDULERS[backend.key].default_array_limit
 
 
 def submit_planned(
@@ -300,7 +308,7 @@ def resubmit(
         job_name=None,
         setup=tuple(base.get("setup", ())),
     )
-    limit = result_of(backend.array_limit()).value_or(int(base.get("array_limit", 1001)))
+    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
     base["array_limit"] = limit
     settings = SweepSettings(**base)
     jobs = plan_jobs(settings, manifest.argvs, tasks)

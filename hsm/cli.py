@@ -57,7 +57,9 @@ States are queued, running, completed, failed, cancelled, unknown.
 """
 
 MODES = ("array", "individual", "local")
-SYSTEMS = ("auto", "slurm", "pbs", "pbspro", "torque", "local")
+# --system takes no argparse choices: the scheduler registry owns the list and checks it
+# (with the config's other values), and importing it here would slow down `hsm --help`.
+SYSTEM_HELP = "auto, or a scheduler such as slurm, pbs or local (see `hsm config show`)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,9 +141,9 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--system",
-        choices=SYSTEMS,
         default=None,
-        help="scheduler (default: hpc.system, else auto-detect)",
+        metavar="SYSTEM",
+        help=f"{SYSTEM_HELP}; default: hpc.system, else auto-detect",
     )
     parser.add_argument("--walltime", help="time limit, e.g. 04:00:00")
     parser.add_argument("--resources", help="scheduler resources, e.g. select=1:ncpus=4")
@@ -261,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     queue = add(commands, "queue", "your jobs in the scheduler, with normalised states")
-    queue.add_argument("--system", choices=SYSTEMS, default=None)
+    queue.add_argument("--system", default=None, metavar="SYSTEM", help=SYSTEM_HELP)
     queue.add_argument("--watch", action="store_true", help="refresh until interrupted")
     queue.add_argument("--poll-interval", type=_seconds, default=5.0, metavar="SECONDS")
 
@@ -271,9 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("--sweep-dir")
     cancel.add_argument(
         "--system",
-        choices=SYSTEMS,
         default=None,
-        help="scheduler for bare job ids (default: config, else detect)",
+        metavar="SYSTEM",
+        help=f"scheduler for bare job ids: {SYSTEM_HELP}; default: config, else detect",
     )
 
     config = commands.add_parser(

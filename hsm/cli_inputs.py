@@ -159,16 +159,19 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 def _options(
     settings: Settings, backend_key: str, script: str, args: argparse.Namespace
 ) -> api.JobOptions:
+    from hsm.pure.config import section_settings
+    from hsm.pure.schedulers import SCHEDULERS
+
     hpc = settings.config.hpc
-    slurm = backend_key == "slurm"
+    queue, account = section_settings(hpc, SCHEDULERS[backend_key].config_section)
     return api.JobOptions(
         walltime=hpc.default_walltime,
         resources=hpc.default_resources,
         python_path=hpc.python_interpreter,
         script_path=script,
         project_dir=Path.cwd(),
-        queue=hpc.slurm.partition if slurm else hpc.pbs.queue,
-        account=hpc.slurm.account if slurm else hpc.pbs.account,
+        queue=queue,
+        account=account,
         setup=hpc.setup,
         max_array_size=hpc.max_array_size,
         throttle=args.throttle,
@@ -201,12 +204,9 @@ def check_settings(settings: Settings) -> Result[None, HSMFailure]:
         ("hpc.default_walltime", parse_walltime(hpc.default_walltime)),
         ("hpc.default_resources", parse_resources(hpc.default_resources)),
     ]
-    for leaf, value in (
-        ("hpc.slurm.partition", hpc.slurm.partition),
-        ("hpc.slurm.account", hpc.slurm.account),
-        ("hpc.pbs.queue", hpc.pbs.queue),
-        ("hpc.pbs.account", hpc.pbs.account),
-    ):
+    from hsm.pure.config import section_leaves
+
+    for leaf, value in section_leaves(hpc):
         if value is not None:
             checks.append((leaf, check_directive_value(leaf.rsplit(".", 1)[1], value)))
     for leaf, checked in checks:

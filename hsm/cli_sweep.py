@@ -26,7 +26,6 @@ from hsm.cli_inputs import Inputs, gather
 from hsm.effects.backend import Backend
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import Submitted, SweepReport
-from hsm.pure.arrays import DEFAULT_ARRAY_LIMITS
 from hsm.pure.cli_text import progress_bar, ranges
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure
 from hsm.pure.manifest import Manifest, count_states
@@ -49,13 +48,6 @@ def _plan(
     if isinstance(planned, Failure):
         return Failure(planned.failure())
     return Success(planned.unwrap())
-
-
-def _default_limit(inputs: Inputs) -> int:
-    if inputs.mode == "individual":
-        return 1
-    family = inputs.backend.key if inputs.backend.key in DEFAULT_ARRAY_LIMITS else "pbs"
-    return inputs.options.max_array_size or DEFAULT_ARRAY_LIMITS[family]
 
 
 def _created_root(path: Path) -> Path | None:
@@ -96,13 +88,14 @@ def _undo(created: Path | None, sweep_dir: Path, failure: HSMFailure) -> None:
 
 
 def _dry_run(inputs: Inputs) -> Result[Reply, HSMFailure]:
-    planned = _plan(inputs, _default_limit(inputs))
+    # The same limit as a real run, so the dry run shows exactly what would be submitted.
+    planned = _plan(inputs, api.array_limit_for(inputs.options, inputs.backend, inputs.mode))
     if isinstance(planned, Failure):
         return Failure(planned.failure())
     manifest, jobs = planned.unwrap()
     from hsm.pure.schedulers import SCHEDULERS
 
-    scheduler = SCHEDULERS.get(inputs.backend.key)
+    commands = SCHEDULERS[inputs.backend.key].commands
     records = []
     parts = [
         f"# dry run: sweep {inputs.sweep_id}, {len(manifest.params)} tasks as "
@@ -113,7 +106,7 @@ def _dry_run(inputs: Inputs) -> Result[Reply, HSMFailure]:
     ]
     for job in jobs:
         path = str(inputs.sweep_dir / job.script_file)
-        argv = scheduler.submit_argv(path) if scheduler else ["<hsm local backend>", path]
+        argv = commands.submit_argv(path) if commands else ["<hsm local backend>", path]
         records.append(
             {
                 "key": job.key,

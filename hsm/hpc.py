@@ -28,6 +28,7 @@ from hsm.pure.errors import (
     SubmissionError,
 )
 from hsm.pure.jobspec import sanitize_job_name
+from hsm.pure.schedulers import LOCAL, PBSPRO, SCHEDULERS, SLURM
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
 T = TypeVar("T")
@@ -123,6 +124,7 @@ class HPCJobManager:
 
     #: The backend a subclass uses when none is given ("" = detect).
     default_backend = ""
+    family = ""
 
     @classmethod
     def auto_detect(
@@ -137,11 +139,10 @@ class HPCJobManager:
     ) -> HPCJobManager:
         """Probe the machine (Slurm, PBS Pro, Torque, else local) and return a manager."""
         backend = _value(api.detect_backend(system, max_array_size=options.get("max_array_size")))
-        manager_class = {
-            "slurm": SlurmJobManager,
-            "pbspro": PBSJobManager,
-            "torque": PBSJobManager,
-        }.get(backend.key, LocalJobManager)
+        family = SCHEDULERS[backend.key].name
+        manager_class = next(
+            (m for m in (SlurmJobManager, PBSJobManager) if m.family == family), LocalJobManager
+        )
         return manager_class(
             walltime, resources, python_path, script_path, project_dir, backend=backend, **options
         )
@@ -149,17 +150,17 @@ class HPCJobManager:
     @property
     def scheduler_name(self) -> str:
         """``slurm``, ``pbs`` or ``local``."""
-        return {"pbspro": "pbs", "torque": "pbs"}.get(self.backend.key, self.backend.key)
+        return SCHEDULERS[self.backend.key].name
 
     @property
     def submit_command(self) -> str:
         """``sbatch``, ``qsub`` or ``bash`` (local)."""
-        return {"slurm": "sbatch", "pbs": "qsub"}.get(self.scheduler_name, "bash")
+        return SCHEDULERS[self.backend.key].submit_command
 
     @property
     def status_command(self) -> str:
         """``squeue``, ``qstat`` or ``ps`` (local)."""
-        return {"slurm": "squeue", "pbs": "qstat"}.get(self.scheduler_name, "ps")
+        return SCHEDULERS[self.backend.key].status_command
 
     def submit_single_job(
         self, params: Mapping[str, Any], job_name: str, sweep_dir: Path, sweep_id: str
@@ -283,16 +284,19 @@ def _rollup(job_id: str, tasks: Mapping[str, list[JobStatus]]) -> JobStatus:
 class PBSJobManager(HPCJobManager):
     """A manager bound to PBS Pro / OpenPBS (pass ``backend=`` for Torque, or detect)."""
 
-    default_backend = "pbspro"
+    default_backend = PBSPRO.key
+    family = PBSPRO.name
 
 
 class SlurmJobManager(HPCJobManager):
     """A manager bound to Slurm."""
 
-    default_backend = "slurm"
+    default_backend = SLURM.key
+    family = SLURM.name
 
 
 class LocalJobManager(HPCJobManager):
     """A manager running jobs on this machine (no scheduler found)."""
 
-    default_backend = "local"
+    default_backend = LOCAL.key
+    family = LOCAL.name

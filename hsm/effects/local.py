@@ -61,9 +61,9 @@ from hsm.effects.local_spool import (
     read_text,
     run_record_alive,
 )
-from hsm.pure.arrays import DEFAULT_ARRAY_LIMITS
 from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
 from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.local.states import (
     TaskFacts,
     collect_statuses,
@@ -347,7 +347,7 @@ class LocalBackend:
 
     def array_limit(self) -> IOResult[int, CommandError]:
         """The local backend has no real limit; this keeps plans in one chunk."""
-        return IOSuccess(DEFAULT_ARRAY_LIMITS["local"])
+        return IOSuccess(LOCAL.default_array_limit)
 
     def task_id(self, job_id: str, index: int) -> str:
         """``<job>_<index>``, as Slurm names array tasks."""

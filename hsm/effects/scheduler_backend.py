@@ -25,7 +25,7 @@ from returns.result import Failure, Result, Success
 from hsm.effects.results import result_of
 from hsm.effects.runner import CompletedCommand, RetryPolicy, describe_argv, run, run_classified
 from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
-from hsm.pure.schedulers.base import FailureKind, Scheduler, Statuses, chunk_ids
+from hsm.pure.schedulers.base import Commands, FailureKind, Scheduler, Statuses, chunk_ids
 from hsm.pure.states import JobStatus
 
 
@@ -53,13 +53,20 @@ class SchedulerBackend:
         """Registry key of the scheduler."""
         return self.scheduler.key
 
+    @property
+    def commands(self) -> Commands:
+        """The scheduler's command-line tools (a batch scheduler always has them)."""
+        if self.scheduler.commands is None:
+            raise TypeError(f"{self.scheduler.label} has no batch commands; use its own backend")
+        return self.scheduler.commands
+
     def _run(
         self, argv: Sequence[str], cwd: Path | None = None
     ) -> Result[CompletedCommand, CommandError]:
         return result_of(
             run_classified(
                 argv,
-                classify=self.scheduler.classify_failure,
+                classify=self.commands.classify_failure,
                 policy=self.policy,
                 timeout=self.timeout,
                 env=self.env,
@@ -83,7 +90,7 @@ class SchedulerBackend:
 
         ``log_path`` is unused: the script's own directives name the log.
         """
-        argv = self.scheduler.submit_argv(str(script))
+        argv = self.commands.submit_argv(str(script))
         rng = random.Random()  # noqa: S311 -- jitter, not security
         last: CommandError | None = None
         for attempt in range(max(1, self.policy.attempts)):
@@ -94,11 +101,11 @@ class SchedulerBackend:
                 self.sleep(self.policy.delay(attempt - 1, rng))
             done = result_of(run(argv, timeout=self.timeout, env=self.env, cwd=str(cwd)))
             if isinstance(done, Success):
-                parsed = self.scheduler.parse_submit_output(done.unwrap().stdout)
+                parsed = self.commands.parse_submit_output(done.unwrap().stdout)
                 if isinstance(parsed, Failure):
                     return IOFailure(
                         SubmissionError(
-                            f"{self.scheduler.submit_command} accepted {script.name} but its "
+                            f"{self.commands.submit_command} accepted {script.name} but its "
                             f"output was not a job id ({parsed.failure()}); look for a job "
                             f"named {job_name} before resubmitting"
                         )
@@ -108,21 +115,21 @@ class SchedulerBackend:
             text = f"{error.stderr}\n{error.message}"
             if error.transient or (
                 error.returncode is not None
-                and self.scheduler.classify_failure(text) is FailureKind.TRANSIENT
+                and self.commands.classify_failure(text) is FailureKind.TRANSIENT
             ):
                 last = error
                 continue
             return IOFailure(
                 SubmissionError(
-                    f"{self.scheduler.submit_command} refused {script.name}",
+                    f"{self.commands.submit_command} refused {script.name}",
                     scheduler_message=(error.stderr or error.message).strip()[-2000:],
-                    hint=self.scheduler.submit_hint(error.stderr or error.message),
+                    hint=self.commands.submit_hint(error.stderr or error.message),
                 )
             )
         assert last is not None
         return IOFailure(
             CommandError(
-                f"{self.scheduler.submit_command} failed {self.policy.attempts} times with "
+                f"{self.commands.submit_command} failed {self.policy.attempts} times with "
                 f"transient errors; {job_name} was not submitted: {last.message}",
                 argv=tuple(argv),
                 returncode=last.returncode,
@@ -135,12 +142,12 @@ class SchedulerBackend:
         """Ids of jobs named ``job_name`` in the queue or recent history."""
         ids: dict[str, None] = {}
         errors: list[CommandError] = []
-        for argv in self.scheduler.name_query_argvs(job_name):
+        for argv in self.commands.name_query_argvs(job_name):
             done = self._run(argv)
             if isinstance(done, Failure):
                 errors.append(done.failure())
                 continue
-            ids.update(dict.fromkeys(self.scheduler.parse_name_query(done.unwrap().stdout)))
+            ids.update(dict.fromkeys(self.commands.parse_name_query(done.unwrap().stdout)))
         if errors and not ids and any(e.transient for e in errors):
             return IOFailure(errors[0])
         return IOSuccess(tuple(ids))
@@ -152,12 +159,12 @@ class SchedulerBackend:
         ids = list(dict.fromkeys(job_ids))
         if not ids:
             return IOSuccess({})
-        live = self._query(self.scheduler.status_argv, self.scheduler.parse_status_output, ids)
+        live = self._query(self.commands.status_argv, self.commands.parse_status_output, ids)
         if isinstance(live, Failure):
             return IOFailure(live.failure())
         statuses = live.unwrap()
-        history_argv = self.scheduler.history_argv
-        history_parse = self.scheduler.parse_history_output
+        history_argv = self.commands.history_argv
+        history_parse = self.commands.parse_history_output
         if history_argv is None or history_parse is None:
             return IOSuccess(statuses)
         wanted = [i for i in ids if _needs_history(i, statuses)]
@@ -201,26 +208,26 @@ class SchedulerBackend:
     def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
         """Cancel jobs, arrays or array tasks; ids that already left are not an error."""
         for chunk in chunk_ids(list(dict.fromkeys(job_ids))):
-            done = self._run(self.scheduler.cancel_argv(chunk))
+            done = self._run(self.commands.cancel_argv(chunk))
             if isinstance(done, Failure):
                 return IOFailure(done.failure())
         return IOSuccess(None)
 
     def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
         """One call listing ``user``'s job ids, then one poll for their statuses."""
-        done = self._run(self.scheduler.user_query_argv(user))
+        done = self._run(self.commands.user_query_argv(user))
         if isinstance(done, Failure):
             return IOFailure(done.failure())
-        ids = self.scheduler.parse_name_query(done.unwrap().stdout)
+        ids = self.commands.parse_name_query(done.unwrap().stdout)
         return self.poll(ids) if ids else IOSuccess({})
 
     def array_limit(self) -> IOResult[int, CommandError]:
         """The configured override, else what the scheduler says, else its documented default."""
         if self.max_array_size is not None:
             return IOSuccess(self.max_array_size)
-        done = self._run(self.scheduler.limit_argv)
+        done = self._run(self.commands.limit_argv)
         if isinstance(done, Success):
-            limit = self.scheduler.parse_limit(done.unwrap().stdout)
+            limit = self.commands.parse_limit(done.unwrap().stdout)
             if limit is not None and limit > 0:
                 return IOSuccess(limit)
         return IOSuccess(self.scheduler.default_array_limit)

@@ -20,9 +20,6 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 
-#: Default array limits (number of indices) when the scheduler cannot be asked.
-DEFAULT_ARRAY_LIMITS = {"slurm": 1001, "pbs": 10000, "local": 1_000_000}
-
 _PIECE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
 
 

@@ -33,10 +33,12 @@ from cattrs.gen import make_dict_structure_fn
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
+from hsm.pure.schedulers import SCHEDULERS, SYSTEMS
+from hsm.pure.schedulers.base import ConfigSection
 
-#: Accepted values of ``hpc.system`` (case-insensitive on input, stored lower-case).
-#: ``pbs`` lets detection tell PBS Pro from Torque; ``pbspro``/``torque`` pin the flavour.
-SYSTEMS = ("auto", "local", "slurm", "pbs", "pbspro", "torque")
+# Accepted values of ``hpc.system`` (case-insensitive on input, stored lower-case) come
+# from the scheduler registry: ``auto``, every scheduler's key, and family names such as
+# ``pbs`` that let detection tell PBS Pro from Torque.
 
 #: ``hpc.system`` after validation: one of :data:`SYSTEMS`.
 SystemName = NewType("SystemName", str)
@@ -300,3 +302,29 @@ def parse_config(data: Mapping[str, Any] | None, source: str) -> Result[Config, 
             )
         )
     return _structure(data, lambda _path: source)
+
+
+def section_settings(
+    hpc: HPCConfig, section: ConfigSection | None
+) -> tuple[str | None, str | None]:
+    """The queue (or partition) and account a scheduler's config section sets.
+
+    >>> from hsm.pure.schedulers import SLURM
+    >>> section_settings(HPCConfig(slurm=SlurmOptions(partition="gpu")), SLURM.config_section)
+    ('gpu', None)
+    """
+    if section is None:
+        return None, None
+    options = getattr(hpc, section.name)
+    return getattr(options, section.queue_key), options.account
+
+
+def section_leaves(hpc: HPCConfig) -> tuple[tuple[str, str | None], ...]:
+    """Every scheduler section's queue and account setting, dotted, with its value."""
+    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
+    leaves: list[tuple[str, str | None]] = []
+    for section in sorted(sections, key=lambda s: s.name):
+        queue, account = section_settings(hpc, section)
+        leaves.append((f"hpc.{section.name}.{section.queue_key}", queue))
+        leaves.append((f"hpc.{section.name}.account", account))
+    return tuple(leaves)

@@ -44,8 +44,8 @@ from enum import StrEnum
 
 from returns.result import Failure, Result, Success
 
-from hsm.pure.config import SYSTEMS
 from hsm.pure.errors import ConfigError
+from hsm.pure.schedulers import SYSTEMS
 
 #: Commands whose presence on PATH the effects layer reports in ``ProbeFacts.commands``.
 PROBE_COMMANDS = ("sbatch", "squeue", "sacct", "scontrol", "qsub", "qstat", "qmgr", "pbsnodes")

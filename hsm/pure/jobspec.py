@@ -18,7 +18,6 @@ from hsm.pure.errors import ConfigError
 #: Dependency kinds hsm renders for both Slurm and PBS (same spelling in both).
 DEPENDENCY_KINDS = ("after", "afterok", "afternotok", "afterany")
 
-_NAME_LIMITS = {"slurm": 200, "pbspro": 236, "torque": 230, "local": 200}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.\[\]-]+")
 
@@ -82,18 +81,21 @@ class JobSpec:
 def sanitize_job_name(name: str, scheduler: str) -> str:
     """Make ``name`` acceptable to ``scheduler``: safe characters, a letter first, capped.
 
-    Runs of other characters become ``_``; PBS needs an alphabetic first character, so a
-    ``j`` is prepended when it is not.
+    Runs of other characters become ``_``; where the scheduler needs an alphabetic first
+    character (PBS), a ``j`` is prepended when it is not.  The limits are the record's.
 
     >>> sanitize_job_name("sweep task/001", "pbspro")
     'sweep_task_001'
     >>> sanitize_job_name("1st run", "torque")
     'j1st_run'
     """
+    from hsm.pure.schedulers import SCHEDULERS  # the registry imports jobspec's users
+
+    record = SCHEDULERS[scheduler]
     cleaned = _UNSAFE_NAME.sub("_", name).strip("_") or "hsm_job"
-    if scheduler in ("pbspro", "torque") and not cleaned[0].isalpha():
+    if record.job_name_needs_letter and not cleaned[0].isalpha():
         cleaned = "j" + cleaned
-    return cleaned[: _NAME_LIMITS.get(scheduler, 200)]
+    return cleaned[: record.job_name_limit]
 
 
 def parse_dependency(text: str) -> Result[Dependency, ConfigError]:

@@ -22,6 +22,7 @@ from hsm.pure.arrays import ArrayChunk, plan_array_chunks
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import Dependency, JobSpec, Task, check_directive_value, sanitize_job_name
 from hsm.pure.render import render_script
+from hsm.pure.schedulers import SCHEDULERS, scheduler_for
 
 MODES = ("array", "individual")
 _SWEEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -49,11 +50,11 @@ class SweepSettings:
     python_path: str
     script_path: str
     log_dir: str
+    array_limit: int
     resources: str = ""
     queue: str | None = None
     account: str | None = None
     setup: tuple[str, ...] = ()
-    array_limit: int = 1001
     throttle: int | None = None
     dependencies: tuple[Dependency, ...] = ()
     key_prefix: str = ""
@@ -116,9 +117,7 @@ def task_log_path(job: PlannedJob, scheduler: str, task: int) -> str:
     if job.indices is None:
         return job.log_path
     index = job.indices[job.tasks.index(task)]
-    if scheduler == "torque":  # Torque appends -<index> to an array's -o path
-        return f"{job.log_path}-{index}"
-    return job.log_path.replace("%a", str(index)).replace("^array_index^", str(index))
+    return SCHEDULERS[scheduler].task_log_name(job.log_path, index)
 
 
 def plan_jobs(
@@ -145,7 +144,10 @@ def plan_jobs(
     if settings.mode == "individual":
         return _collect(_individual(settings, argvs, task, width) for task in wanted)
     chunks = plan_array_chunks(
-        wanted, settings.array_limit, settings.throttle, dense=settings.scheduler == "pbspro"
+        wanted,
+        settings.array_limit,
+        settings.throttle,
+        dense=SCHEDULERS[settings.scheduler].dense_arrays,
     )
     if isinstance(chunks, Failure):
         return Failure(ConfigError(chunks.failure().message))
@@ -168,18 +170,23 @@ def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
     log_dir = check_directive_value("log directory", settings.log_dir)
     if isinstance(log_dir, Failure):
         return Failure(log_dir.failure())
-    if settings.scheduler == "local" and settings.dependencies:
+    found = scheduler_for(settings.scheduler)
+    if isinstance(found, Failure):
+        return Failure(found.failure())
+    scheduler = found.unwrap()
+    if settings.dependencies and not scheduler.dependencies:
         return Failure(
             ConfigError(
-                "job dependencies (--after) need a batch scheduler; the local backend runs "
-                "jobs as soon as a CPU is free -- submit the sweep after the job finishes"
+                f"job dependencies (--after) need a batch scheduler; the {scheduler.label} "
+                "backend runs jobs as soon as a CPU is free -- submit the sweep after the job "
+                "finishes"
             )
         )
-    if settings.scheduler == "local" and settings.throttle is not None:
+    if settings.throttle is not None and not scheduler.throttle:
         return Failure(
             ConfigError(
-                "--throttle applies to Slurm and PBS arrays; the local backend already runs "
-                "at most one task per CPU at a time"
+                f"--throttle applies to batch scheduler arrays; the {scheduler.label} backend "
+                "already runs at most one task per CPU at a time"
             )
         )
     if settings.array_limit < 1:
@@ -264,11 +271,7 @@ def _individual(
 
 
 def _array_log_path(settings: SweepSettings, key: str) -> str:
-    if settings.scheduler == "pbspro":
-        return f"{settings.log_dir}/{key}_^array_index^.log"
-    if settings.scheduler == "torque":
-        return f"{settings.log_dir}/{key}.log"
-    return f"{settings.log_dir}/{key}_%a.log"
+    return f"{settings.log_dir}/{SCHEDULERS[settings.scheduler].array_log_name(key)}"
 
 
 def _array(

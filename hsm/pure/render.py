@@ -2,10 +2,11 @@
 
 Strategy: one strict jinja2 Environment (``StrictUndefined``, ``keep_trailing_newline``,
 no autoescape, ``trim_blocks``) with two shell-quoting filters; one template per
-scheduler plus a shared body.  The template context is built from the spec alone --
-walltime and resource directives are computed here in the target's form -- so the same
-spec renders byte-identical text anywhere: no clock, host, user or dict-order input.
-Loading the package's own templates is the one read the pure core is allowed.
+scheduler (in its folder, named by its record) plus a shared body.  The template context
+is built from the spec and the scheduler's record alone -- walltime and resource
+directives are computed here in the target's form -- so the same spec renders
+byte-identical text anywhere: no clock, host, user or dict-order input.  Loading the
+package's own templates is the one read the pure core is allowed.
 """
 
 from __future__ import annotations
@@ -18,21 +19,14 @@ from returns.result import Failure, Result, Success
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
 from hsm.pure.quoting import sh_arg, sh_word
-from hsm.pure.resources import Directives, resource_directives
-from hsm.pure.walltime import render_walltime
-
-#: Registry key -> (template file, array index variable).
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "slurm": ("slurm/job.sh.j2", "SLURM_ARRAY_TASK_ID"),
-    "pbspro": ("pbs/job.sh.j2", "PBS_ARRAY_INDEX"),
-    "torque": ("pbs/job.sh.j2", "PBS_ARRAYID"),
-    "local": ("local/job.sh.j2", "HSM_ARRAY_TASK_ID"),
-}
+from hsm.pure.resources import resource_directives
+from hsm.pure.schedulers import scheduler_for
 
 
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        # Each scheduler folder holds its template; the shared body sits beside them.
         loader=jinja2.PackageLoader("hsm", "pure/schedulers"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -51,19 +45,16 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     Every array index must be distinct, every argument free of NUL, and names, log path,
     queue and account safe on a directive line.
     """
-    if spec.scheduler not in TEMPLATES:
-        return Failure(
-            ConfigError(
-                f"unknown scheduler '{spec.scheduler}'; expected one of {', '.join(TEMPLATES)}"
-            )
-        )
+    found_scheduler = scheduler_for(spec.scheduler)
+    if isinstance(found_scheduler, Failure):
+        return found_scheduler
+    scheduler = found_scheduler.unwrap()
     checked = _check_spec(spec)
     if isinstance(checked, Failure):
         return checked
-    directives = _directives(spec)
+    directives = resource_directives(spec.resources, spec.scheduler)
     if isinstance(directives, Failure):
         return directives
-    template_name, index_var = TEMPLATES[spec.scheduler]
     found = directives.unwrap()
     # A partition/queue or account written inside the resource string is the more
     # specific choice, so it wins over the config file's hpc.slurm/hpc.pbs values.
@@ -75,32 +66,19 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
             return Failure(checked_value.failure())
     text = (
         _environment()
-        .get_template(template_name)
+        .get_template(scheduler.template)
         .render(
             spec=spec,
-            walltime=render_walltime(spec.walltime_seconds, spec.scheduler),
+            walltime=scheduler.render_walltime(spec.walltime_seconds),
             directives=found.lines,
             queue=queue,
             account=account,
-            index_var=index_var,
-            launcher=_launcher(spec),
+            array_flag=scheduler.array_flag,
+            index_var=scheduler.index_var,
+            launcher=scheduler.launcher(spec.walltime_seconds),
         )
     )
     return Success(text)
-
-
-def _directives(spec: JobSpec) -> Result[Directives, ConfigError]:
-    if spec.scheduler == "local":
-        return Success(Directives(lines=(), queue=None, account=None))
-    return resource_directives(spec.resources, spec.scheduler)
-
-
-def _launcher(spec: JobSpec) -> str:
-    # The local backend has no scheduler to enforce the walltime; --foreground keeps the
-    # program in the job's process group so cancelling the group still reaches it.
-    if spec.scheduler == "local":
-        return f"timeout --foreground --kill-after=30s {spec.walltime_seconds}s "
-    return ""
 
 
 def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:

@@ -41,7 +41,6 @@ Sizes: PBS ``b kb mb gb tb pb`` (case-insensitive, ``b`` optional, bare = bytes)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 from returns.result import Failure, Result, Success
 
@@ -53,11 +52,10 @@ from hsm.pure.resources_model import (
     ResourceRequest,
     screen_text,
 )
-from hsm.pure.schedulers.pbs.resources import parse_pbs, pbs_shape, render_pbspro, render_torque
-from hsm.pure.schedulers.slurm.resources import parse_slurm, render_slurm, slurm_shape
+from hsm.pure.schedulers import DIALECTS, SCHEDULERS, scheduler_for
+from hsm.pure.schedulers.base import ResourceDialect, Scheduler
 
 __all__ = [
-    "TARGETS",
     "Directives",
     "NodeShape",
     "Piece",
@@ -66,15 +64,6 @@ __all__ = [
     "request_shape",
     "resource_directives",
 ]
-
-#: Targets hsm renders resources for; ``pbs`` is an alias of ``pbspro``.
-TARGETS: Final = ("slurm", "pbspro", "pbs", "torque", "local")
-
-# Short options that mark a string as Slurm.  Letters PBS's qsub also has (-A, -q, and
-# the ones both refuse: -o -e -J -t -W ...) leave the choice to the default dialect;
-# -N counts only with a number (Slurm node count, not a PBS job name).
-_SLURM_MARK_SHORT = frozenset("ncpGCwxLOs")
-_LABELS = {"slurm": "Slurm", "pbspro": "PBS Pro", "torque": "Torque"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +110,20 @@ def parse_resources(
     tokens = [t for t in text.split(" ") if t]
     if not tokens:
         return Success(ResourceRequest("empty"))
-    slurm_mark = next((t for k, t in enumerate(tokens) if _is_slurm_mark(tokens, k)), None)
-    pbs_mark = next(
-        (t for t in tokens if t.startswith("-l") or (not t.startswith("-") and "=" in t)), None
-    )
-    if slurm_mark and pbs_mark:
+    marked = [
+        (dialect, token) for dialect in DIALECTS.values() for token in _first_mark(dialect, tokens)
+    ]
+    if len(marked) > 1:
+        (first, first_token), (second, second_token) = marked[:2]
         return Failure(
             ConfigError(
-                f"the resource string mixes Slurm options ({slurm_mark!r}) and PBS resources "
-                f"({pbs_mark!r}); write it in one scheduler's syntax",
+                f"the resource string mixes {first.label} ({first_token!r}) and "
+                f"{second.label} ({second_token!r}); write it in one scheduler's syntax",
                 path,
             )
         )
-    dialect = "slurm" if slurm_mark else "pbs" if pbs_mark else default_dialect
-    if dialect is None:
+    name = marked[0][0].name if marked else default_dialect
+    if name is None:
         if "-q" in (t[:2] for t in tokens):
             return Failure(
                 ConfigError(
@@ -144,18 +133,13 @@ def parse_resources(
                     path,
                 )
             )
-        dialect = "slurm"
-    return parse_slurm(tokens, path) if dialect == "slurm" else parse_pbs(tokens, path)
+        name = next(iter(DIALECTS))  # unmarked options read as the first dialect's
+    return DIALECTS[name].parse(tokens, path)
 
 
-def _is_slurm_mark(tokens: list[str], k: int) -> bool:
-    token = tokens[k]
-    if token.startswith("--") or (token[:1] == "-" and token[1:2] in _SLURM_MARK_SHORT):
-        return True
-    if token.startswith("-N"):
-        value = token[2:] or (tokens[k + 1] if k + 1 < len(tokens) else "")
-        return value[:1].isdigit()
-    return False
+def _first_mark(dialect: ResourceDialect, tokens: list[str]) -> list[str]:
+    """The first token only ``dialect`` would write, as a list of zero or one."""
+    return [t for k, t in enumerate(tokens) if dialect.marks(tokens, k)][:1]
 
 
 def request_shape(
@@ -171,11 +155,11 @@ def request_shape(
     >>> request_shape(parse_resources("--nodes=2 --gres=gpu:1").unwrap()).unwrap().gpus_per_node
     1
     """
-    if request.dialect == "slurm":
-        return slurm_shape(request, _LABELS.get(target, "PBS"), path)
-    if request.dialect == "pbs":
-        return pbs_shape(request, path)
-    return Success(NodeShape())
+    dialect = DIALECTS.get(request.dialect)
+    if dialect is None:
+        return Success(NodeShape())
+    label = SCHEDULERS[target].label if target in SCHEDULERS else "the other scheduler"
+    return dialect.shape(request, label, path)
 
 
 def resource_directives(
@@ -202,47 +186,36 @@ def resource_directives(
     '--constraint=skylake' has no PBS Pro equivalent hsm can translate; write the resources \
 in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm
     """
-    if target not in TARGETS:
-        return Failure(
-            ConfigError(
-                f"unknown scheduler target {target!r}; expected one of {', '.join(TARGETS)}", path
-            )
-        )
-    target = "pbspro" if target == "pbs" else target
-    own: Dialect = "slurm" if target == "slurm" else "pbs"
-    parsed = parse_resources(text, default_dialect=own, path=path)
+    found = scheduler_for(target)
+    if isinstance(found, Failure):
+        return Failure(ConfigError(found.failure().message, path))
+    scheduler = found.unwrap()
+    own = scheduler.dialect
+    # A scheduler without a dialect only checks the text, so any reading will do.
+    default = own.name if own else next(iter(DIALECTS))
+    parsed = parse_resources(text, default_dialect=default, path=path)
     if isinstance(parsed, Failure):
         return parsed
     request = parsed.unwrap()
-    if target == "local" or request.dialect == "empty":
+    if own is None or request.dialect == "empty":
         return Success(Directives())
-    if request.dialect == own:
+    if request.dialect == own.name:
         return Success(Directives(request.lines, request.queue, request.account))
-    return _translate(request, target, path)
+    return _translate(request, scheduler, path)
 
 
-def _translate(request: ResourceRequest, target: str, path: str) -> Result[Directives, ConfigError]:
+def _translate(
+    request: ResourceRequest, scheduler: Scheduler, path: str
+) -> Result[Directives, ConfigError]:
     queue = request.queue
-    if queue is not None and target == "slurm" and "@" in queue:
-        return Failure(
-            ConfigError(
-                f"queue {queue!r} names a PBS server, which Slurm partitions cannot; give the "
-                "partition name alone",
-                path,
-            )
-        )
-    if queue is not None and target != "slurm" and "," in queue:
-        return Failure(
-            ConfigError(f"partition list {queue!r} has no PBS equivalent; give one queue", path)
-        )
-    shape = request_shape(request, target, path=path)
+    if queue is not None:
+        checked = scheduler.check_queue(queue, path)
+        if isinstance(checked, Failure):
+            return Failure(checked.failure())
+    shape = request_shape(request, scheduler.key, path=path)
     if isinstance(shape, Failure):
         return shape
-    lines: Result[tuple[str, ...], ConfigError]
-    if target == "slurm":
-        lines = render_slurm(shape.unwrap(), path)
-    elif target == "torque":
-        lines = render_torque(shape.unwrap(), path)
-    else:
-        lines = Success(render_pbspro(shape.unwrap()))
+    if scheduler.render_resources is None:
+        return Success(Directives())
+    lines = scheduler.render_resources(shape.unwrap(), path)
     return lines.map(lambda ls: Directives(ls, queue, request.account))

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
 
-Dialect = Literal["pbs", "slurm"]
+#: A resource dialect's name (see :class:`hsm.pure.schedulers.base.ResourceDialect`).
+Dialect = str
 
 #: Characters a resource string may contain (besides the space that separates pieces).
 ALLOWED_PUNCTUATION = "_.:+=@%/,-[]"
@@ -79,7 +79,7 @@ class ResourceRequest:
         account: the account named in the string, if any.
     """
 
-    dialect: Literal["empty", "pbs", "slurm"]
+    dialect: str
     pieces: tuple[Piece, ...] = ()
     queue: str | None = None
     account: str | None = None

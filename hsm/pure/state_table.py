@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hsm.pure.schedulers.local import states as local
-from hsm.pure.schedulers.pbs import qstat as pbs_qstat
-from hsm.pure.schedulers.slurm import commands as slurm
+from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState
 
-#: Column title -> that backend's literal state table.
-TABLES: dict[str, Mapping[str, JobState]] = {
-    "Slurm (squeue/sacct)": slurm.STATES,
-    "PBS Pro / OpenPBS": pbs_qstat.PRO_STATES,
-    "Torque": pbs_qstat.TORQUE_STATES,
-    "local": local.STATES,
-}
+#: Column title -> that backend's literal state table, in registry order.
+TABLES: dict[str, Mapping[str, JobState]] = {s.label: s.states for s in SCHEDULERS.values()}
 
 _NOTES = {
     JobState.COMPLETED: "a finished code becomes `failed` when the exit status is not 0 "

@@ -53,8 +53,6 @@ _FORMS: tuple[tuple[str, re.Pattern[str], tuple[int, ...], tuple[int | None, ...
 
 _FIELD_NAMES = {_DAY: "days", _HOUR: "hours", _MINUTE: "minutes", 1: "seconds"}
 
-_TARGETS = frozenset({"slurm", "pbspro", "pbs", "torque", "local"})
-
 
 def _bad(text: str, why: str, path: str) -> Failure[ConfigError]:
     return Failure(
@@ -120,10 +118,7 @@ def _diagnose(text: str) -> str:
 
 
 def render_walltime(seconds: int, target: str) -> str:
-    """Render seconds for a scheduler's walltime directive.
-
-    Slurm: ``HH:MM:SS`` below one day, ``D-HH:MM:SS`` from one day on.  PBS Pro, Torque
-    (and ``local``, which only records it): ``HH:MM:SS`` with hours possibly above 24.
+    """Render seconds for ``target``'s walltime directive (the scheduler record's style).
 
     Raises:
         ValueError: ``seconds < 1`` or an unknown target (caller bugs, not user input:
@@ -134,13 +129,12 @@ def render_walltime(seconds: int, target: str) -> str:
     >>> render_walltime(100 * 3600 + 1, "slurm"), render_walltime(100 * 3600 + 1, "torque")
     ('4-04:00:01', '100:00:01')
     """
+    from hsm.pure.schedulers import SCHEDULERS
+
     if seconds < 1:
         raise ValueError(f"walltime must be at least one second, got {seconds}")
-    if target not in _TARGETS:
-        raise ValueError(f"unknown walltime target {target!r}; expected one of {sorted(_TARGETS)}")
-    minutes, secs = divmod(seconds, 60)
-    hours, mins = divmod(minutes, 60)
-    if target == "slurm" and hours >= 24:
-        days, hours = divmod(hours, 24)
-        return f"{days}-{hours:02d}:{mins:02d}:{secs:02d}"
-    return f"{hours:02d}:{mins:02d}:{secs:02d}"
+    if target not in SCHEDULERS:
+        raise ValueError(
+            f"unknown walltime target {target!r}; expected one of {sorted(SCHEDULERS)}"
+        )
+    return SCHEDULERS[target].render_walltime(seconds)

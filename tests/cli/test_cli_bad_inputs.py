@@ -83,7 +83,8 @@ CASES = [
     Case("after-unknown-kind", (*RUN, "--after", "afterok:"), USAGE, "dependency"),
     # modes, systems, flags
     Case("unknown-mode", (*RUN, "--mode", "burst"), USAGE, "invalid choice"),
-    Case("unknown-system", (*RUN, "--system", "sge"), USAGE, "invalid choice"),
+    Case("unknown-system", (*RUN, "--system", "lsf"), USAGE, "unknown system 'lsf'"),
+    Case("unsupported-system", (*RUN, "--system", "sge"), USAGE, "Grid Engine"),
     Case("unknown-system-env", RUN, USAGE, "unknown system", env=(("HSM_HPC_SYSTEM", "lsf"),)),
     Case(
         "mode-local-with-slurm",

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hsm.pure.jobspec import JobSpec, Task
-from hsm.pure.render import TEMPLATES, render_script
+from hsm.pure.render import render_script
+from hsm.pure.schedulers import SCHEDULERS as RECORDS
 
 DUMP = Path(__file__).resolve().parents[1] / "helpers" / "argv_dump.py"
-SCHEDULERS = sorted(TEMPLATES)
+SCHEDULERS = sorted(RECORDS)
 
 # Anything a program can receive: every code point but NUL and lone surrogates.
 ARG = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
@@ -80,7 +81,7 @@ def _run(script: str, scheduler: str, tmp: Path, index: int | None) -> list[str]
     path.write_text(script, encoding="utf-8")
     env = {"PATH": os.environ["PATH"], "ARGV_OUT": str(out), "PBS_O_WORKDIR": str(tmp)}
     if index is not None:
-        env[TEMPLATES[scheduler][1]] = str(index)
+        env[RECORDS[scheduler].index_var] = str(index)
     done = subprocess.run(
         ["bash", str(path)],
         env=env,
@@ -129,7 +130,7 @@ def test_array_index_without_a_task_fails_loudly(scheduler: str, tmp_path: Path)
         "PATH": os.environ["PATH"],
         "ARGV_OUT": str(tmp_path / "o"),
         "PBS_O_WORKDIR": str(tmp_path),
-        TEMPLATES[scheduler][1]: "7",
+        RECORDS[scheduler].index_var: "7",
     }
     done = subprocess.run(
         ["bash", str(path)], env=env, capture_output=True, text=True, timeout=30, check=False

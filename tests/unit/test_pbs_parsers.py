@@ -15,11 +15,10 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import FailureKind, Statuses
+from hsm.pure.schedulers.pbs import PBSPRO, TORQUE
 from hsm.pure.schedulers.pbs.commands import (
-    PBSPRO,
     PRO_STATES,
     STATES,
-    TORQUE,
     TORQUE_STATES,
     array_task_id,
     cancel_argv,
@@ -450,16 +449,19 @@ def test_argv_builders() -> None:
 
 
 def test_scheduler_records() -> None:
-    assert (PBSPRO.name, PBSPRO.flavour, PBSPRO.key) == ("pbs", "pro", "pbspro")
-    assert (TORQUE.name, TORQUE.flavour, TORQUE.key) == ("pbs", "torque", "torque")
+    assert (PBSPRO.name, PBSPRO.key) == ("pbs", "pbspro")
+    assert (TORQUE.name, TORQUE.key) == ("pbs", "torque")
     assert (PBSPRO.submit_command, PBSPRO.status_command) == ("qsub", "qstat")
-    assert PBSPRO.array_index_var == "PBS_ARRAY_INDEX"
-    assert TORQUE.array_index_var == "PBS_ARRAYID"
-    assert PBSPRO.history_argv is history_argv and PBSPRO.parse_history_output is not None
-    assert TORQUE.history_argv is None and TORQUE.parse_history_output is None
+    assert PBSPRO.index_var == "PBS_ARRAY_INDEX"
+    assert TORQUE.index_var == "PBS_ARRAYID"
+    assert (PBSPRO.array_flag, TORQUE.array_flag) == ("-J ", "-t ")
+    pro, torque = PBSPRO.commands, TORQUE.commands
+    assert pro is not None and torque is not None
+    assert pro.history_argv is history_argv and pro.parse_history_output is not None
+    assert torque.history_argv is None and torque.parse_history_output is None
     assert PBSPRO.states == PRO_STATES and TORQUE.states == TORQUE_STATES
     text = (DATA / "torque_qstat_f_t.txt").read_text()
-    assert TORQUE.parse_status_output(text).unwrap()[f"2005.{T}"].state is X
+    assert torque.parse_status_output(text).unwrap()[f"2005.{T}"].state is X
 
 
 @pytest.mark.parametrize(

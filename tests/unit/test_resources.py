@@ -29,7 +29,7 @@ from hsm.pure.resources_model import (
 
 GiB = 1024**3
 MiB = 1024**2
-ALL_TARGETS = ("slurm", "pbspro", "pbs", "torque", "local")
+ALL_TARGETS = ("slurm", "pbspro", "torque", "local")
 
 
 def directives(text: str, target: str) -> Directives:
@@ -138,7 +138,7 @@ PBS_NATIVE = [
 
 
 @pytest.mark.parametrize(("text", "lines", "queue", "account"), PBS_NATIVE)
-@pytest.mark.parametrize("target", ["pbspro", "pbs", "torque"])
+@pytest.mark.parametrize("target", ["pbspro", "torque"])
 def test_pbs_native_is_kept_piece_by_piece(
     target: str,
     text: str,
@@ -209,7 +209,6 @@ def test_slurm_translates_to_pbs(
     text: str, pbspro: tuple[str, ...], torque: tuple[str, ...]
 ) -> None:
     assert directives(text, "pbspro").lines == pbspro
-    assert directives(text, "pbs").lines == pbspro
     assert directives(text, "torque").lines == torque
 
 
@@ -417,7 +416,7 @@ REFUSED = [
     ("-q a -q b", "pbspro", "give one queue"),
     ("-A a -A b", "pbspro", "give one account"),
     ("-q gpu --", "pbspro", "'--' is not a Slurm option"),
-    ("--mem=1G", "sge", "unknown scheduler target 'sge'"),
+    ("--mem=1G", "sge", "unknown scheduler 'sge'"),
 ]
 
 

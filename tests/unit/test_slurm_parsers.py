@@ -17,8 +17,8 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.slurm import SCHEDULER
 from hsm.pure.schedulers.slurm.commands import (
-    SCHEDULER,
     STATES,
     cancel_argv,
     history_argv,
@@ -567,12 +567,14 @@ def test_submit_hint_is_empty_when_nothing_applies() -> None:
 
 def test_scheduler_record() -> None:
     s = SCHEDULER
-    assert (s.name, s.flavour, s.key) == ("slurm", "", "slurm")
+    assert (s.name, s.key) == ("slurm", "slurm")
     assert (s.submit_command, s.status_command) == ("sbatch", "squeue")
-    assert s.array_index_var == "SLURM_ARRAY_TASK_ID"
+    assert s.index_var == "SLURM_ARRAY_TASK_ID"
+    assert s.array_flag == "--array="
     assert s.states is STATES
-    assert s.submit_argv("x.sh")[0] == "sbatch"
-    assert s.parse_history_output is parse_history_output
+    assert s.commands is not None
+    assert s.commands.submit_argv("x.sh")[0] == "sbatch"
+    assert s.commands.parse_history_output is parse_history_output
 
 
 # --- captured real outputs (tests/data/slurm/, written from a real Slurm 22.05.8) -------

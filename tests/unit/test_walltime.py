@@ -116,7 +116,6 @@ RENDERED = [
 def test_render(seconds: int, slurm: str, pbs: str) -> None:
     assert render_walltime(seconds, "slurm") == slurm
     assert render_walltime(seconds, "pbspro") == pbs
-    assert render_walltime(seconds, "pbs") == pbs
     assert render_walltime(seconds, "torque") == pbs
     assert render_walltime(seconds, "local") == pbs
 

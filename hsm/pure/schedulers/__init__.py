@@ -1,22 +1,67 @@
-"""Scheduler modules and their registry.
+"""The scheduler registry: the one place that lists the schedulers hsm drives.
 
-Each module exports the same small set of pure functions (argv builders next to the
-parsers of what they print) bundled in a :class:`~hsm.pure.schedulers.base.Scheduler`
-record; this literal dict is the only place that lists them.
+Each scheduler is one folder beside this file that builds a
+:class:`~hsm.pure.schedulers.base.Scheduler` record (its facts, template, state table and,
+for a batch system, its command argv builders and parsers).  Adding a scheduler means
+adding its folder and one line to :data:`SCHEDULERS`.
 """
 
 from __future__ import annotations
 
-from hsm.pure.schedulers.base import Scheduler
-from hsm.pure.schedulers.pbs.commands import PBSPRO, TORQUE
-from hsm.pure.schedulers.slurm.commands import SCHEDULER as SLURM
+from returns.result import Failure, Result, Success
 
-#: Registry key -> scheduler.  ``local`` is not here: it runs scripts itself
-#: (hsm.effects.local) instead of talking to a batch system.
+from hsm.pure.errors import ConfigError
+from hsm.pure.schedulers.base import ResourceDialect, Scheduler
+from hsm.pure.schedulers.local import SCHEDULER as LOCAL
+from hsm.pure.schedulers.pbs import PBSPRO, TORQUE
+from hsm.pure.schedulers.slurm import SCHEDULER as SLURM
+
+#: Registry key (also an ``hpc.system`` value) -> scheduler, in detection order.
 SCHEDULERS: dict[str, Scheduler] = {
     "slurm": SLURM,
     "pbspro": PBSPRO,
     "torque": TORQUE,
+    "local": LOCAL,
 }
 
-__all__ = ["SCHEDULERS", "Scheduler"]
+#: Values of ``hpc.system``: ``auto``, every key, and every family name that several
+#: keys share (``pbs`` lets detection tell PBS Pro from Torque).
+SYSTEMS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        ["auto"] + [name for s in SCHEDULERS.values() for name in dict.fromkeys((s.name, s.key))]
+    )
+)
+
+#: Every resource dialect some scheduler writes, by name.
+DIALECTS: dict[str, ResourceDialect] = {
+    s.dialect.name: s.dialect for s in SCHEDULERS.values() if s.dialect is not None
+}
+
+
+def scheduler_for(key: str) -> Result[Scheduler, ConfigError]:
+    """The record for a registry key, or an error listing the keys.
+
+    >>> scheduler_for("slurm").unwrap().label
+    'Slurm'
+    >>> print(scheduler_for("lsf").failure())
+    unknown scheduler 'lsf'; expected one of slurm, pbspro, torque, local
+    """
+    found = SCHEDULERS.get(key)
+    if found is None:
+        return Failure(
+            ConfigError(f"unknown scheduler {key!r}; expected one of {', '.join(SCHEDULERS)}")
+        )
+    return Success(found)
+
+
+__all__ = [
+    "DIALECTS",
+    "LOCAL",
+    "PBSPRO",
+    "SCHEDULERS",
+    "SLURM",
+    "SYSTEMS",
+    "TORQUE",
+    "Scheduler",
+    "scheduler_for",
+]

@@ -1,8 +1,13 @@
-"""The record every scheduler module fills in, and helpers they share.
+"""The record every scheduler folder fills in, and helpers they share.
 
-Strategy: a scheduler is a bundle of pure functions -- argv builders next to the parsers
-of what those argv print -- plus a literal state table.  The effects layer runs the argv
-and feeds the text back to the parsers; nothing here runs anything.
+Strategy: a scheduler is one folder under ``hsm/pure/schedulers/`` that builds one
+:class:`Scheduler` record: the facts of its job scripts (template, array directive, index
+variable, log-path pattern, name limits, walltime style, resource dialect, array limits)
+and, for a batch system, its :class:`Commands` -- argv builders next to the parsers of what
+those argv print, plus a literal state table.  Code outside the folders asks the record
+(found through the registry in :mod:`hsm.pure.schedulers`) and never branches on a
+scheduler's name.  Nothing here runs anything: the effects layer runs the argv and feeds
+the text back to the parsers.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from returns.result import Result
+from returns.result import Result, Success
 
-from hsm.pure.errors import ParseError
+from hsm.pure.errors import ConfigError, ParseError
+from hsm.pure.resources_model import NodeShape, ResourceRequest
 from hsm.pure.states import JobState, JobStatus
 
 #: A parsed status/history answer: job id (or array task id) -> status.
@@ -29,14 +35,11 @@ class FailureKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Scheduler:
-    """The pure functions and facts that define one scheduler.
+class Commands:
+    """A batch scheduler's command-line tools as pure argv builders and parsers.
 
     Attributes:
-        name: ``slurm``, ``pbs`` or ``local`` (what the seed calls ``scheduler_name``).
-        flavour: ``pro`` or ``torque`` for PBS, ``""`` otherwise.
         submit_command / status_command: the seed's properties (``sbatch``, ``squeue``...).
-        array_index_var: the environment variable carrying an array task's index.
         submit_argv: script path -> argv that submits it.
         parse_submit_output: stdout of that argv -> the new job id.
         status_argv: job ids -> argv asking the live queue about them (one call).
@@ -46,7 +49,6 @@ class Scheduler:
         cancel_argv: job ids -> argv cancelling them.
         classify_failure: stderr/stdout of a failed command -> how to treat it.
         submit_hint: a refused submission's message -> what the user can do about it.
-        task_id: (array job id, index) -> the id of that array task.
         name_query_argvs: job name -> argvs listing the ids of jobs with that name (live
             queue and history), used to find a job whose submit call was in flight when
             hsm crashed.
@@ -55,15 +57,10 @@ class Scheduler:
             ``parse_name_query``), for ``hsm queue``.
         limit_argv: argv printing the scheduler's configuration.
         parse_limit: its stdout -> the array limit (indices stay below it), if stated.
-        default_array_limit: the documented default when the limit cannot be read.
-        states: the literal table of every documented state code.
     """
 
-    name: str
-    flavour: str
     submit_command: str
     status_command: str
-    array_index_var: str
     submit_argv: Callable[[str], list[str]]
     parse_submit_output: Callable[[str], Result[str, ParseError]]
     status_argv: Callable[[Sequence[str]], list[str]]
@@ -73,19 +70,132 @@ class Scheduler:
     cancel_argv: Callable[[Sequence[str]], list[str]]
     classify_failure: Callable[[str], FailureKind]
     submit_hint: Callable[[str], str]
-    task_id: Callable[[str, int], str]
     name_query_argvs: Callable[[str], list[list[str]]]
     parse_name_query: Callable[[str], tuple[str, ...]]
     user_query_argv: Callable[[str], list[str]]
     limit_argv: tuple[str, ...]
     parse_limit: Callable[[str], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDialect:
+    """How one family of schedulers writes resources (``--mem=4G`` vs ``-l mem=4gb``).
+
+    Attributes:
+        name: the dialect's name, stored in :class:`ResourceRequest.dialect`.
+        label: how messages name what is written in it (``Slurm options``).
+        marks: ``(tokens, k)`` -> True when token ``k`` can only be this dialect.
+        parse: screened tokens and the config path -> a request in this dialect.
+        shape: ``(request, target label, path)`` -> the portable :class:`NodeShape`.
+    """
+
+    name: str
+    label: str
+    marks: Callable[[Sequence[str], int], bool]
+    parse: Callable[[Sequence[str], str], Result[ResourceRequest, ConfigError]]
+    shape: Callable[[ResourceRequest, str, str], Result[NodeShape, ConfigError]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSection:
+    """The scheduler's section of the config file (``hpc.slurm``, ``hpc.pbs``).
+
+    Attributes:
+        name: the key under ``hpc``.
+        queue_key: what the section calls the queue (``partition`` on Slurm).
+    """
+
+    name: str
+    queue_key: str
+
+
+def _no_queue_rule(queue: str, path: str) -> Result[str, ConfigError]:
+    return Success(queue)
+
+
+def _no_launcher(walltime_seconds: int) -> str:
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduler:
+    """Everything hsm knows about one scheduler; built once, in the scheduler's folder.
+
+    Attributes:
+        key: registry key and ``hpc.system`` value (``slurm``, ``pbspro``, ``torque``...).
+        name: the seed's ``scheduler_name`` (``pbs`` for both PBS flavours).
+        label: how messages and tables name it (``PBS Pro``).
+        template: the jinja2 template, relative to ``hsm/pure/schedulers``.
+        array_flag: the option that makes an array (``--array=``, ``-J ``, ``-t ``).
+        index_var: the environment variable carrying an array task's index.
+        array_log_name: job key -> the array's log file name with the scheduler's
+            index pattern (``array_000_%a.log``).
+        task_log_name: ``(array log name, index)`` -> the file one task's log lands in.
+        job_name_limit: longest accepted job name.
+        job_name_needs_letter: the job name must start with a letter.
+        render_walltime: seconds -> the walltime directive's value.
+        dialect: the scheduler's own resource dialect; None: resources are checked, then
+            ignored (the local backend).
+        render_resources: a translated :class:`NodeShape` -> directive lines.
+        check_queue: a queue/partition translated from another dialect -> accepted or
+            refused with the reason.
+        default_array_limit: array indices stay below this when the real limit is unknown.
+        dense_arrays: array indices must be a plain range (no list of indices).
+        min_array_tasks: fewer tasks than this are submitted as plain jobs.
+        dependencies / throttle: whether ``--after`` / ``--throttle`` can be honoured.
+        launcher: walltime seconds -> a prefix for the program's command line.
+        config_section: the scheduler's section of the config file, if it has one.
+        task_id: ``(array job id, index)`` -> the id of that array task.
+        states: the literal table of every documented state code.
+        commands: the batch system's tools; None for the local backend, which runs
+            scripts itself (:mod:`hsm.effects.local`).
+    """
+
+    key: str
+    name: str
+    label: str
+    template: str
+    array_flag: str
+    index_var: str
+    array_log_name: Callable[[str], str]
+    task_log_name: Callable[[str, int], str]
+    job_name_limit: int
+    job_name_needs_letter: bool
+    render_walltime: Callable[[int], str]
+    dialect: ResourceDialect | None
+    render_resources: Callable[[NodeShape, str], Result[tuple[str, ...], ConfigError]] | None
     default_array_limit: int
+    task_id: Callable[[str, int], str]
     states: Mapping[str, JobState]
+    commands: Commands | None
+    check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule
+    dense_arrays: bool = False
+    min_array_tasks: int = 1
+    dependencies: bool = True
+    throttle: bool = True
+    launcher: Callable[[int], str] = _no_launcher
+    config_section: ConfigSection | None = None
 
     @property
-    def key(self) -> str:
-        """Registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``."""
-        return {"pro": "pbspro", "torque": "torque"}.get(self.flavour, self.name)
+    def submit_command(self) -> str:
+        """The command that submits a job (``bash`` for the local backend)."""
+        return self.commands.submit_command if self.commands else "bash"
+
+    @property
+    def status_command(self) -> str:
+        """The command that lists jobs (``ps`` for the local backend)."""
+        return self.commands.status_command if self.commands else "ps"
+
+
+def hms(seconds: int) -> str:
+    """``HH:MM:SS`` with hours possibly above 24 (the common walltime form).
+
+    >>> hms(100 * 3600 + 1)
+    '100:00:01'
+    """
+    minutes, secs = divmod(seconds, 60)
+    hours, mins = divmod(minutes, 60)
+    return f"{hours:02d}:{mins:02d}:{secs:02d}"
 
 
 def chunk_ids(ids: Sequence[str], max_chars: int = 100_000) -> Iterator[tuple[str, ...]]:

@@ -1,0 +1,126 @@
+"""PBS Pro / OpenPBS and Torque: ``qsub`` / ``qstat`` / ``qdel``, ``#PBS`` scripts.
+
+Everything hsm knows about the PBS family is in this folder; :data:`PBSPRO` and
+:data:`TORQUE` are the records the rest of hsm reads (see :mod:`hsm.pure.schedulers.base`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hsm.pure.schedulers.base import (
+    Commands,
+    ConfigSection,
+    ResourceDialect,
+    Scheduler,
+    hms,
+)
+from hsm.pure.schedulers.pbs import commands, qstat
+from hsm.pure.schedulers.pbs.resources import (
+    is_pbs_mark,
+    parse_pbs,
+    pbs_shape_for,
+    refuse_partition_list,
+    render_pbspro_lines,
+    render_torque,
+)
+
+
+def pro_array_log_name(key: str) -> str:
+    """PBS Pro replaces ``^array_index^`` in ``-o`` with the subjob's index (qsub(1B))."""
+    return f"{key}_^array_index^.log"
+
+
+def pro_task_log_name(pattern: str, index: int) -> str:
+    """The file subjob ``index`` writes (``^array_index^`` filled in)."""
+    return pattern.replace("^array_index^", str(index))
+
+
+def torque_array_log_name(key: str) -> str:
+    """Torque takes ``-o`` as the array's base name (see :func:`torque_task_log_name`)."""
+    return f"{key}.log"
+
+
+def torque_task_log_name(pattern: str, index: int) -> str:
+    """Torque appends ``-<index>`` to an array's ``-o`` path for each subjob."""
+    return f"{pattern}-{index}"
+
+
+DIALECT = ResourceDialect(
+    label="PBS resources", name="pbs", marks=is_pbs_mark, parse=parse_pbs, shape=pbs_shape_for
+)
+
+PRO_COMMANDS = Commands(
+    submit_command="qsub",
+    status_command="qstat",
+    submit_argv=commands.submit_argv,
+    parse_submit_output=commands.parse_submit_output,
+    status_argv=qstat.status_argv,
+    parse_status_output=qstat.parse_pro_status_output,
+    history_argv=qstat.history_argv,
+    parse_history_output=qstat.parse_pro_status_output,
+    cancel_argv=commands.cancel_argv,
+    classify_failure=commands.classify_failure,
+    submit_hint=commands.submit_hint,
+    name_query_argvs=commands.pro_name_query_argvs,
+    parse_name_query=commands.parse_name_query,
+    user_query_argv=commands.user_query_argv,
+    limit_argv=commands.LIMIT_ARGV,
+    parse_limit=commands.parse_limit,
+)
+
+PBSPRO = Scheduler(
+    key="pbspro",
+    name="pbs",
+    label="PBS Pro",
+    template="pbs/job.sh.j2",
+    array_flag="-J ",
+    index_var="PBS_ARRAY_INDEX",
+    array_log_name=pro_array_log_name,
+    task_log_name=pro_task_log_name,
+    # PBS Pro accepts job names of up to 236 characters that start with a letter.
+    job_name_limit=236,
+    job_name_needs_letter=True,
+    render_walltime=hms,
+    dialect=DIALECT,
+    render_resources=render_pbspro_lines,
+    check_queue=refuse_partition_list,
+    # PBS Pro server attribute max_array_size defaults to 10000 subjobs.
+    default_array_limit=10000,
+    # qsub -J takes start-end[:step] only: no list of indices.
+    dense_arrays=True,
+    task_id=commands.array_task_id,
+    states=qstat.PRO_STATES,
+    config_section=ConfigSection(name="pbs", queue_key="queue"),
+    commands=PRO_COMMANDS,
+)
+
+# Torque shares qsub/qdel/qselect and the qstat -f text with PBS Pro; it differs in the
+# array option and index variable, has no history query (-x means XML there), and its own
+# letters.
+TORQUE = replace(
+    PBSPRO,
+    key="torque",
+    label="Torque",
+    array_flag="-t ",
+    index_var="PBS_ARRAYID",
+    array_log_name=torque_array_log_name,
+    task_log_name=torque_task_log_name,
+    job_name_limit=230,
+    render_resources=render_torque,
+    # Torque's max_job_array_size is unset (no limit) by default; 1000 keeps each
+    # script small and matches common site settings.
+    default_array_limit=1000,
+    dense_arrays=False,
+    states=qstat.TORQUE_STATES,
+    commands=replace(
+        PRO_COMMANDS,
+        status_argv=qstat.torque_status_argv,
+        parse_status_output=qstat.parse_torque_status_output,
+        history_argv=None,
+        parse_history_output=None,
+        name_query_argvs=commands.torque_name_query_argvs,
+    ),
+)
+
+__all__ = ["DIALECT", "PBSPRO", "TORQUE"]

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers.base import FailureKind, Scheduler
+from hsm.pure.schedulers.base import FailureKind
 from hsm.pure.schedulers.pbs.qstat import (
     PRO_STATES,
     STATES,
@@ -36,10 +35,8 @@ from hsm.pure.schedulers.pbs.qstat import (
 )
 
 __all__ = [
-    "PBSPRO",
     "PRO_STATES",
     "STATES",
-    "TORQUE",
     "TORQUE_STATES",
     "array_task_id",
     "cancel_argv",
@@ -239,47 +236,3 @@ def parse_limit(text: str) -> int | None:
     """
     match = _MAX_ARRAY.search(text.replace("\r", ""))
     return int(match.group(1)) if match else None
-
-
-PBSPRO = Scheduler(
-    name="pbs",
-    flavour="pro",
-    submit_command="qsub",
-    status_command="qstat",
-    array_index_var="PBS_ARRAY_INDEX",
-    submit_argv=submit_argv,
-    parse_submit_output=parse_submit_output,
-    status_argv=status_argv,
-    parse_status_output=parse_pro_status_output,
-    history_argv=history_argv,
-    parse_history_output=parse_pro_status_output,
-    cancel_argv=cancel_argv,
-    classify_failure=classify_failure,
-    submit_hint=submit_hint,
-    task_id=array_task_id,
-    name_query_argvs=pro_name_query_argvs,
-    parse_name_query=parse_name_query,
-    user_query_argv=user_query_argv,
-    limit_argv=LIMIT_ARGV,
-    parse_limit=parse_limit,
-    # PBS Pro server attribute max_array_size defaults to 10000 subjobs.
-    default_array_limit=10000,
-    states=PRO_STATES,
-)
-
-# Torque shares qsub/qdel/qselect and the qstat -f text with PBS Pro; it differs in the
-# array index variable, has no history query (-x means XML there), and its own letters.
-TORQUE = replace(
-    PBSPRO,
-    flavour="torque",
-    array_index_var="PBS_ARRAYID",
-    status_argv=torque_status_argv,
-    parse_status_output=parse_torque_status_output,
-    history_argv=None,
-    parse_history_output=None,
-    name_query_argvs=torque_name_query_argvs,
-    # Torque's max_job_array_size is unset (no limit) by default; 1000 keeps each
-    # script small and matches common site settings.
-    default_array_limit=1000,
-    states=TORQUE_STATES,
-)

@@ -56,6 +56,40 @@ _HOW_SLURM = (
 Chunk = tuple[int, dict[str, str]]
 
 
+def is_pbs_mark(tokens: Sequence[str], k: int) -> bool:
+    """Token ``k`` can only be PBS: a ``-l`` list or a bare ``name=value`` piece.
+
+    >>> is_pbs_mark(["select=1:ncpus=4"], 0), is_pbs_mark(["-A", "proj"], 0)
+    (True, False)
+    """
+    token = tokens[k]
+    return token.startswith("-l") or (not token.startswith("-") and "=" in token)
+
+
+def pbs_shape_for(
+    request: ResourceRequest, target: str, path: str
+) -> Result[NodeShape, ConfigError]:
+    """:func:`pbs_shape` with the dialect record's signature (the target label is unused:
+    PBS's messages name Slurm, the only other dialect)."""
+    return pbs_shape(request, path)
+
+
+def render_pbspro_lines(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
+    """:func:`render_pbspro` with the record's signature (every shape fits PBS Pro)."""
+    return Success(render_pbspro(shape))
+
+
+def refuse_partition_list(queue: str, path: str) -> Result[str, ConfigError]:
+    """A Slurm partition list (``a,b``) has no PBS equivalent.
+
+    >>> print(refuse_partition_list("a,b", "").failure())
+    partition list 'a,b' has no PBS equivalent; give one queue
+    """
+    if "," in queue:
+        return _err(f"partition list {queue!r} has no PBS equivalent; give one queue", path)
+    return Success(queue)
+
+
 def _err(message: str, path: str) -> Failure[ConfigError]:
     return Failure(ConfigError(message, path))
 

@@ -27,8 +27,7 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.arrays import parse_array_ranges
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers.base import Scheduler, Statuses
-from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
+from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus
 
 # Every state squeue(1) and sacct(1) list under "JOB STATE CODES", long name and compact
@@ -414,30 +413,3 @@ def parse_limit(text: str) -> int | None:
     """
     match = _MAX_ARRAY.search(text.replace("\r", ""))
     return int(match.group(1)) if match else None
-
-
-SCHEDULER = Scheduler(
-    name="slurm",
-    flavour="",
-    submit_command="sbatch",
-    status_command="squeue",
-    array_index_var="SLURM_ARRAY_TASK_ID",
-    submit_argv=submit_argv,
-    parse_submit_output=parse_submit_output,
-    status_argv=status_argv,
-    parse_status_output=parse_status_output,
-    history_argv=history_argv,
-    parse_history_output=parse_history_output,
-    cancel_argv=cancel_argv,
-    classify_failure=classify_failure,
-    submit_hint=submit_hint,
-    task_id=task_id,
-    name_query_argvs=name_query_argvs,
-    parse_name_query=parse_name_query,
-    user_query_argv=user_query_argv,
-    limit_argv=LIMIT_ARGV,
-    parse_limit=parse_limit,
-    # slurm.conf(5): MaxArraySize defaults to 1001, so indices 0..1000.
-    default_array_limit=1001,
-    states=STATES,
-)

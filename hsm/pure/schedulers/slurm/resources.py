@@ -152,6 +152,27 @@ _RESOURCE_HINT = (
 )
 
 
+# Short options that mark a string as Slurm.  Letters PBS's qsub also has (-A, -q, and
+# the ones both refuse: -o -e -J -t -W ...) leave the choice to the default dialect;
+# -N counts only with a number (Slurm node count, not a PBS job name).
+_MARK_SHORT = frozenset("ncpGCwxLOs")
+
+
+def is_slurm_mark(tokens: Sequence[str], k: int) -> bool:
+    """Token ``k`` can only be Slurm (``--long`` options, Slurm-only letters, ``-N 2``).
+
+    >>> is_slurm_mark(["-N", "2"], 0), is_slurm_mark(["-N", "job"], 0)
+    (True, False)
+    """
+    token = tokens[k]
+    if token.startswith("--") or (token[:1] == "-" and token[1:2] in _MARK_SHORT):
+        return True
+    if token.startswith("-N"):
+        value = token[2:] or (tokens[k + 1] if k + 1 < len(tokens) else "")
+        return value[:1].isdigit()
+    return False
+
+
 def _err(message: str, path: str) -> Failure[ConfigError]:
     return Failure(ConfigError(message, path))
 
@@ -419,6 +440,21 @@ def _slurm_gpus(
 
 
 # ---------------------------------------------------------------- shape -> Slurm lines
+
+
+def refuse_pbs_server(queue: str, path: str) -> Result[str, ConfigError]:
+    """A PBS ``queue@server`` has no Slurm equivalent.
+
+    >>> print(refuse_pbs_server("q@srv", "").failure())
+    queue 'q@srv' names a PBS server, which Slurm partitions cannot; give the partition name alone
+    """
+    if "@" in queue:
+        return _err(
+            f"queue {queue!r} names a PBS server, which Slurm partitions cannot; give the "
+            "partition name alone",
+            path,
+        )
+    return Success(queue)
 
 
 def render_slurm(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
