@@ -1,8 +1,8 @@
-"""Rendered scripts pinned byte for byte, and the golden directory kept tidy.
+"""The README's seed scripts pinned byte for byte, and the golden directory kept tidy.
 
 A missing golden file fails (it is never written silently); ``pytest --update-golden``
 rewrites them, and the diff then shows up in review.  A mismatch prints a unified diff
-(see ``golden_files.py``).
+(see ``golden_files.py``).  The planner-made goldens are tested in ``test_rendered.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from hsm.pure.render import render_script
 from tests.golden.cases import CASES
+from tests.golden.expected import GOLDEN_NAMES
 from tests.golden.golden_files import check_golden
 
 HERE = Path(__file__).parent
@@ -26,7 +27,7 @@ def test_rendered_script_matches_golden(name: str, update_golden: bool) -> None:
 
 
 def test_every_golden_file_has_a_case() -> None:
-    known = {f"{name}.sh" for name in CASES}
+    known = {f"{name}.sh" for name in CASES} | GOLDEN_NAMES
     orphans = {p.name for p in HERE.glob("*.sh")} - known
     assert not orphans, f"golden files without a case: {sorted(orphans)}"
 
