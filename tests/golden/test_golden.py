@@ -1,18 +1,20 @@
-"""Rendered scripts pinned byte for byte.
+"""The README's seed scripts pinned byte for byte, and the golden directory kept tidy.
 
 A missing golden file fails (it is never written silently); ``pytest --update-golden``
-rewrites them, and the diff then shows up in review.  A mismatch prints a unified diff.
+rewrites them, and the diff then shows up in review.  A mismatch prints a unified diff
+(see ``golden_files.py``).  The planner-made goldens are tested in ``test_rendered.py``.
 """
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pytest
 
 from hsm.pure.render import render_script
 from tests.golden.cases import CASES
+from tests.golden.expected import GOLDEN_NAMES
+from tests.golden.golden_files import check_golden
 
 HERE = Path(__file__).parent
 
@@ -20,28 +22,37 @@ HERE = Path(__file__).parent
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_rendered_script_matches_golden(name: str, update_golden: bool) -> None:
     rendered = render_script(CASES[name]).unwrap()
-    golden = HERE / f"{name}.sh"
-    if update_golden:
-        golden.write_text(rendered, encoding="utf-8")
-        return
-    if not golden.exists():
-        pytest.fail(f"{golden} is missing; run pytest --update-golden and review the file")
-    expected = golden.read_text(encoding="utf-8")
-    if rendered != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                rendered.splitlines(keepends=True),
-                fromfile=f"golden/{name}.sh",
-                tofile="rendered",
-            )
-        )
-        pytest.fail(f"rendered script differs from golden {name}.sh:\n{diff}")
+    problem = check_golden(HERE / f"{name}.sh", rendered.encode("utf-8"), update=update_golden)
+    assert problem is None, problem
 
 
 def test_every_golden_file_has_a_case() -> None:
-    orphans = {p.stem for p in HERE.glob("*.sh")} - set(CASES)
+    known = {f"{name}.sh" for name in CASES} | GOLDEN_NAMES
+    orphans = {p.name for p in HERE.glob("*.sh")} - known
     assert not orphans, f"golden files without a case: {sorted(orphans)}"
+
+
+def test_missing_golden_fails_and_is_not_written(tmp_path: Path) -> None:
+    golden = tmp_path / "absent.sh"
+    problem = check_golden(golden, b"#!/bin/bash\n", update=False)
+    assert problem is not None and "missing" in problem and "--update-golden" in problem
+    assert not golden.exists()
+
+
+def test_mismatch_shows_a_unified_diff_and_keeps_the_golden(tmp_path: Path) -> None:
+    golden = tmp_path / "g.sh"
+    golden.write_bytes(b"#!/bin/bash\n#PBS -N old\n")
+    problem = check_golden(golden, b"#!/bin/bash\n#PBS -N new\n", update=False)
+    assert problem is not None
+    assert "--- golden/g.sh" in problem and "+++ rendered" in problem
+    assert "-#PBS -N old" in problem.splitlines() and "+#PBS -N new" in problem.splitlines()
+    assert golden.read_bytes() == b"#!/bin/bash\n#PBS -N old\n"
+
+
+def test_update_flag_rewrites_the_golden(tmp_path: Path) -> None:
+    golden = tmp_path / "g.sh"
+    assert check_golden(golden, b"new\n", update=True) is None
+    assert golden.read_bytes() == b"new\n"
 
 
 def test_seed_pbs_example_lines() -> None:

@@ -1,12 +1,10 @@
 #!/bin/bash
-# hsm local job: hsm_demo_array
-# hsm: sweep demo, tasks 0-2 (offset 0)
-module load python/3.11
-source .venv/bin/activate
+# hsm local job: hostile_array_000
+# hsm: sweep hostile, array 0, 3 tasks, offset 0
 case "${HSM_ARRAY_TASK_ID:?HSM_ARRAY_TASK_ID is not set}" in
-  0) set -- "lr=0.1" "model.name=resnet" ;;
-  1) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\''' ;;
-  2) set -- "lr=0.001" 'model.name='\''it\'\''s "quoted"'\''' ;;
+  0) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\''' ;;
+  1) set -- "lr=0.01" 'model.name='\''it\'\''s "quoted"'\''' ;;
+  2) set -- "lr=0.01" "model.name='naïve ünïcode ✓ €'" ;;
   *) echo "hsm: no task for array index ${HSM_ARRAY_TASK_ID}" >&2; exit 64 ;;
 esac
 timeout --foreground --kill-after=30s 5400s python train.py "$@"

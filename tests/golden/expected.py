@@ -1,0 +1,468 @@
+"""The planner-made golden cases: the command that renders each, and the lines we expect.
+
+Each case is one ``hsm sweep render`` of a sweep file in ``sweeps/``; every script it
+writes to ``<sweep dir>/scripts/`` is pinned as ``tests/golden/<case>.<script>.sh``.
+The expected lines below are written by hand from the scheduler documentation and the
+README -- never copied from a golden -- so a golden rewritten with ``--update-golden``
+still has to contain them.  Sweep directories are relative (``sweeps/<sweep id>``), so
+the log paths in the scripts are too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """``hsm sweep render --config <sweep> --system <system> --mode <mode> ...``.
+
+    Attributes:
+        sweep: the sweep file's name under ``tests/golden/sweeps/``.
+        scripts: script name (without ``.sh``) -> lines that script must contain; the
+            names are exactly the scripts the render must write, no more, no fewer.
+    """
+
+    sweep: str
+    system: str
+    mode: str
+    sweep_id: str
+    flags: tuple[str, ...]
+    scripts: dict[str, tuple[str, ...]]
+
+    def argv(self) -> list[str]:
+        """The ``hsm`` arguments, run in a directory holding the sweep file."""
+        return [
+            "sweep",
+            "render",
+            "--config",
+            self.sweep,
+            "--system",
+            self.system,
+            "--mode",
+            self.mode,
+            "--sweep-id",
+            self.sweep_id,
+            "--sweep-dir",
+            f"sweeps/{self.sweep_id}",
+            *self.flags,
+        ]
+
+
+# -- the seed's job, through the planner ------------------------------------------------
+# One task as one individual job.  The planner numbers it task_000 and adds a comment
+# line, so these are not the README's bytes (seed_pbs_single.sh / seed_slurm_single.sh,
+# rendered from a JobSpec, stay pinned beside them in test_golden.py).
+
+SEED_ARGV = 'python train.py "lr=0.001" "batch_size=32"'
+
+SEED = {
+    "seed_pbspro_single": Case(
+        "seed.yaml",
+        "pbspro",
+        "individual",
+        "sweep",
+        ("--resources", "select=1:ncpus=4:mem=16gb"),
+        {
+            "task_000": (
+                "#!/bin/bash",
+                "#PBS -N sweep_task_000",
+                "#PBS -l walltime=04:00:00",
+                "#PBS -l select=1:ncpus=4:mem=16gb",
+                "#PBS -j oe",
+                "#PBS -o sweeps/sweep/logs/task_000.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                SEED_ARGV,
+            ),
+        },
+    ),
+    "seed_slurm_single": Case(
+        "seed.yaml",
+        "slurm",
+        "individual",
+        "sweep",
+        ("--resources=--nodes=1 --ntasks-per-node=4 --mem=16G",),
+        {
+            "task_000": (
+                "#!/bin/bash",
+                "#SBATCH --job-name=sweep_task_000",
+                "#SBATCH --time=04:00:00",
+                "#SBATCH --nodes=1",
+                "#SBATCH --ntasks-per-node=4",
+                "#SBATCH --mem=16G",
+                "#SBATCH --output=sweeps/sweep/logs/task_000.log",
+                SEED_ARGV,
+            ),
+        },
+    ),
+    # Torque: a walltime past 24 hours and an absolute interpreter path.
+    "seed_torque_single": Case(
+        "seed.yaml",
+        "torque",
+        "individual",
+        "sweep",
+        (
+            "--walltime",
+            "2-00:00:30",
+            "--python",
+            "/opt/conda/bin/python",
+            "--resources",
+            "nodes=1:ppn=4",
+        ),
+        {
+            "task_000": (
+                "#!/bin/bash",
+                "#PBS -N sweep_task_000",
+                "#PBS -l walltime=48:00:30",
+                "#PBS -l nodes=1:ppn=4",
+                "#PBS -j oe",
+                "#PBS -o sweeps/sweep/logs/task_000.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                '/opt/conda/bin/python train.py "lr=0.001" "batch_size=32"',
+            ),
+        },
+    ),
+}
+
+# -- hostile values (hostile.yaml), array and individual on every backend ---------------
+# Each argument is one shell word: double quotes when nothing in it expands, else single
+# quotes with ' written '\''.  Inside, Hydra's own quoting of the value (model.name='...').
+
+HOSTILE_CASE_LINES = (
+    r"""  0) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\''' ;;""",
+    r"""  1) set -- "lr=0.01" 'model.name='\''it\'\''s "quoted"'\''' ;;""",
+    r"""  2) set -- "lr=0.01" "model.name='naïve ünïcode ✓ €'" ;;""",
+)
+HOSTILE_ARGS = (
+    r"""train.py "lr=0.01" 'model.name='\''two words; $HOME `id`'\'''""",
+    r"""train.py "lr=0.01" 'model.name='\''it\'\''s "quoted"'\'''""",
+    'train.py "lr=0.01" "model.name=\'naïve ünïcode ✓ €\'"',
+)
+
+HOSTILE_ARRAY = {
+    "hostile_slurm_array": Case(
+        "hostile.yaml",
+        "slurm",
+        "array",
+        "hostile",
+        (),
+        {
+            "array_000": (
+                "#!/bin/bash",
+                "#SBATCH --job-name=hostile_array_000",
+                "#SBATCH --time=01:30:00",
+                "#SBATCH --array=0-2",
+                "#SBATCH --output=sweeps/hostile/logs/array_000_%a.log",
+                'case "${SLURM_ARRAY_TASK_ID:?SLURM_ARRAY_TASK_ID is not set}" in',
+                *HOSTILE_CASE_LINES,
+                'python train.py "$@"',
+            ),
+        },
+    ),
+    "hostile_pbspro_array": Case(
+        "hostile.yaml",
+        "pbspro",
+        "array",
+        "hostile",
+        (),
+        {
+            "array_000": (
+                "#!/bin/bash",
+                "#PBS -N hostile_array_000",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -J 0-2",
+                "#PBS -j oe",
+                "#PBS -o sweeps/hostile/logs/array_000_^array_index^.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                'case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in',
+                *HOSTILE_CASE_LINES,
+                'python train.py "$@"',
+            ),
+        },
+    ),
+    # Torque has no index pattern for -o: it appends "-<index>" to the path itself.
+    "hostile_torque_array": Case(
+        "hostile.yaml",
+        "torque",
+        "array",
+        "hostile",
+        (),
+        {
+            "array_000": (
+                "#!/bin/bash",
+                "#PBS -N hostile_array_000",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -t 0-2",
+                "#PBS -j oe",
+                "#PBS -o sweeps/hostile/logs/array_000.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                'case "${PBS_ARRAYID:?PBS_ARRAYID is not set}" in',
+                *HOSTILE_CASE_LINES,
+                'python train.py "$@"',
+            ),
+        },
+    ),
+    # The local backend sets HSM_ARRAY_TASK_ID, enforces the walltime with timeout and
+    # keeps logs itself (no log path in the script).
+    "hostile_local_array": Case(
+        "hostile.yaml",
+        "local",
+        "array",
+        "hostile",
+        (),
+        {
+            "array_000": (
+                "#!/bin/bash",
+                "# hsm local job: hostile_array_000",
+                'case "${HSM_ARRAY_TASK_ID:?HSM_ARRAY_TASK_ID is not set}" in',
+                *HOSTILE_CASE_LINES,
+                'timeout --foreground --kill-after=30s 5400s python train.py "$@"',
+                'exit "$hsm_rc"',
+            ),
+        },
+    ),
+}
+
+HOSTILE_INDIVIDUAL = {
+    "hostile_slurm_individual": Case(
+        "hostile.yaml",
+        "slurm",
+        "individual",
+        "hostile",
+        (),
+        {
+            f"task_00{n}": (
+                "#!/bin/bash",
+                f"#SBATCH --job-name=hostile_task_00{n}",
+                "#SBATCH --time=01:30:00",
+                f"#SBATCH --output=sweeps/hostile/logs/task_00{n}.log",
+                f"# hsm: sweep hostile, task {n}",
+                f"python {HOSTILE_ARGS[n]}",
+            )
+            for n in range(3)
+        },
+    ),
+    "hostile_pbspro_individual": Case(
+        "hostile.yaml",
+        "pbspro",
+        "individual",
+        "hostile",
+        (),
+        {
+            f"task_00{n}": (
+                "#!/bin/bash",
+                f"#PBS -N hostile_task_00{n}",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -j oe",
+                f"#PBS -o sweeps/hostile/logs/task_00{n}.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                f"python {HOSTILE_ARGS[n]}",
+            )
+            for n in range(3)
+        },
+    ),
+    "hostile_torque_individual": Case(
+        "hostile.yaml",
+        "torque",
+        "individual",
+        "hostile",
+        (),
+        {
+            f"task_00{n}": (
+                "#!/bin/bash",
+                f"#PBS -N hostile_task_00{n}",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -j oe",
+                f"#PBS -o sweeps/hostile/logs/task_00{n}.log",
+                'cd "$PBS_O_WORKDIR" || exit 1',
+                f"python {HOSTILE_ARGS[n]}",
+            )
+            for n in range(3)
+        },
+    ),
+    "hostile_local_individual": Case(
+        "hostile.yaml",
+        "local",
+        "individual",
+        "hostile",
+        (),
+        {
+            f"task_00{n}": (
+                "#!/bin/bash",
+                f"# hsm local job: hostile_task_00{n}",
+                f"timeout --foreground --kill-after=30s 5400s python {HOSTILE_ARGS[n]}",
+            )
+            for n in range(3)
+        },
+    ),
+}
+
+# -- chunked arrays (five.yaml, --max-array-size 2) --------------------------------------
+# Five tasks, every index below 2: arrays 0-1, 0-1, 0 at offsets 0, 2, 4, each with its
+# indices restarting at 0 and its offset in a comment.
+
+FIVE_CHUNKS = (
+    ("0-1", 0, ('  0) set -- "seed=0" "tag=\'a b\'" ;;', '  1) set -- "seed=1" "tag=\'a b\'" ;;')),
+    ("0-1", 2, ('  0) set -- "seed=2" "tag=\'a b\'" ;;', '  1) set -- "seed=3" "tag=\'a b\'" ;;')),
+    ("0", 4, ('  0) set -- "seed=4" "tag=\'a b\'" ;;',)),
+)
+
+
+def _chunk_comment(number: int, offset: int, size: int) -> str:
+    return f"# hsm: sweep five, array {number}, {size} tasks, offset {offset}"
+
+
+CHUNKED = {
+    "five_slurm_chunked": Case(
+        "five.yaml",
+        "slurm",
+        "array",
+        "five",
+        ("--max-array-size", "2"),
+        {
+            f"array_00{n}": (
+                "#!/bin/bash",
+                f"#SBATCH --job-name=five_array_00{n}",
+                "#SBATCH --time=00:20:00",
+                f"#SBATCH --array={indices}",
+                f"#SBATCH --output=sweeps/five/logs/array_00{n}_%a.log",
+                _chunk_comment(n, offset, len(lines)),
+                'case "${SLURM_ARRAY_TASK_ID:?SLURM_ARRAY_TASK_ID is not set}" in',
+                *lines,
+                'python3 train.py "$@"',
+            )
+            for n, (indices, offset, lines) in enumerate(FIVE_CHUNKS)
+        },
+    ),
+    "five_pbspro_chunked": Case(
+        "five.yaml",
+        "pbspro",
+        "array",
+        "five",
+        ("--max-array-size", "2"),
+        {
+            f"array_00{n}": (
+                "#!/bin/bash",
+                f"#PBS -N five_array_00{n}",
+                "#PBS -l walltime=00:20:00",
+                f"#PBS -J {indices}",
+                f"#PBS -o sweeps/five/logs/array_00{n}_^array_index^.log",
+                _chunk_comment(n, offset, len(lines)),
+                'case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in',
+                *lines,
+                'python3 train.py "$@"',
+            )
+            for n, (indices, offset, lines) in enumerate(FIVE_CHUNKS)
+        },
+    ),
+    "five_torque_chunked": Case(
+        "five.yaml",
+        "torque",
+        "array",
+        "five",
+        ("--max-array-size", "2"),
+        {
+            f"array_00{n}": (
+                "#!/bin/bash",
+                f"#PBS -N five_array_00{n}",
+                "#PBS -l walltime=00:20:00",
+                f"#PBS -t {indices}",
+                f"#PBS -o sweeps/five/logs/array_00{n}.log",
+                _chunk_comment(n, offset, len(lines)),
+                'case "${PBS_ARRAYID:?PBS_ARRAYID is not set}" in',
+                *lines,
+                'python3 train.py "$@"',
+            )
+            for n, (indices, offset, lines) in enumerate(FIVE_CHUNKS)
+        },
+    ),
+}
+
+# -- every other job option (options.yaml + flags) ----------------------------------------
+
+OPTION_FLAGS = ("--throttle", "2", "--after", "afterok:1001")
+OPTION_TASK_LINES = (
+    '  0) set -- "lr=0.1" ;;',
+    '  1) set -- "lr=0.01" ;;',
+    '  2) set -- "lr=0.001" ;;',
+    "module load python/3.11",
+    "source .venv/bin/activate",
+    'python train.py "$@"',
+)
+
+OPTIONS = {
+    "options_slurm_array": Case(
+        "options.yaml",
+        "slurm",
+        "array",
+        "opts",
+        ("--resources=--cpus-per-task=4 --mem=8G --gres=gpu:1", *OPTION_FLAGS),
+        {
+            "array_000": (
+                "#SBATCH --job-name=opts_array_000",
+                "#SBATCH --time=01:30:00",
+                "#SBATCH --cpus-per-task=4",
+                "#SBATCH --mem=8G",
+                "#SBATCH --gres=gpu:1",
+                "#SBATCH --partition=short",
+                "#SBATCH --account=proj42",
+                "#SBATCH --array=0-2%2",
+                "#SBATCH --dependency=afterok:1001",
+                "#SBATCH --output=sweeps/opts/logs/array_000_%a.log",
+                *OPTION_TASK_LINES,
+            ),
+        },
+    ),
+    "options_pbspro_array": Case(
+        "options.yaml",
+        "pbspro",
+        "array",
+        "opts",
+        ("--resources", "select=1:ncpus=4:mem=8gb:ngpus=1", *OPTION_FLAGS),
+        {
+            "array_000": (
+                "#PBS -N opts_array_000",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -l select=1:ncpus=4:mem=8gb:ngpus=1",
+                "#PBS -q short",
+                "#PBS -A proj42",
+                "#PBS -J 0-2%2",
+                "#PBS -W depend=afterok:1001",
+                "#PBS -o sweeps/opts/logs/array_000_^array_index^.log",
+                *OPTION_TASK_LINES,
+            ),
+        },
+    ),
+    "options_torque_array": Case(
+        "options.yaml",
+        "torque",
+        "array",
+        "opts",
+        ("--resources", "nodes=1:ppn=4,mem=8gb", *OPTION_FLAGS),
+        {
+            "array_000": (
+                "#PBS -N opts_array_000",
+                "#PBS -l walltime=01:30:00",
+                "#PBS -l nodes=1:ppn=4",
+                "#PBS -l mem=8gb",
+                "#PBS -q short",
+                "#PBS -A proj42",
+                "#PBS -t 0-2%2",
+                "#PBS -W depend=afterok:1001",
+                "#PBS -o sweeps/opts/logs/array_000.log",
+                *OPTION_TASK_LINES,
+            ),
+        },
+    ),
+}
+
+CASES: dict[str, Case] = {**SEED, **HOSTILE_ARRAY, **HOSTILE_INDIVIDUAL, **CHUNKED, **OPTIONS}
+
+
+def golden_name(case: str, script: str) -> str:
+    """The golden file of one script: ``<case>.<script>.sh`` beside the other goldens."""
+    return f"{case}.{script}.sh"
+
+
+#: Every planner-made golden file name.
+GOLDEN_NAMES = frozenset(golden_name(c, s) for c, case in CASES.items() for s in case.scripts)

@@ -1,0 +1,14 @@
+#!/bin/bash
+#PBS -N five_array_001
+#PBS -l walltime=00:20:00
+#PBS -J 0-1
+#PBS -j oe
+#PBS -o sweeps/five/logs/array_001_^array_index^.log
+# hsm: sweep five, array 1, 2 tasks, offset 2
+cd "$PBS_O_WORKDIR" || exit 1
+case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in
+  0) set -- "seed=2" "tag='a b'" ;;
+  1) set -- "seed=3" "tag='a b'" ;;
+  *) echo "hsm: no task for array index ${PBS_ARRAY_INDEX}" >&2; exit 64 ;;
+esac
+python3 train.py "$@"

@@ -1,0 +1,12 @@
+#!/bin/bash
+#SBATCH --job-name=five_array_000
+#SBATCH --time=00:20:00
+#SBATCH --array=0-1
+#SBATCH --output=sweeps/five/logs/array_000_%a.log
+# hsm: sweep five, array 0, 2 tasks, offset 0
+case "${SLURM_ARRAY_TASK_ID:?SLURM_ARRAY_TASK_ID is not set}" in
+  0) set -- "seed=0" "tag='a b'" ;;
+  1) set -- "seed=1" "tag='a b'" ;;
+  *) echo "hsm: no task for array index ${SLURM_ARRAY_TASK_ID}" >&2; exit 64 ;;
+esac
+python3 train.py "$@"

@@ -1,0 +1,15 @@
+#!/bin/bash
+#PBS -N hostile_array_000
+#PBS -l walltime=01:30:00
+#PBS -t 0-2
+#PBS -j oe
+#PBS -o sweeps/hostile/logs/array_000.log
+# hsm: sweep hostile, array 0, 3 tasks, offset 0
+cd "$PBS_O_WORKDIR" || exit 1
+case "${PBS_ARRAYID:?PBS_ARRAYID is not set}" in
+  0) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\''' ;;
+  1) set -- "lr=0.01" 'model.name='\''it\'\''s "quoted"'\''' ;;
+  2) set -- "lr=0.01" "model.name='naïve ünïcode ✓ €'" ;;
+  *) echo "hsm: no task for array index ${PBS_ARRAYID}" >&2; exit 64 ;;
+esac
+python train.py "$@"

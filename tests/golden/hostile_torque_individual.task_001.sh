@@ -1,0 +1,8 @@
+#!/bin/bash
+#PBS -N hostile_task_001
+#PBS -l walltime=01:30:00
+#PBS -j oe
+#PBS -o sweeps/hostile/logs/task_001.log
+# hsm: sweep hostile, task 1
+cd "$PBS_O_WORKDIR" || exit 1
+python train.py "lr=0.01" 'model.name='\''it\'\''s "quoted"'\'''
