@@ -138,7 +138,7 @@ class LocalBackend:
     @property
     def key(self) -> str:
         """Registry key: ``local``."""
-        return "local"
+        return LOCAL.key
 
     # -- submit -----------------------------------------------------------------------
 

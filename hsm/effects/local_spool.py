@@ -22,6 +22,7 @@ from returns.unsafe import unsafe_perform_io
 
 from hsm.effects.files import write_atomic
 from hsm.pure.errors import StateError
+from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.local.states import (
     parse_proc_stat,
     process_alive,
@@ -44,7 +45,7 @@ def default_spool(environ: Mapping[str, str]) -> Path:
     if environ.get("HSM_LOCAL_SPOOL"):
         return Path(environ["HSM_LOCAL_SPOOL"]).expanduser()
     state_home = environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
-    return Path(state_home) / "hsm" / "local"
+    return Path(state_home) / "hsm" / LOCAL.key
 
 
 # -- the spool ----------------------------------------------------------------------------
