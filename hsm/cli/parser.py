@@ -2,7 +2,7 @@
 
 Strategy: this module imports only the standard library's ``argparse``, ``os`` and
 ``sys`` at the top, so ``hsm --help`` starts fast; the command implementations
-(:mod:`hsm.cli_commands`, :mod:`hsm.cli_sweep`) and with them returns, cattrs, jinja2
+(:mod:`hsm.cli.commands`, :mod:`hsm.cli.sweep`) and with them returns, cattrs, jinja2
 and yaml are imported only once a command runs.  Every command returns a ``Result``; this
 module is the one place that turns a success into printed output and a failure into one
 ``hsm: error:`` line on stderr and an exit code (table in :data:`EXIT_CODES`).
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from hsm.cli_commands import Reply
+    from hsm.cli.commands import Reply
     from hsm.pure.errors import HSMFailure
 
 EXIT_OK = 0
@@ -327,7 +327,7 @@ def _error_lines(failure: HSMFailure) -> str:
 
 def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], Any]:
     if args.command == "sweep":
-        from hsm import cli_sweep
+        from hsm.cli import sweep as cli_sweep
 
         return {
             "run": cli_sweep.run,
@@ -335,7 +335,7 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], Any]:
             "submit": cli_sweep.submit,
             "resubmit": cli_sweep.resubmit,
         }[args.action]
-    from hsm import cli_commands
+    from hsm.cli import commands as cli_commands
 
     return {
         "monitor": cli_commands.monitor,

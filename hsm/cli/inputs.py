@@ -3,7 +3,7 @@
 Strategy: the sweep file, the command-line sweep axes, the config layers (flag >
 environment > config file and sweep file's ``hpc`` section > defaults), the script, the
 sweep id and directory, and the backend are all resolved and checked here, naming where
-a bad value came from, before :mod:`hsm.cli_sweep` writes or submits anything.
+a bad value came from, before :mod:`hsm.cli.sweep` writes or submits anything.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from returns.result import Failure, Result, Success
 
 from hsm import api
-from hsm.cli_commands import (
+from hsm.cli.commands import (
     DEFAULT_SWEEPS,
     Console,
     Settings,
