@@ -1,5 +1,5 @@
 """The ``hsm`` command line (entry point ``hsm = "hsm.cli:main"``)."""
 
-from hsm.cli.parser import main
+from hsm.cli.app import main
 
 __all__ = ["main"]

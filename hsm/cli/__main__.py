@@ -2,6 +2,6 @@
 
 import sys
 
-from hsm.cli.parser import main
+from hsm.cli.app import main
 
 sys.exit(main())

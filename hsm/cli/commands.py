@@ -1,7 +1,7 @@
 """``hsm`` commands that read state: monitor, queue, cancel, config show; shared helpers.
 
 Strategy: each command gathers what it needs through :mod:`hsm.api` and returns a
-``Result[Reply, HSMFailure]``; :mod:`hsm.cli` prints the reply or the failure.  The text
+``Result[Reply, HSMFailure]``; :mod:`hsm.cli.output` prints the reply or the failure.  The text
 and JSON shapes come from :mod:`hsm.pure.cli_text`.  Imported only once a command runs,
 so its imports (returns, cattrs, yaml...) never slow ``hsm --help``.
 """
@@ -15,13 +15,14 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from returns.result import Failure, Result, Success
 
 from hsm import api
+from hsm.cli.output import Console, Reply
 from hsm.effects.backend import Backend
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import SweepReport
@@ -46,59 +47,6 @@ from hsm.pure.states import JobState
 CONFIG_CANDIDATES = ("hsm_config.yaml", ".hsm/config.yaml")
 DEFAULT_SWEEPS = Path("sweeps")
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\[\]-]*")
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What a successful command shows: ``text`` for people, ``data`` for ``--json``.
-
-    ``code`` is the exit code (non-zero when ``--wait`` saw tasks fail); ``shown`` means
-    the command already printed everything (a ``--watch`` loop).
-    """
-
-    text: str
-    data: Any
-    code: int = 0
-    shown: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Console:
-    """Side output on stderr: notes (hidden by ``-q``), details (shown by ``-v``)."""
-
-    quiet: bool = False
-    verbose: bool = False
-    colour: bool = False
-    warned: set[str] = field(default_factory=set)
-
-    @classmethod
-    def of(cls, args: argparse.Namespace) -> Console:
-        """The console an invocation asked for."""
-        colour = (
-            sys.stdout.isatty()
-            and "NO_COLOR" not in os.environ
-            and not getattr(args, "json", False)
-        )
-        return cls(
-            bool(getattr(args, "quiet", False)), bool(getattr(args, "verbose", False)), colour
-        )
-
-    def note(self, text: str) -> None:
-        """Progress and hints (not with ``-q``)."""
-        if not self.quiet:
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
-
-    def detail(self, text: str) -> None:
-        """What hsm decided and why (only with ``-v``)."""
-        if self.verbose:
-            sys.stderr.write(text + "\n")
-
-    def warn(self, text: str) -> None:
-        """A warning, once per distinct text."""
-        if text not in self.warned:
-            self.warned.add(text)
-            sys.stderr.write(f"hsm: warning: {text}\n")
 
 
 # -- configuration ------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from returns.result import Failure, Result, Success
 from hsm import api
 from hsm.cli.commands import (
     DEFAULT_SWEEPS,
-    Console,
     Settings,
     choose_backend,
     load_settings,
     load_yaml,
 )
+from hsm.cli.output import Console
 from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.plan import check_sweep_id

@@ -20,9 +20,10 @@ from pathlib import Path
 from returns.result import Failure, Result, Success
 
 from hsm import api
-from hsm.cli.commands import DEFAULT_SWEEPS, Console, Reply, sweep_dir_of, sweep_view
+from hsm.cli.commands import DEFAULT_SWEEPS, sweep_dir_of, sweep_view
+from hsm.cli.exits import EXIT_TASKS_FAILED
 from hsm.cli.inputs import Inputs, gather
-from hsm.cli.parser import EXIT_TASKS_FAILED
+from hsm.cli.output import Console, Reply
 from hsm.effects.backend import Backend
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import Submitted, SweepReport
