@@ -1,191 +1,164 @@
-"""Inputs of ``hsm sweep run`` / ``hsm sweep render``: read and check all, touch nothing.
+"""Everything a command needs, gathered and checked once into a frozen request.
 
-Strategy: the sweep file, the command-line sweep axes, the config layers (flag >
-environment > config file and sweep file's ``hpc`` section > defaults), the script, the
-sweep id and directory, and the backend are all resolved and checked here, naming where
-a bad value came from, before :mod:`hsm.cli.sweep` writes or submits anything.
+Strategy: flags, ``HSM_HPC_*`` variables, the config file and what is on disk are read
+here (a new sweep's own inputs in :mod:`hsm.cli.sweep_inputs`), and every setting is
+checked here -- once, naming the flag, variable or file a bad value came from -- before
+a command writes or submits anything.  Each gatherer returns one record of
+:mod:`hsm.cli.requests` (in a ``Result``/``IOResult``), built by a short ``bind`` chain of
+named steps in the order a user would fix the mistakes; the command modules take that
+record and never look at flags again.
+
+Where each value is checked (each in one place):
+
+- the form of a flag (a number, a choice): :mod:`hsm.cli.parser`;
+- ``--hsm-config``, the config file's YAML, and every ``hpc`` setting's type whether it
+  comes from a flag, a variable or a file: :func:`settings` (through
+  :func:`hsm.pure.config_layers.resolve_config`);
+- walltime, resources, partition, queue and account: :func:`check_settings`;
+- a new sweep's file, command-line axes, script, id and directory, and ``--mode local``
+  against ``--system``: :mod:`hsm.cli.sweep_inputs`;
+- ``--sweep-id`` / ``--sweep-dir`` of an existing sweep: :func:`sweep_dir_of`;
+- job ids given to ``cancel``: :func:`cancel_request`.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
+import getpass
 import os
 import re
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from returns.io import IOResult
+from returns.pipeline import flow
+from returns.pointfree import bind, map_
 from returns.result import Failure, Result, Success
 
 from hsm import api
-from hsm.cli.commands import (
-    DEFAULT_SWEEPS,
-    Settings,
-    choose_backend,
-    load_settings,
-    load_yaml,
-)
 from hsm.cli.output import Console
+from hsm.cli.requests import (
+    CancelRequest,
+    JobsRef,
+    MonitorRequest,
+    QueueRequest,
+    Settings,
+    SubmitRequest,
+    SweepRef,
+)
 from hsm.effects.backend import Backend
+from hsm.pure.config import Config
+from hsm.pure.config_layers import ResolvedConfig, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.plan import check_sweep_id
-from hsm.pure.sweep import Sweep, expand_sweep, parse_sweep_spec
-from hsm.pure.sweepfile import SweepFile, merge_shorthand, parse_shorthand, parse_sweep_file
 
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+#: Where ``hsm`` looks for its config file, first found wins (after ``--hsm-config``).
+CONFIG_CANDIDATES = ("hsm_config.yaml", ".hsm/config.yaml")
+#: Where sweeps named only by ``--sweep-id`` live.
+DEFAULT_SWEEPS = Path("sweeps")
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\[\]-]*")
 
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """Everything ``sweep run`` / ``sweep render`` checked before touching anything."""
-
-    settings: Settings
-    options: api.JobOptions
-    points: Sweep
-    mode: str
-    sweep_id: str
-    sweep_dir: Path
-    backend: Backend
+# -- console --------------------------------------------------------------------------------
 
 
-def _sweep_file(path_text: str | None) -> Result[tuple[SweepFile, Path | None], HSMFailure]:
-    if path_text is None:
-        return Success((SweepFile(), None))
-    path = Path(path_text)
-    if not path.is_file():
-        return Failure(ConfigError(f"sweep file {path_text} does not exist"))
-    data = load_yaml(path, "sweep file")
-    if isinstance(data, Failure):
-        return Failure(data.failure())
-    parsed = parse_sweep_file(data.unwrap(), str(path))
-    if isinstance(parsed, Failure):
-        return Failure(parsed.failure())
-    return Success((parsed.unwrap(), path))
-
-
-def _script(
-    args: argparse.Namespace, spec: SweepFile, source: Path | None
-) -> Result[Path, HSMFailure]:
-    if args.script:
-        script = Path(args.script)
-    elif spec.script and source is not None:
-        script = source.parent / spec.script
-    else:
-        return Failure(
-            ConfigError("no program to run: give --script PATH or 'script:' in the sweep file")
-        )
-    if not script.is_file():
-        return Failure(ConfigError(f"script {script} does not exist"))
-    return Success(script)
-
-
-def _script_text(script: Path, project: Path) -> str:
-    """The script as jobs see it: relative to where they run, if it lies below it."""
-    resolved = script.resolve()
-    try:
-        return str(resolved.relative_to(project))
-    except ValueError:
-        return str(resolved)
-
-
-def _default_id(script: Path) -> str:
-    stem = _ID_UNSAFE.sub("_", script.stem).strip("_.-") or "sweep"
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
-    base = f"{stem[:40]}_{now}"
-    taken = 1
-    sweep_id = base
-    while (DEFAULT_SWEEPS / sweep_id).exists():
-        taken += 1
-        sweep_id = f"{base}-{taken}"
-    return sweep_id
-
-
-def _check_dir(sweep_dir: Path) -> Result[Path, HSMFailure]:
-    """The sweep dir must be new, empty, or an hsm sweep (resumed); its parent writable."""
-    if ".." in sweep_dir.parts:
-        return Failure(
-            ConfigError(f"sweep directory {sweep_dir} contains '..'; give the path without it")
-        )
-    if sweep_dir.exists():
-        if not sweep_dir.is_dir():
-            return Failure(
-                ConfigError(
-                    f"sweep directory {sweep_dir} exists and is not a "
-                    "directory; choose another --sweep-dir"
-                )
-            )
-        if any(sweep_dir.iterdir()) and not (sweep_dir / "manifest.json").exists():
-            return Failure(
-                ConfigError(
-                    f"{sweep_dir} already exists and is not an hsm sweep directory; choose an "
-                    "empty or new --sweep-dir"
-                )
-            )
-        return Success(sweep_dir)
-    parent = sweep_dir.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        return Failure(
-            ConfigError(
-                f"cannot create sweep directory {sweep_dir}: {parent} is not a writable "
-                "directory; choose another --sweep-dir"
-            )
-        )
-    return Success(sweep_dir)
-
-
-def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    system = args.system
-    if args.mode == "local":
-        if system not in (None, "local"):
-            return {
-                "error": f"--mode local runs on this machine; it cannot go with --system {system}"
-            }
-        system = "local"
-    return {
-        "walltime": args.walltime,
-        "resources": args.resources,
-        "system": system,
-        "python": args.python,
-        "partition": args.partition,
-        "queue": args.queue,
-        "account": args.account,
-        "max-array-size": args.max_array_size,
-    }
-
-
-def _options(
-    settings: Settings, backend_key: str, script: str, args: argparse.Namespace
-) -> api.JobOptions:
-    hpc = settings.config.hpc
-    slurm = backend_key == "slurm"
-    return api.JobOptions(
-        walltime=hpc.default_walltime,
-        resources=hpc.default_resources,
-        python_path=hpc.python_interpreter,
-        script_path=script,
-        project_dir=Path.cwd(),
-        queue=hpc.slurm.partition if slurm else hpc.pbs.queue,
-        account=hpc.slurm.account if slurm else hpc.pbs.account,
-        setup=hpc.setup,
-        max_array_size=hpc.max_array_size,
-        throttle=args.throttle,
-        dependencies=tuple(args.after),
+def console(args: argparse.Namespace) -> Console:
+    """The console an invocation asked for (``-q``, ``-v``, ``--json``, ``NO_COLOR``)."""
+    as_json = bool(getattr(args, "json", False))
+    return Console(
+        quiet=bool(getattr(args, "quiet", False)),
+        verbose=bool(getattr(args, "verbose", False)),
+        colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ and not as_json,
+        json=as_json,
+        debug=bool(getattr(args, "debug", False)),
     )
 
 
-def _source_label(source: str, leaf: str) -> str:
-    kind, _, name = source.partition(":")
-    return {
-        "flag": f"option {name}",
-        "env": f"environment variable {name}",
-        "file": f"{name} ({leaf})",
-    }.get(kind, leaf)
+# -- configuration --------------------------------------------------------------------------
 
 
-def check_settings(settings: Settings) -> Result[None, HSMFailure]:
+def config_file(explicit: str | None) -> Result[Path | None, HSMFailure]:
+    """``--hsm-config`` (must exist), else the first of the usual places that exists."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            return Failure(ConfigError(f"config file {explicit} does not exist"))
+        return Success(path)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    for candidate in (*map(Path, CONFIG_CANDIDATES), Path(xdg) / "hsm" / "config.yaml"):
+        if candidate.is_file():
+            return Success(candidate)
+    return Success(None)
+
+
+def load_yaml(what: str, path: Path) -> Result[Any, HSMFailure]:
+    """Read a YAML file with ``yaml.safe_load``; any problem is a one-line ConfigError."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return Failure(ConfigError(f"cannot read {what} {path}: {reason}"))
+    try:
+        return Success(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        return Failure(ConfigError(f"{what} {path} is not valid YAML{where}: {problem}"))
+
+
+Layer = tuple[str, Mapping[str, Any] | None]
+
+
+def _file_layers(path: Path | None) -> Result[list[Layer], HSMFailure]:
+    if path is None:
+        return Success([])
+    return load_yaml("config file", path).map(partial(_one_layer, str(path)))
+
+
+def _one_layer(name: str, data: Mapping[str, Any] | None) -> list[Layer]:
+    return [(name, data)]
+
+
+def settings(
+    args: argparse.Namespace,
+    flags: Mapping[str, Any],
+    extra: Sequence[Layer] = (),
+    warn: Console | None = None,
+) -> Result[Settings, HSMFailure]:
+    """Resolve flag > environment > files (config file, then ``extra``) > defaults.
+
+    ``warn`` (when given) is told about ``HSM_HPC_*`` variables hsm does not know.
+    """
+    return flow(
+        config_file(getattr(args, "hsm_config", None)),
+        bind(_file_layers),
+        bind(partial(_resolve, flags, extra, warn)),
+    )
+
+
+def _resolve(
+    flags: Mapping[str, Any], extra: Sequence[Layer], warn: Console | None, files: list[Layer]
+) -> Result[Settings, HSMFailure]:
+    layers = [*files, *extra]
+    if warn is not None:
+        for warning in env_warnings(os.environ):
+            warn.warn(warning)
+    return flow(
+        resolve_config(Config(), layers, os.environ, flags),
+        map_(partial(_settings_from, tuple(name for name, _ in layers))),
+    )
+
+
+def _settings_from(files: tuple[str, ...], resolved: ResolvedConfig) -> Settings:
+    return Settings(resolved, files)
+
+
+def check_settings(settings: Settings) -> Result[Settings, HSMFailure]:
     """Check what lands in scripts for any scheduler, naming where each value came from.
 
     The local backend ignores resources and queues, but a value no scheduler could take
@@ -196,8 +169,7 @@ def check_settings(settings: Settings) -> Result[None, HSMFailure]:
     from hsm.pure.walltime import parse_walltime
 
     hpc = settings.config.hpc
-    sources = settings.resolved.sources
-    checks: list[tuple[str, Result[Any, ConfigError]]] = [
+    checks: list[tuple[str, Result[object, ConfigError]]] = [
         ("hpc.default_walltime", parse_walltime(hpc.default_walltime)),
         ("hpc.default_resources", parse_resources(hpc.default_resources)),
     ]
@@ -209,67 +181,121 @@ def check_settings(settings: Settings) -> Result[None, HSMFailure]:
     ):
         if value is not None:
             checks.append((leaf, check_directive_value(leaf.rsplit(".", 1)[1], value)))
-    for leaf, checked in checks:
-        if isinstance(checked, Failure):
-            label = _source_label(sources.get(leaf, "default"), leaf)
-            return Failure(ConfigError(f"{label}: {checked.failure().message}"))
-    return Success(None)
+    checked: Result[Settings, HSMFailure] = Success(settings)
+    for leaf, check in checks:
+        named = check.alt(partial(_naming_source, settings.resolved.sources.get(leaf), leaf))
+        checked = checked.bind(partial(_if_passed, named))
+    return checked
 
 
-def gather(args: argparse.Namespace, console: Console) -> Result[Inputs, HSMFailure]:
-    """Read and check every input of ``sweep run`` / ``sweep render``; touch nothing."""
-    flags = _flags(args)
-    if "error" in flags:
-        return Failure(ConfigError(str(flags["error"])))
-    loaded = _sweep_file(args.config)
-    if isinstance(loaded, Failure):
-        return Failure(loaded.failure())
-    spec_file, source = loaded.unwrap()
-    axes = parse_shorthand(args.overrides)
-    if isinstance(axes, Failure):
-        return Failure(axes.failure())
-    spec = parse_sweep_spec(merge_shorthand(spec_file.sweep, axes.unwrap()))
-    if isinstance(spec, Failure):
-        where = f"{source}: " if source is not None else ""
-        return Failure(ConfigError(where + spec.failure().message, spec.failure().path))
-    extra = (
-        [] if source is None or spec_file.hpc is None else [(str(source), {"hpc": spec_file.hpc})]
+def _if_passed(
+    check: Result[object, HSMFailure], settings: Settings
+) -> Result[Settings, HSMFailure]:
+    return check.map(partial(_same, settings))
+
+
+def _same(settings: Settings, _: object) -> Settings:
+    return settings
+
+
+def _naming_source(source: str | None, leaf: str, error: ConfigError) -> HSMFailure:
+    kind, _, name = (source or "default").partition(":")
+    label = {
+        "flag": f"option {name}",
+        "env": f"environment variable {name}",
+        "file": f"{name} ({leaf})",
+    }.get(kind, leaf)
+    return ConfigError(f"{label}: {error.message}")
+
+
+def backend(settings: Settings) -> IOResult[Backend, HSMFailure]:
+    """The configured (or detected) backend."""
+    hpc = settings.config.hpc
+    return api.detect_backend(hpc.system, max_array_size=hpc.max_array_size)
+
+
+def _backend_of(warn: Console | None, args: argparse.Namespace) -> IOResult[Backend, HSMFailure]:
+    """The backend ``--system`` (else the config, else detection) names."""
+    return IOResult.from_result(settings(args, {"system": args.system}, warn=warn)).bind(backend)
+
+
+# -- existing sweeps ------------------------------------------------------------------------
+
+
+def sweep_dir_of(args: argparse.Namespace) -> Result[Path, HSMFailure]:
+    """``--sweep-dir``, else ``sweeps/<--sweep-id>``; one of them is required."""
+    if getattr(args, "sweep_dir", None):
+        return Success(Path(args.sweep_dir))
+    sweep_id = getattr(args, "sweep_id", None)
+    if not sweep_id:
+        return Failure(ConfigError("name the sweep: --sweep-id ID (or --sweep-dir DIR)"))
+    return check_sweep_id(sweep_id).map(DEFAULT_SWEEPS.joinpath)
+
+
+def sweep_ref(sweep_dir: Path) -> IOResult[SweepRef, HSMFailure]:
+    """An existing sweep, with the backend its manifest names."""
+    return api.backend_for_sweep(sweep_dir).map(partial(SweepRef, sweep_dir))
+
+
+def _existing(args: argparse.Namespace) -> IOResult[SweepRef, HSMFailure]:
+    return IOResult.from_result(sweep_dir_of(args)).bind(sweep_ref)
+
+
+def submit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailure]:
+    """``sweep submit DIR``: a rendered sweep."""
+    return sweep_ref(Path(args.sweep_dir)).map(
+        partial(SubmitRequest, wait=interval(args.wait, args))
     )
-    settings = load_settings(args, flags, extra, console)
-    if isinstance(settings, Failure):
-        return Failure(settings.failure())
-    valid = check_settings(settings.unwrap())
-    if isinstance(valid, Failure):
-        return Failure(valid.failure())
-    script = _script(args, spec_file, source)
-    if isinstance(script, Failure):
-        return Failure(script.failure())
-    sweep_id = args.sweep_id or _default_id(script.unwrap())
-    checked = check_sweep_id(sweep_id)
-    if isinstance(checked, Failure):
-        return Failure(checked.failure())
-    sweep_dir = _check_dir(Path(args.sweep_dir) if args.sweep_dir else DEFAULT_SWEEPS / sweep_id)
-    if isinstance(sweep_dir, Failure):
-        return Failure(sweep_dir.failure())
-    backend = choose_backend(settings.unwrap())
-    if isinstance(backend, Failure):
-        return Failure(backend.failure())
-    console.detail(f"scheduler: {backend.unwrap().key}")
-    options = _options(
-        settings.unwrap(),
-        backend.unwrap().key,
-        _script_text(script.unwrap(), Path.cwd().resolve()),
-        args,
-    )
-    mode = "individual" if args.mode == "individual" else "array"
-    return Success(
-        Inputs(
-            settings.unwrap(),
-            options,
-            expand_sweep(spec.unwrap()),
-            mode,
-            sweep_id,
-            sweep_dir.unwrap(),
-            backend.unwrap(),
+
+
+def resubmit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailure]:
+    """``sweep resubmit --sweep-id ID``: a sweep whose failed tasks go in again."""
+    return _existing(args).map(partial(SubmitRequest, wait=interval(args.wait, args)))
+
+
+def monitor_request(args: argparse.Namespace) -> IOResult[MonitorRequest, HSMFailure]:
+    """``monitor --sweep-id ID``."""
+    watch = interval(args.watch, args)
+    return _existing(args).map(partial(MonitorRequest, watch=watch, lines=args.lines))
+
+
+def interval(flag: bool, args: argparse.Namespace) -> float | None:
+    """``--poll-interval`` if ``flag`` (``--wait`` or ``--watch``) was given, else None."""
+    return float(args.poll_interval) if flag else None
+
+
+def queue_request(args: argparse.Namespace, warn: Console) -> IOResult[QueueRequest, HSMFailure]:
+    """``queue``: the user's jobs on the configured (or detected) backend."""
+    return _backend_of(warn, args).map(partial(_queue_request, interval(args.watch, args)))
+
+
+def _queue_request(watch: float | None, backend: Backend) -> QueueRequest:
+    return QueueRequest(backend, getpass.getuser(), watch)
+
+
+def cancel_request(args: argparse.Namespace) -> IOResult[CancelRequest, HSMFailure]:
+    """``cancel --sweep-id ID`` or ``cancel JOBID...`` (exactly one of them)."""
+    by_sweep = bool(args.sweep_id or args.sweep_dir)
+    if by_sweep == bool(args.job_ids):
+        return IOResult.from_failure(
+            ConfigError(
+                "give either --sweep-id ID (or --sweep-dir DIR) or job ids, not both or neither"
+            )
         )
-    )
+    if by_sweep:
+        return _existing(args)
+    for job_id in args.job_ids:
+        if _JOB_ID.fullmatch(job_id) is None:
+            return IOResult.from_failure(
+                ConfigError(f"{job_id!r} is not a job id (like 123, 123_4 or 123[4].server)")
+            )
+    return _backend_of(None, args).map(partial(_jobs_ref, tuple(args.job_ids)))
+
+
+def _jobs_ref(job_ids: tuple[str, ...], backend: Backend) -> JobsRef:
+    return JobsRef(backend, job_ids)
+
+
+def config_request(args: argparse.Namespace, warn: Console) -> Result[Settings, HSMFailure]:
+    """``config show``: the settings as resolved, unchecked beyond their types."""
+    return settings(args, {}, warn=warn)

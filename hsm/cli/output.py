@@ -1,24 +1,28 @@
 """What ``hsm`` prints and the exit code it returns: the one place that does either.
 
-Strategy: a command returns a ``Result`` holding a :class:`Reply` or a failure value.
-:func:`report` is where that container is left (by pattern matching, the library's
-public API): a reply is printed as text or JSON, a failure becomes one ``hsm: error:``
-line (plus a ``hint:``) on stderr and an exit code from :mod:`hsm.cli.exits`.  A Ctrl-C,
-a closed pipe and a bug are turned into text and an exit code here too, so no user
-mistake ever shows a traceback.
+Strategy: a command returns an ``IOResult`` holding a :class:`Reply` or a failure value.
+This module is the only one in the CLI that steps out of a ``returns`` container, and it
+does so through the library's public API (``is_successful``, ``unwrap`` / ``failure``
+and ``unsafe_perform_io``): in :func:`report`, which prints a reply as text or JSON or
+turns a failure into one ``hsm: error:`` line (plus a ``hint:``) and an exit code from
+:mod:`hsm.cli.exits`, and in :func:`repeat`, the polling loop of ``--watch`` and
+``--wait``.  A Ctrl-C, a closed pipe and a bug become text and an exit code here too, so
+no user mistake ever shows a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from returns.result import Failure, Result, Success
+from returns.io import IOResult
+from returns.pipeline import is_successful
+from returns.unsafe import unsafe_perform_io
 
 from hsm.cli.exits import (
     EXIT_INTERNAL,
@@ -55,24 +59,18 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Console:
-    """Side output on stderr: notes (hidden by ``-q``), details (shown by ``-v``)."""
+    """How to talk to the user: the flags ``-q``, ``-v``, ``--json``, ``--debug``, and colour.
+
+    Side output goes to stderr: notes (hidden by ``-q``), details (shown by ``-v``),
+    warnings (once per distinct text).
+    """
 
     quiet: bool = False
     verbose: bool = False
     colour: bool = False
+    json: bool = False
+    debug: bool = False
     warned: set[str] = field(default_factory=set)
-
-    @classmethod
-    def of(cls, args: argparse.Namespace) -> Console:
-        """The console an invocation asked for."""
-        colour = (
-            sys.stdout.isatty()
-            and "NO_COLOR" not in os.environ
-            and not getattr(args, "json", False)
-        )
-        return cls(
-            bool(getattr(args, "quiet", False)), bool(getattr(args, "verbose", False)), colour
-        )
 
     def note(self, text: str) -> None:
         """Progress and hints (not with ``-q``)."""
@@ -127,18 +125,44 @@ def show(reply: Reply, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-def report(command: Callable[[], Result[Reply, HSMFailure]], *, as_json: bool, debug: bool) -> int:
+def frame(text: str, data: Any, console: Console) -> None:
+    """One refresh of ``--watch``: a JSON line, or the text under a time stamp."""
+    if console.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        clear = "\x1b[H\x1b[2J" if sys.stdout.isatty() else "\n"
+        sys.stdout.write(f"{clear}[{time.strftime('%H:%M:%S')}] {text}\n")
+    sys.stdout.flush()
+
+
+T = TypeVar("T")
+
+
+def repeat(
+    step: Callable[[], IOResult[T | None, HSMFailure]], interval: float
+) -> IOResult[T, HSMFailure]:
+    """Run ``step`` every ``interval`` seconds until it returns a value or fails."""
+    while True:
+        polled = step()
+        if not is_successful(polled):
+            return IOResult.from_failure(unsafe_perform_io(polled.failure()))
+        value = unsafe_perform_io(polled.unwrap())
+        if value is not None:
+            return IOResult.from_value(value)
+        time.sleep(interval)
+
+
+def report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console) -> int:
     """Run ``command``, print what it returns, and return the exit code."""
     try:
-        match command():
-            case Success(reply):
-                show(reply, as_json)
-                return int(reply.code)
-            case Failure(failure):
-                sys.stderr.write(error_text(failure))
-                return exit_code(failure)
-            case other:  # pragma: no cover - a command returned something else: a bug
-                raise TypeError(f"a command returned {other!r}, not a Result")
+        outcome = command()
+        if not is_successful(outcome):
+            failure = unsafe_perform_io(outcome.failure())
+            sys.stderr.write(error_text(failure))
+            return exit_code(failure)
+        reply = unsafe_perform_io(outcome.unwrap())
+        show(reply, console.json)
+        return reply.code
     except KeyboardInterrupt:
         sys.stderr.write(
             "\nhsm: interrupted; submitted jobs keep running (hsm monitor / hsm cancel)\n"
@@ -148,7 +172,7 @@ def report(command: Callable[[], Result[Reply, HSMFailure]], *, as_json: bool, d
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # a bug, not a user mistake: say so, briefly
-        if debug:
+        if console.debug:
             raise
         sys.stderr.write(
             f"hsm: internal error: {type(error).__name__}: {error}\n"
