@@ -121,7 +121,11 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         help="scheduler (default: hpc.system, else auto-detect)",
     )
     parser.add_argument("--walltime", help="time limit, e.g. 04:00:00")
-    parser.add_argument("--resources", help="scheduler resources, e.g. select=1:ncpus=4")
+    parser.add_argument(
+        "--resources",
+        help="scheduler resources, e.g. select=1:ncpus=4 or --mem=16G "
+        "(the next word is the value, even if it starts with -)",
+    )
     parser.add_argument("--python", help="interpreter that runs the script")
     parser.add_argument("--partition", help="Slurm partition")
     parser.add_argument("--queue", help="PBS queue")
@@ -268,10 +272,40 @@ def _sweep_ref(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep-dir", help="the sweep directory (default: sweeps/<id>)")
 
 
+#: Options whose value is free text that may start with ``-`` (Slurm's ``--mem=16G``).
+FREE_TEXT = ("--resources",)
+
+
+def join_free_text(argv: Sequence[str]) -> list[str]:
+    """``--resources VALUE`` -> ``--resources=VALUE`` whatever VALUE looks like.
+
+    argparse takes a word starting with ``-`` for an option, so ``--resources --mem=200M``
+    would fail with "expected one argument"; joined, the value reaches the resource
+    parser, which judges it.  Words after ``--`` are left alone.
+
+    >>> join_free_text(["sweep", "run", "--resources", "--mem=2G", "lr=1"])
+    ['sweep', 'run', '--resources=--mem=2G', 'lr=1']
+    >>> join_free_text(["--", "--resources", "-x"])
+    ['--', '--resources', '-x']
+    """
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            joined.append(word)
+            joined.extend(words)
+        elif word in FREE_TEXT:
+            value = next(words, None)
+            joined.append(word if value is None else f"{word}={value}")
+        else:
+            joined.append(word)
+    return joined
+
+
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse ``argv`` (default: the process arguments); a usage error exits with code 2."""
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(join_free_text(sys.argv[1:] if argv is None else argv))
     if extra and getattr(args, "overrides", None) is not None:
         # sweep axes may come after options too (argparse stops at the first option)
         args.overrides += [e for e in extra if not e.startswith("-")]
