@@ -134,7 +134,7 @@ def _describe(value: object) -> str:
 
 def _strict_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        quote = " (quote it: YAML reads an unquoted 12:00:00 as 43200)"
+        quote = " (quote it to make it text)"
         number = isinstance(value, int | float) and not isinstance(value, bool)
         raise _BadValue(f"expected text, got {_describe(value)}{quote if number else ''}")
     return value

@@ -232,11 +232,11 @@ CASES = [
         _write("c.yaml", "hpc:\n  defualt_walltime: '1:00:00'\n"),
     ),
     Case(
-        "config-unquoted-time",
+        "config-number-for-text",
         (*RUN, "--hsm-config", "c.yaml"),
         USAGE,
         "quote it",
-        _write("c.yaml", "hpc:\n  default_walltime: 12:00:00\n"),
+        _write("c.yaml", "hpc:\n  python_interpreter: 3.11\n"),
     ),
     Case(
         "config-malformed-yaml",

@@ -488,3 +488,16 @@ def test_quiet_and_verbose(hsm: Hsm) -> None:
         "-v",
     )
     assert "scheduler: local" in verbose.err
+
+
+@pytest.mark.parametrize("value", ["--mem=200M", "-N 1 --mem 200M"])
+def test_resources_may_start_with_a_dash(hsm: Hsm, value: str) -> None:
+    base = ("--config", "examples/sweep.yaml", "--system", "local", "--resources", value)
+    dry = hsm.ok("sweep", "run", *base, "--sweep-id", "dash", "--dry-run", "--json")
+    assert dry.json()["dry_run"] is True
+    hsm.ok("sweep", "render", *base, "--sweep-id", "dash", "lr=0.5")
+    manifest = json.loads((hsm.cwd / "sweeps/dash/manifest.json").read_text())
+    assert manifest["settings"]["resources"] == value
+    assert {task["params"]["lr"] for task in manifest["tasks"]} == {0.5}  # axes after it
+    bad = hsm("sweep", "run", *base[:-1], "--mem=1G;id", "--sweep-id", "bad")
+    assert bad.code == 2 and "resource" in bad.err, str(bad)

@@ -135,3 +135,19 @@ def test_refused_submission_is_a_scheduler_error_and_leaves_nothing(
     assert "Traceback" not in run.err and len(run.err.splitlines()) <= 2
     assert tree(hsm.cwd) == before
     assert squeue_jobs(slurm_clean) == []
+
+
+def test_resources_starting_with_a_dash_reach_the_script(hsm: Hsm, slurm_clean: str) -> None:
+    run = hsm.ok(
+        "sweep",
+        "run",
+        "--config",
+        "examples/sweep.yaml",
+        *SLURM,
+        "--sweep-id",
+        slurm_clean,
+        "--resources",
+        "--mem=200M",
+        "--dry-run",
+    )
+    assert "#SBATCH --mem=200M" in run.out

@@ -26,8 +26,8 @@ NAMES = frozenset({*SCHEDULERS, *(s.name for s in SCHEDULERS.values()), "sge", "
 ALLOWED: dict[tuple[str, str], str] = {
     # The seed CLI's `--mode local` and `monitor --mode local` are modes (how to run the
     # sweep), named like the local backend on purpose; the mode maps to its record.
-    ("cli.py", "local"): "the seed CLI's mode name",
-    ("cli_inputs.py", "local"): "the seed CLI's mode name",
+    ("cli/parser.py", "local"): "the seed CLI's mode name",
+    ("cli/sweep_inputs.py", "local"): "the seed CLI's mode name",
     # Grid Engine is recognised only to be refused until it gets its own folder.
     ("pure/config.py", "sge"): "Grid Engine refused until it has a folder",
     ("pure/config.py", "gridengine"): "Grid Engine refused until it has a folder",

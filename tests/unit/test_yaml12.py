@@ -80,3 +80,11 @@ numbers = st.one_of(
 def test_numbers_agree_with_hydra(text: str) -> None:
     from_file = load_yaml(f"v: {text}\n", "s.yaml").unwrap()["v"]
     assert _same(from_file, _hydra(text)), (text, from_file, _hydra(text))
+
+
+def test_an_unquoted_walltime_in_a_config_file_is_text() -> None:
+    # YAML 1.1 read this as the integer 43200; hsm's loader keeps what the user wrote.
+    from hsm.pure.config import parse_config
+
+    data = load_yaml("hpc:\n  default_walltime: 12:00:00\n", "c.yaml").unwrap()
+    assert parse_config(data, "c.yaml").unwrap().hpc.default_walltime == "12:00:00"

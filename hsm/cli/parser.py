@@ -1,43 +1,20 @@
-"""The ``hsm`` command: parse flags, call the library, print, choose the exit code.
+"""The ``hsm`` command line as an ``argparse`` parser: flags, help texts, usage errors.
 
-Strategy: this module imports only the standard library's ``argparse``, ``os`` and
-``sys`` at the top, so ``hsm --help`` starts fast; the command implementations
-(:mod:`hsm.cli_commands`, :mod:`hsm.cli_sweep`) and with them returns, cattrs, jinja2
-and yaml are imported only once a command runs.  Every command returns a ``Result``; this
-module is the one place that turns a success into printed output and a failure into one
-``hsm: error:`` line on stderr and an exit code (table in :data:`EXIT_CODES`).
+Strategy: this module imports only the standard library (and the exit-code table), so
+``hsm --help`` answers without loading returns, cattrs, jinja2 or yaml.  It checks a
+flag's *form* (a number is a number, a choice is one of its choices); what a value
+*means* -- a walltime, a queue, a sweep file -- is checked once, in
+:mod:`hsm.cli.inputs`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
-if TYPE_CHECKING:
-    from hsm.cli_commands import Reply
-    from hsm.pure.errors import HSMFailure
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_SCHEDULER = 3
-EXIT_SWEEP_STATE = 4
-EXIT_TASKS_FAILED = 5
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES = f"""\
-exit codes:
-  {EXIT_OK}    success
-  {EXIT_USAGE}    usage or configuration error (bad flag, walltime, YAML, unknown key...)
-  {EXIT_SCHEDULER}    scheduler error (command failed, submission refused, unreachable)
-  {EXIT_SWEEP_STATE}    sweep-state error (sweep directory missing, damaged or tampered)
-  {EXIT_TASKS_FAILED}    with --wait: some tasks failed, were cancelled or were lost
-  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
-  {EXIT_INTERNAL}    internal error (a bug: please report it with --debug output)
-"""
+from hsm.cli.exits import EXIT_CODES, EXIT_TASKS_FAILED, EXIT_USAGE
 
 JSON_HELP = """\
 --json prints one JSON document on stdout (errors still go to stderr as text):
@@ -146,7 +123,11 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         help=f"{SYSTEM_HELP}; default: hpc.system, else auto-detect",
     )
     parser.add_argument("--walltime", help="time limit, e.g. 04:00:00")
-    parser.add_argument("--resources", help="scheduler resources, e.g. select=1:ncpus=4")
+    parser.add_argument(
+        "--resources",
+        help="scheduler resources, e.g. select=1:ncpus=4 or --mem=16G "
+        "(the next word is the value, even if it starts with -)",
+    )
     parser.add_argument("--python", help="interpreter that runs the script")
     parser.add_argument("--partition", help="Slurm partition")
     parser.add_argument("--queue", help="PBS queue")
@@ -293,110 +274,44 @@ def _sweep_ref(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep-dir", help="the sweep directory (default: sweeps/<id>)")
 
 
-def exit_code(failure: HSMFailure) -> int:
-    """The exit code for a failure value (see :data:`EXIT_CODES`)."""
-    from hsm.pure.errors import (
-        CommandError,
-        ConfigError,
-        ParseError,
-        StateError,
-        SubmissionError,
-    )
-
-    match failure:
-        case ConfigError():
-            return EXIT_USAGE
-        case CommandError() | SubmissionError() | ParseError():
-            return EXIT_SCHEDULER
-        case StateError():
-            return EXIT_SWEEP_STATE
-        case _:
-            return EXIT_INTERNAL
+#: Options whose value is free text that may start with ``-`` (Slurm's ``--mem=16G``).
+FREE_TEXT = ("--resources",)
 
 
-def _error_lines(failure: HSMFailure) -> str:
-    from hsm.pure.cli_text import one_line
-    from hsm.pure.errors import SubmissionError
+def join_free_text(argv: Sequence[str]) -> list[str]:
+    """``--resources VALUE`` -> ``--resources=VALUE`` whatever VALUE looks like.
 
-    if isinstance(failure, SubmissionError):
-        text = failure.message
-        if failure.scheduler_message:
-            text += f"; scheduler said: {failure.scheduler_message}"
-        hint = f"\nhint: {one_line(failure.hint)}" if failure.hint else ""
-        return f"hsm: error: {one_line(text)}{hint}\n"
-    return f"hsm: error: {one_line(str(failure))}\n"
+    argparse takes a word starting with ``-`` for an option, so ``--resources --mem=200M``
+    would fail with "expected one argument"; joined, the value reaches the resource
+    parser, which judges it.  Words after ``--`` are left alone.
 
-
-def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], Any]:
-    if args.command == "sweep":
-        from hsm import cli_sweep
-
-        return {
-            "run": cli_sweep.run,
-            "render": cli_sweep.render,
-            "submit": cli_sweep.submit,
-            "resubmit": cli_sweep.resubmit,
-        }[args.action]
-    from hsm import cli_commands
-
-    return {
-        "monitor": cli_commands.monitor,
-        "queue": cli_commands.queue,
-        "cancel": cli_commands.cancel,
-        "config": cli_commands.config_show,
-    }[args.command]
+    >>> join_free_text(["sweep", "run", "--resources", "--mem=2G", "lr=1"])
+    ['sweep', 'run', '--resources=--mem=2G', 'lr=1']
+    >>> join_free_text(["--", "--resources", "-x"])
+    ['--', '--resources', '-x']
+    """
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            joined.append(word)
+            joined.extend(words)
+        elif word in FREE_TEXT:
+            value = next(words, None)
+            joined.append(word if value is None else f"{word}={value}")
+        else:
+            joined.append(word)
+    return joined
 
 
-def _show(reply: Reply, as_json: bool) -> None:
-    import json
-
-    if reply.shown:
-        return
-    if as_json:
-        sys.stdout.write(json.dumps(reply.data, indent=2, ensure_ascii=False) + "\n")
-    elif reply.text:
-        sys.stdout.write(reply.text.rstrip("\n") + "\n")
-    sys.stdout.flush()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hsm`` with ``argv`` (default: the process arguments); return the exit code."""
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv`` (default: the process arguments); a usage error exits with code 2."""
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(join_free_text(sys.argv[1:] if argv is None else argv))
     if extra and getattr(args, "overrides", None) is not None:
         # sweep axes may come after options too (argparse stops at the first option)
         args.overrides += [e for e in extra if not e.startswith("-")]
         extra = [e for e in extra if e.startswith("-")]
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    debug = bool(getattr(args, "debug", False))
-    try:
-        from returns.result import Failure
-
-        outcome = _dispatch(args)(args)
-        if isinstance(outcome, Failure):
-            sys.stderr.write(_error_lines(outcome.failure()))
-            return exit_code(outcome.failure())
-        reply = outcome.unwrap()
-        _show(reply, bool(getattr(args, "json", False)))
-        return int(reply.code)
-    except KeyboardInterrupt:
-        sys.stderr.write(
-            "\nhsm: interrupted; submitted jobs keep running (hsm monitor / hsm cancel)\n"
-        )
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except Exception as error:  # a bug, not a user mistake: say so, briefly
-        if debug:
-            raise
-        sys.stderr.write(
-            f"hsm: internal error: {type(error).__name__}: {error}\n"
-            "hint: run again with --debug for the traceback, and report it\n"
-        )
-        return EXIT_INTERNAL
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return args

@@ -1,0 +1,47 @@
+"""``hsm monitor``: counts, a task table, and the log tails of failed tasks.
+
+Strategy: one poll of the sweep (``api.sweep_status``) becomes one view
+(:func:`hsm.cli.views.sweep_view`); ``--watch`` repeats that until every task is final.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from returns.io import IOResult
+
+from hsm import api
+from hsm.cli.output import Console, Reply, frame, repeat
+from hsm.cli.requests import MonitorRequest
+from hsm.cli.views import sweep_view
+from hsm.effects.sweeps import SweepReport
+from hsm.pure.errors import HSMFailure
+
+
+def monitor(console: Console, request: MonitorRequest) -> IOResult[Reply, HSMFailure]:
+    """Show the sweep once, or with ``--watch`` every few seconds until it is over."""
+    if request.watch is not None:
+        return repeat(partial(_refresh, console, request), request.watch)
+    return _poll(request).map(partial(_view, console, request))
+
+
+def _poll(request: MonitorRequest) -> IOResult[SweepReport, HSMFailure]:
+    return api.sweep_status(request.sweep.sweep_dir, request.sweep.backend)
+
+
+def _view(console: Console, request: MonitorRequest, report: SweepReport) -> Reply:
+    text, data = sweep_view(request.sweep.sweep_dir, report, request.lines, console.colour)
+    if report.stale:
+        console.warn(report.warning)
+    return Reply(text, data)
+
+
+def _refresh(console: Console, request: MonitorRequest) -> IOResult[Reply | None, HSMFailure]:
+    return _poll(request).map(partial(_frame, console, request))
+
+
+def _frame(console: Console, request: MonitorRequest, report: SweepReport) -> Reply | None:
+    text, data = sweep_view(request.sweep.sweep_dir, report, request.lines, console.colour)
+    frame(text, data, console)
+    done = all(s.state.is_final for s in report.statuses.values())
+    return Reply("", None, shown=True) if done else None

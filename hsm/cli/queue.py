@@ -1,0 +1,75 @@
+"""``hsm queue``: the user's jobs in the scheduler, with normalised states.
+
+Strategy: one ``user_jobs`` call on the chosen backend, shown as a table (or JSON);
+``--watch`` repeats it until interrupted.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from returns.io import IOResult
+
+from hsm.cli.output import Console, Reply, frame, repeat
+from hsm.cli.requests import QueueRequest
+from hsm.pure.cli_text import counts_text, format_table, paint
+from hsm.pure.errors import HSMFailure
+from hsm.pure.manifest import count_states
+from hsm.pure.states import JobStatus
+
+
+def queue(console: Console, request: QueueRequest) -> IOResult[Reply, HSMFailure]:
+    """Show the user's jobs once, or with ``--watch`` every few seconds."""
+    if request.watch is not None:
+        return repeat(partial(_refresh, console, request), request.watch)
+    return _jobs(request).map(partial(_view, console, request))
+
+
+def _jobs(request: QueueRequest) -> IOResult[dict[str, JobStatus], HSMFailure]:
+    return request.backend.user_jobs(request.user)
+
+
+def _refresh(console: Console, request: QueueRequest) -> IOResult[Reply | None, HSMFailure]:
+    return _jobs(request).map(partial(_frame, console, request))
+
+
+def _frame(console: Console, request: QueueRequest, statuses: dict[str, JobStatus]) -> None:
+    shown = _view(console, request, statuses)
+    frame(shown.text, shown.data, console)
+
+
+def _job_sort(job_id: str) -> tuple[int, str]:
+    head = job_id.split("_")[0].split(".")[0].split("[")[0]
+    return (int(head) if head.isdigit() else 0, job_id)
+
+
+def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus]) -> Reply:
+    ordered = sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))
+    key = request.backend.key
+    jobs: list[dict[str, Any]] = [
+        {
+            "job_id": s.job_id or job_id,
+            "state": s.state.value,
+            "raw": s.raw,
+            "exit_code": s.exit_code,
+            "signal": s.signal,
+            "reason": s.reason,
+        }
+        for job_id, s in ordered
+    ]
+    rows = [
+        [
+            s.job_id or job_id,
+            paint(s.state.value, s.state.value, console.colour),
+            s.raw,
+            "" if s.exit_code is None else str(s.exit_code),
+            s.reason,
+        ]
+        for job_id, s in ordered
+    ]
+    counts = count_states(statuses.values())
+    text = f"{len(jobs)} jobs of {request.user} on {key}: {counts_text(counts, console.colour)}"
+    if rows:
+        text += "\n" + format_table(("JOB ID", "STATE", "RAW", "EXIT", "REASON"), rows)
+    return Reply(text, {"user": request.user, "scheduler": key, "jobs": jobs})

@@ -1,0 +1,92 @@
+"""The frozen records a command is handed: what :mod:`hsm.cli.inputs` gathered and checked.
+
+Command modules read these and nothing else of the command line, so a command never
+looks at a flag, a variable or a file again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hsm import api
+from hsm.effects.backend import Backend
+from hsm.pure.config import Config
+from hsm.pure.config_layers import ResolvedConfig
+from hsm.pure.sweep import Sweep
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved configuration and the files it came from."""
+
+    resolved: ResolvedConfig
+    files: tuple[str, ...]
+
+    @property
+    def config(self) -> Config:
+        """The effective config."""
+        return self.resolved.config
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRequest:
+    """``sweep run`` / ``sweep render``: a new sweep, checked before anything is touched.
+
+    ``wait`` is the poll interval of ``--wait`` (``None``: do not wait).
+    """
+
+    options: api.JobOptions
+    points: Sweep
+    mode: str
+    sweep_id: str
+    sweep_dir: Path
+    backend: Backend
+    dry_run: bool = False
+    wait: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRef:
+    """An existing sweep: its directory and the backend its manifest names."""
+
+    sweep_dir: Path
+    backend: Backend
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """``sweep submit`` / ``sweep resubmit``; ``wait`` as in :class:`SweepRequest`."""
+
+    sweep: SweepRef
+    wait: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRequest:
+    """``monitor``: ``watch`` is the refresh interval (``None``: show once)."""
+
+    sweep: SweepRef
+    watch: float | None
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRequest:
+    """``queue``: whose jobs, on which backend; ``watch`` as in :class:`MonitorRequest`."""
+
+    backend: Backend
+    user: str
+    watch: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobsRef:
+    """Jobs named by id (``cancel JOBID...``) and the backend they run on."""
+
+    backend: Backend
+    job_ids: tuple[str, ...]
+
+
+#: ``cancel``: a whole sweep, or jobs by id.
+CancelRequest = SweepRef | JobsRef

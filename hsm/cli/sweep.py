@@ -1,0 +1,283 @@
+"""``hsm sweep run|render|submit|resubmit``: from a checked request to submitted jobs.
+
+Strategy: :mod:`hsm.cli.sweep_inputs` / :mod:`hsm.cli.inputs` have read and checked
+every input, and hand over one request; here the whole sweep
+is planned (rendered in memory) before anything is written, and only then is the sweep
+directory created.  If writing or submitting fails and no job went in, everything this
+call created is removed, so a mistake never leaves a half-written sweep directory
+behind.  A failure after some jobs went in keeps the directory: it is the record that
+lets the same command resume without duplicates.  ``--wait`` is :mod:`hsm.cli.wait`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from returns.io import IOResult
+from returns.result import Result
+
+from hsm import api
+from hsm.cli.output import Console, Reply
+from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
+from hsm.cli.views import submitted_reply
+from hsm.cli.wait import finish
+from hsm.effects.sweeps import Submitted, journal_state, load_manifest
+from hsm.pure.cli_text import ranges
+from hsm.pure.errors import CommandError, ConfigError, HSMFailure
+from hsm.pure.manifest import JournalState, Manifest
+from hsm.pure.plan import PlannedJob
+
+T = TypeVar("T")
+Planned = tuple[Manifest, tuple[PlannedJob, ...]]
+
+
+def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
+    """``hsm sweep run``: plan, write and submit (or only print, with ``--dry-run``)."""
+    if request.dry_run:
+        return IOResult.from_result(
+            # The same limit as a real run: a dry run shows exactly what would be submitted.
+            _plan(request, _array_limit(request)).map(partial(_dry_run, request))
+        )
+    # Plan once, before any write: every mistake surfaces while nothing exists yet.
+    sweep = SweepRef(request.sweep_dir, request.backend)
+    return (
+        IOResult.from_result(_plan(request, _array_limit(request)))
+        .bind(partial(_submit_planned, sweep))
+        .bind(partial(_after_submit, console, sweep, request.wait, "ran"))
+    )
+
+
+def render(request: SweepRequest) -> IOResult[Reply, HSMFailure]:
+    """``hsm sweep render``: write the scripts and manifest, submit nothing."""
+    return (
+        IOResult.from_result(_plan(request, _array_limit(request)))
+        .bind(partial(_write_planned, request.sweep_dir))
+        .map(partial(_rendered, request.sweep_dir))
+    )
+
+
+def submit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailure]:
+    """``hsm sweep submit DIR``: submit a rendered sweep after checking every hash."""
+    sweep = request.sweep
+    return api.submit_rendered(sweep.sweep_dir, sweep.backend).bind(
+        partial(_after_submit, console, sweep, request.wait, "submitted")
+    )
+
+
+def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailure]:
+    """``hsm sweep resubmit``: failed, cancelled and unknown tasks as one compact array."""
+    sweep = request.sweep
+    return api.resubmit(sweep.sweep_dir, sweep.backend).bind(
+        partial(_after_resubmit, console, request)
+    )
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def _plan(request: SweepRequest, limit: int) -> Result[Planned, HSMFailure]:
+    return api.plan_sweep(
+        request.options,
+        request.backend.key,
+        limit,
+        request.sweep_id,
+        request.sweep_dir,
+        request.points,
+        request.mode,
+    )
+
+
+def _array_limit(request: SweepRequest) -> int:
+    return api.array_limit_for(request.options, request.backend, request.mode)
+
+
+def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
+    from hsm.pure.schedulers import SCHEDULERS
+
+    manifest, jobs = planned
+    key = request.backend.key
+    sweep_dir = request.sweep_dir
+    commands = SCHEDULERS[key].commands
+    records = []
+    parts = [
+        f"# dry run: sweep {request.sweep_id}, {len(manifest.params)} tasks as "
+        f"{len(jobs)} {request.mode} job(s) for {key}; nothing is written or submitted",
+        f"# sweep directory would be {sweep_dir}",
+        f"# jobs run in {manifest.workdir}",
+    ]
+    for job in jobs:
+        path = str(sweep_dir / job.script_file)
+        argv = commands.submit_argv(path) if commands else ["<hsm local backend>", path]
+        records.append(
+            {
+                "key": job.key,
+                "job_name": job.job_name,
+                "script_file": job.script_file,
+                "tasks": list(job.tasks),
+                "indices": None if job.indices is None else list(job.indices),
+                "submit_argv": argv,
+                "script": job.script,
+            }
+        )
+        parts.append(
+            f"\n# ---- {path} (tasks {ranges(job.tasks)}) ----\n"
+            f"{job.script.rstrip()}\n# ---- submit with:\n$ {_shell(argv)}"
+        )
+    data = {
+        "dry_run": True,
+        "sweep_id": request.sweep_id,
+        "sweep_dir": str(sweep_dir),
+        "scheduler": key,
+        "mode": request.mode,
+        "tasks": len(manifest.params),
+        "jobs": records,
+    }
+    return Reply("\n".join(parts), data)
+
+
+def _shell(argv: Sequence[str]) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(arg) for arg in argv)
+
+
+# -- writing and submitting -----------------------------------------------------------------
+
+
+def _submit_planned(sweep: SweepRef, planned: Planned) -> IOResult[Submitted, HSMFailure]:
+    manifest, jobs = planned
+    return _in_new_dir(
+        sweep.sweep_dir,
+        partial(api.submit_planned, manifest, jobs, sweep.backend, sweep_dir=sweep.sweep_dir),
+    )
+
+
+def _write_planned(sweep_dir: Path, planned: Planned) -> IOResult[Manifest, HSMFailure]:
+    manifest, jobs = planned
+    return _in_new_dir(sweep_dir, partial(api.write_planned, manifest, jobs, sweep_dir=sweep_dir))
+
+
+def _in_new_dir(
+    sweep_dir: Path, write: Callable[[], IOResult[T, HSMFailure]]
+) -> IOResult[T, HSMFailure]:
+    """Create the sweep directory and ``write``; if that fails, remove what was created."""
+    created = _created_root(sweep_dir)
+    return _make_dir(sweep_dir).bind(partial(_write_or_undo, write, created, sweep_dir))
+
+
+def _write_or_undo(
+    write: Callable[[], IOResult[T, HSMFailure]], created: Path | None, sweep_dir: Path, _: None
+) -> IOResult[T, HSMFailure]:
+    return write().lash(partial(_undo, created, sweep_dir))
+
+
+def _created_root(path: Path) -> Path | None:
+    """The outermost directory that creating ``path`` would create (None if it exists)."""
+    if path.exists():
+        return None
+    top = path
+    while not top.parent.exists():
+        top = top.parent
+    return top
+
+
+def _make_dir(sweep_dir: Path) -> IOResult[None, HSMFailure]:
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return IOResult.from_failure(
+            ConfigError(
+                f"cannot create sweep directory {sweep_dir}: "
+                f"{error.strerror}; choose another --sweep-dir"
+            )
+        )
+    return IOResult.from_value(None)
+
+
+def _undo(created: Path | None, sweep_dir: Path, failure: HSMFailure) -> IOResult[T, HSMFailure]:
+    """Remove what this call created, unless a job may have gone in; keep the failure."""
+    if created is not None and not (isinstance(failure, CommandError) and failure.transient):
+        # (a timed-out submit may have reached the scheduler: then the journal stays.)
+        # IOResult is eager: the journal is read and the directory removed right here; a
+        # journal that cannot be read keeps the directory.
+        journal_state(sweep_dir).map(partial(_remove_if_nothing_went_in, created))
+    return IOResult.from_failure(failure)
+
+
+def _remove_if_nothing_went_in(created: Path, state: JournalState) -> None:
+    if not state.submitted and not state.in_flight:
+        shutil.rmtree(created, ignore_errors=True)
+
+
+# -- replies --------------------------------------------------------------------------------
+
+
+def _after_submit(
+    console: Console, sweep: SweepRef, wait: float | None, what: str, submitted: Submitted
+) -> IOResult[Reply, HSMFailure]:
+    return (
+        load_manifest(sweep.sweep_dir)
+        .map(partial(_submitted, sweep.sweep_dir, submitted, what))
+        .bind(partial(finish, console, sweep, wait))
+    )
+
+
+def _submitted(sweep_dir: Path, submitted: Submitted, what: str, manifest: Manifest) -> Reply:
+    return submitted_reply(sweep_dir, manifest, submitted, what)
+
+
+def _after_resubmit(
+    console: Console, request: SubmitRequest, done: Submitted
+) -> IOResult[Reply, HSMFailure]:
+    sweep = request.sweep
+    return (
+        load_manifest(sweep.sweep_dir)
+        .map(partial(_resubmitted, sweep.sweep_dir, done))
+        .bind(partial(finish, console, sweep, request.wait))
+    )
+
+
+def _resubmitted(sweep_dir: Path, done: Submitted, manifest: Manifest) -> Reply:
+    tasks = sorted(t for j in manifest.jobs if j.key in done.submitted for t in j.tasks)
+    reply = submitted_reply(sweep_dir, manifest, done, "resubmitted")
+    text = (
+        f"resubmitted {len(tasks)} task(s) ({ranges(tasks)}) of sweep {manifest.sweep_id}"
+        if tasks
+        else "no failed, cancelled or unknown tasks: nothing to resubmit"
+    )
+    return Reply(
+        text + "\n" + reply.text.split("\n", 1)[1], {**reply.data, "resubmitted_tasks": tasks}
+    )
+
+
+def _rendered(sweep_dir: Path, manifest: Manifest) -> Reply:
+    scripts = [str(sweep_dir / job.script_file) for job in manifest.jobs]
+    data = {
+        "sweep_id": manifest.sweep_id,
+        "sweep_dir": str(sweep_dir),
+        "scheduler": manifest.scheduler,
+        "mode": manifest.mode,
+        "tasks": len(manifest.params),
+        "jobs": [
+            {
+                "key": j.key,
+                "job_id": None,
+                "tasks": list(j.tasks),
+                "script": str(sweep_dir / j.script_file),
+                "sha256": j.sha256,
+            }
+            for j in manifest.jobs
+        ],
+        "submitted": [],
+        "recovered": [],
+    }
+    text = (
+        f"rendered sweep {manifest.sweep_id}: {len(manifest.params)} tasks in "
+        f"{len(scripts)} script(s) for {manifest.scheduler} under {sweep_dir}\n"
+        f"submit exactly these files with: hsm sweep submit {sweep_dir}"
+    )
+    return Reply(text, data)

@@ -1,0 +1,39 @@
+"""The argparse front end: free-text values that start with ``-``, and axes after flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from hsm.cli.parser import FREE_TEXT, join_free_text, parse
+
+
+@pytest.mark.parametrize("action", ["run", "render"])
+@pytest.mark.parametrize("value", ["--mem=200M", "-N 2 --mem 16G", "-p", "select=1:ncpus=4"])
+def test_resources_take_any_next_word(action: str, value: str) -> None:
+    args = parse(["sweep", action, "--resources", value, "lr=1,2", "--walltime", "1:00:00"])
+    assert args.resources == value
+    assert args.overrides == ["lr=1,2"]
+    assert args.walltime == "1:00:00"
+
+
+def test_resources_with_equals_sign_are_unchanged() -> None:
+    assert parse(["sweep", "run", "--resources=--mem=1G"]).resources == "--mem=1G"
+
+
+def test_resources_without_a_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse(["sweep", "run", "--resources"])
+    assert exit_.value.code == 2
+    assert "--resources: expected one argument" in capsys.readouterr().err
+
+
+def test_words_after_double_dash_are_left_alone() -> None:
+    assert join_free_text(["a", "--", "--resources", "-x"]) == ["a", "--", "--resources", "-x"]
+
+
+def test_only_commands_with_the_flag_accept_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # resubmit, submit and monitor take no --resources: the joined word is refused whole
+    for argv in (["sweep", "resubmit", "--sweep-id", "s"], ["monitor", "--sweep-id", "s"]):
+        with pytest.raises(SystemExit):
+            parse([*argv, *FREE_TEXT, "--mem=1G"])
+        assert "unrecognized arguments: --resources=--mem=1G" in capsys.readouterr().err
