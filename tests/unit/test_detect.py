@@ -8,9 +8,7 @@ from returns.result import Failure, Success
 from hsm.pure.detect import (
     PROBE_COMMANDS,
     PROBE_ENV_VARS,
-    Detected,
     ProbeFacts,
-    QstatKind,
     decide_scheduler,
     parse_qstat_version,
     probe_argvs,
@@ -51,28 +49,28 @@ def facts(
 # --------------------------------------------------------------------------- qstat --version
 
 QSTAT_CASES = [
-    ("slurm-wrapper", SLURM_WRAPPER_OUT[0], QstatKind.SLURM_WRAPPER, "Unknown option: version"),
-    ("sge", SGE_OUT[0], QstatKind.SGE, "SGE 8.1.9"),
-    ("uge", "UGE 8.6.4\n", QstatKind.SGE, "UGE 8.6.4"),
-    ("torque", TORQUE_OUT[0], QstatKind.TORQUE, "Version: 6.1.2"),
-    ("torque-crlf", "Version: 4.2.10\r\n", QstatKind.TORQUE, "Version: 4.2.10"),
-    ("pbspro", PBSPRO_OUT[0], QstatKind.PBSPRO, "pbs_version = 19.1.3"),
-    ("openpbs", OPENPBS_OUT[0], QstatKind.PBSPRO, "pbs_version = 22.05.11"),
-    ("altair-year", ALTAIR_OUT[0], QstatKind.PBSPRO, "pbs_version = 2022.1.3"),
-    ("leading-blank", "\n\npbs_version = 20.0.1\n", QstatKind.PBSPRO, "pbs_version = 20.0.1"),
-    ("garbage", GARBAGE_OUT[0], QstatKind.UNKNOWN, ""),
-    ("version-word-only", "Version: unknown\n", QstatKind.UNKNOWN, ""),
-    ("empty", "", QstatKind.UNKNOWN, ""),
-    ("none", None, QstatKind.UNKNOWN, ""),
+    ("slurm-wrapper", SLURM_WRAPPER_OUT[0], "slurm", "Unknown option: version"),
+    ("sge", SGE_OUT[0], "sge", "SGE 8.1.9"),
+    ("uge", "UGE 8.6.4\n", "sge", "UGE 8.6.4"),
+    ("torque", TORQUE_OUT[0], "torque", "Version: 6.1.2"),
+    ("torque-crlf", "Version: 4.2.10\r\n", "torque", "Version: 4.2.10"),
+    ("pbspro", PBSPRO_OUT[0], "pbspro", "pbs_version = 19.1.3"),
+    ("openpbs", OPENPBS_OUT[0], "pbspro", "pbs_version = 22.05.11"),
+    ("altair-year", ALTAIR_OUT[0], "pbspro", "pbs_version = 2022.1.3"),
+    ("leading-blank", "\n\npbs_version = 20.0.1\n", "pbspro", "pbs_version = 20.0.1"),
+    ("garbage", GARBAGE_OUT[0], "", ""),
+    ("version-word-only", "Version: unknown\n", "", ""),
+    ("empty", "", "", ""),
+    ("none", None, "", ""),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "evidence"), [c[1:] for c in QSTAT_CASES], ids=[c[0] for c in QSTAT_CASES]
+    ("text", "key", "evidence"), [c[1:] for c in QSTAT_CASES], ids=[c[0] for c in QSTAT_CASES]
 )
-def test_parse_qstat_version(text: str | None, kind: QstatKind, evidence: str) -> None:
+def test_parse_qstat_version(text: str | None, key: str, evidence: str) -> None:
     parsed = parse_qstat_version(text)
-    assert parsed.kind is kind
+    assert parsed.key == key
     assert parsed.evidence == evidence
 
 
@@ -186,7 +184,6 @@ def test_decisions(probe: ProbeFacts, requested: str, key: str, words: list[str]
     assert isinstance(result, Success), result
     detected = result.unwrap()
     assert detected.key == key
-    assert detected.name == {"pbspro": "pbs", "torque": "pbs"}.get(key, key)
     assert detected.reason
     for word in words:
         assert word in detected.reason
@@ -304,19 +301,6 @@ def test_hsm_hpc_system_in_probe_environ_is_ignored() -> None:
     # precedence of HSM_HPC_SYSTEM belongs to resolve_config, which passes `requested`
     probe = facts(SLURM, environ={"HSM_HPC_SYSTEM": "local"})
     assert decide_scheduler(probe).unwrap().key == "slurm"
-
-
-@pytest.mark.parametrize(
-    ("detected", "key"),
-    [
-        (Detected("slurm"), "slurm"),
-        (Detected("pbs", "pro"), "pbspro"),
-        (Detected("pbs", "torque"), "torque"),
-        (Detected("local"), "local"),
-    ],
-)
-def test_detected_key(detected: Detected, key: str) -> None:
-    assert detected.key == key
 
 
 # --------------------------------------------------------------------------- probe plan
