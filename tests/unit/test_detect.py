@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pytest
 from returns.result import Failure, Success
 
+from hsm.pure import detect
 from hsm.pure.detect import (
     PROBE_COMMANDS,
     PROBE_ENV_VARS,
@@ -13,6 +17,10 @@ from hsm.pure.detect import (
     parse_qstat_version,
     probe_argvs,
 )
+from hsm.pure.schedulers import SCHEDULERS
+from hsm.pure.schedulers import SLURM as SLURM_RECORD
+from hsm.pure.schedulers import TORQUE as TORQUE_RECORD
+from hsm.pure.schedulers.base import Commands, Detection, Scheduler
 
 SLURM = frozenset({"sbatch", "squeue", "sacct", "scontrol"})
 PBS = frozenset({"qsub", "qstat", "qmgr", "pbsnodes"})
@@ -323,3 +331,73 @@ def test_probe_plan_is_data() -> None:
     assert "HSM_HPC_SYSTEM" not in PROBE_ENV_VARS
     for argv in probe_argvs():
         assert argv[0] in PROBE_COMMANDS
+
+
+# --------------------------------------------------------------------------- rules live in folders
+
+
+def test_every_batch_scheduler_declares_how_it_is_detected() -> None:
+    for record in SCHEDULERS.values():
+        if record.commands is not None:
+            assert record.detection is not None, record.key
+            assert record.submit_command in record.detection.marks, record.key
+
+
+def _register(monkeypatch: pytest.MonkeyPatch, record: Scheduler) -> None:
+    """A copy of the registry with one more record, as a new folder's registry line adds."""
+    monkeypatch.setattr(detect, "SCHEDULERS", {**SCHEDULERS, record.key: record})
+
+
+def test_a_new_scheduler_is_detected_from_its_record_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(SLURM_RECORD.commands, Commands)
+    lsf = replace(
+        SLURM_RECORD,
+        key="lsf",
+        name="lsf",
+        label="LSF",
+        commands=replace(SLURM_RECORD.commands, submit_command="bsub"),
+        detection=Detection(marks=("bsub",), tools=("bjobs",), env_hints=("LSF_ENVDIR",)),
+    )
+    assert decide_scheduler(facts(frozenset({"bsub"}))).unwrap().key == "local"
+    _register(monkeypatch, lsf)
+
+    assert {"bsub", "bjobs"} <= set(detect.probe_commands())
+    assert "LSF_ENVDIR" in detect.probe_env_vars()
+    found = decide_scheduler(facts(frozenset({"bsub", "bjobs"}))).unwrap()
+    assert (found.key, found.reason) == ("lsf", "bsub is on PATH")
+    assert decide_scheduler(facts(frozenset({"bsub"})), " LSF ").unwrap().key == "lsf"
+    assert "(sbatch, qsub, bsub)" in decide_scheduler(facts()).unwrap().reason
+    refused = decide_scheduler(facts(environ={"LSF_ENVDIR": "/etc/lsf"})).failure()
+    assert "LSF_ENVDIR is set (/etc/lsf) but bsub is not on PATH" in refused.message
+    missing = decide_scheduler(facts(SLURM), "lsf").failure()
+    assert "'lsf' but bsub was not found on PATH; load LSF's module" in missing.message
+    # the schedulers already registered are decided as before
+    assert decide_scheduler(facts(SLURM | PBS, TORQUE_OUT)).unwrap().key == "slurm"
+    assert decide_scheduler(facts(PBS, TORQUE_OUT)).unwrap().key == "torque"
+
+
+def test_a_grid_engine_folder_ends_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    sge = replace(
+        TORQUE_RECORD,
+        key="sge",
+        name="sge",
+        label="Grid Engine",
+        detection=Detection(
+            marks=("qsub", "qstat"), version_lines=(re.compile(r"^SGE \d"),), env=("SGE_ROOT",)
+        ),
+    )
+    probe = facts(SGE_CMDS, SGE_OUT, qsub="/usr/lib/gridengine/qsub")
+    assert isinstance(decide_scheduler(probe), Failure)
+    _register(monkeypatch, sge)
+
+    found = decide_scheduler(probe).unwrap()
+    assert found.key == "sge"
+    assert "SGE 8.1.9" in found.reason
+    assert decide_scheduler(facts(SGE_CMDS, environ={"SGE_ROOT": "/x"})).unwrap().key == "sge"
+    assert decide_scheduler(probe, "sge").unwrap().key == "sge"
+    assert (
+        "which is sge; set hpc.system to sge" in decide_scheduler(probe, "torque").failure().message
+    )
+    assert decide_scheduler(facts(PBS, PBSPRO_OUT)).unwrap().key == "pbspro"
+    unsure = decide_scheduler(facts(PBS, GARBAGE_OUT)).failure().message
+    assert "set hpc.system to pbspro, torque or sge" in unsure
