@@ -1,38 +1,32 @@
 """Which scheduler to use: a pure decision from facts the effects layer probed.
 
-Strategy: the effects layer looks up :data:`PROBE_COMMANDS` on PATH, runs
-:func:`probe_argvs` (only ``qstat --version``), resolves ``qsub``'s real path and copies
-:data:`PROBE_ENV_VARS` from the environment into a :class:`ProbeFacts`.
+Strategy: each scheduler folder declares a :class:`~hsm.pure.schedulers.base.Detection`
+rule on its record; this module only walks the registry.  The effects layer looks up
+:data:`PROBE_COMMANDS` on PATH, runs :func:`probe_argvs` (only ``qstat --version``),
+resolves ``qsub``'s real path and copies :data:`PROBE_ENV_VARS` into a :class:`ProbeFacts`.
 :func:`decide_scheduler` turns those facts (and the configured ``hpc.system``) into a
 :class:`Detected` with a human reason, or a ConfigError that says what to set.
 
-Evidence, strongest first:
+Auto-detection, in order:
 
-1. ``sbatch`` on PATH means Slurm, even when ``qsub``/``qstat`` exist too: Slurm's
-   Torque-compatibility package installs Perl ``qsub``/``qstat`` next to ``sbatch``
-   (their ``qstat --version`` exits 2 with ``Unknown option: version``).
-2. What ``qstat --version`` prints (:func:`parse_qstat_version`): ``SGE 8.1.9`` is Grid
-   Engine (not supported -- never mistaken for PBS), ``Version: 6.1.2`` is Torque,
-   ``pbs_version = 22.05.11`` is PBS Pro / OpenPBS.
-3. Environment variables: ``SGE_ROOT``/``SGE_CELL`` mean Grid Engine, ``PBS_EXEC``
-   (from ``/etc/pbs.conf``) means PBS Pro / OpenPBS.
-4. Where ``qsub`` really lives (``.../gridengine/...``, ``.../torque/...``,
-   ``/opt/pbs/...``, ``.../slurm...``).
+1. A submit command on PATH that only one rule marks decides (``sbatch``), whatever else
+   is there: a machine may carry another scheduler's commands as wrappers.
+2. Otherwise the strongest evidence any rule claims: a ``qstat --version`` line, then an
+   environment variable, then where ``qsub`` really lives; ties go to the earlier rule
+   (:data:`KNOWN_UNSUPPORTED` first, then the registry's order).  Evidence for an
+   unsupported scheduler is refused, never taken for a supported one.
+3. No rule's commands on PATH: the registry's record without batch commands (the local
+   backend), unless a rule's variable says a cluster is meant to be here -- then an error,
+   not a silent fallback to running on what is probably a login node.
+4. Commands that several rules share and nothing told apart: an error naming the choices
+   (a wrong guess means wrong array options), never a guess.
 
-Decisions:
-
-- ``auto`` never guesses a PBS flavour: when ``qsub`` exists but nothing above tells
-  PBS Pro from Torque, it is an error asking for ``hpc.system: pbspro`` or ``torque``
-  (a wrong guess means wrong array flags, ``-J`` vs ``-t``).  An explicit ``pbs`` does
-  fall back to PBS Pro / OpenPBS, saying so in the reason.
-- A cluster variable without its commands (``PBS_EXEC``, ``SLURM_CONF`` or ``SGE_ROOT``
-  set, no ``qsub``/``sbatch``) is an error, not a silent fallback to running locally
-  on what is probably a login node.  ``hpc.system: local`` is always accepted.
-- An explicit request is checked against the facts: its submit command must be on PATH,
-  and an explicit PBS flavour must not contradict what ``qstat --version`` says.
-- ``HSM_HPC_SYSTEM`` is *not* read here: it is one layer of ``hpc.system`` in
-  :func:`hsm.pure.config_layers.resolve_config` (flag > environment > file), whose result is
-  passed as ``requested``.  Reading it again here would let the environment beat a flag.
+An explicit ``hpc.system`` is a registry key or a family name (a ``name`` several records
+share); its submit command must be on PATH, and evidence about the commands it uses must
+not contradict it.  A family with nothing to tell its members apart means its first member,
+and the reason says so.  ``HSM_HPC_SYSTEM`` is *not* read here: it is one layer of
+``hpc.system`` in :func:`hsm.pure.config_layers.resolve_config` (flag > environment > file),
+whose result is passed as ``requested``.
 """
 
 from __future__ import annotations
@@ -40,30 +34,98 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
-from hsm.pure.schedulers import SYSTEMS
+from hsm.pure.schedulers import SCHEDULERS, SYSTEMS
+from hsm.pure.schedulers.base import Detection, Scheduler
 
-#: Commands whose presence on PATH the effects layer reports in ``ProbeFacts.commands``.
-PROBE_COMMANDS = ("sbatch", "squeue", "sacct", "scontrol", "qsub", "qstat", "qmgr", "pbsnodes")
-#: Environment variables copied into ``ProbeFacts.environ`` (nothing else is needed).
-PROBE_ENV_VARS = (
-    "SGE_ROOT",
-    "SGE_CELL",
-    "PBS_EXEC",
-    "PBS_HOME",
-    "PBS_SERVER",
-    "PBS_CONF_FILE",
-    "SLURM_CONF",
-)
+#: The one command the probe runs; each rule's ``version_lines`` are matched against it.
+VERSION_ARGV = ("qstat", "--version")
+#: The command whose resolved path each rule's ``realpath_hints`` are matched against.
+REALPATH_COMMAND = "qsub"
 #: Seconds to allow each probe command (a hung qstat must not hang hsm).
 PROBE_TIMEOUT = 10.0
 
 _PATH = "$.hpc.system"
 _SET_SYSTEM = "set hpc.system (or HSM_HPC_SYSTEM, or --system)"
+
+# ---------------------------------------------------------------------- until Grid Engine
+# Until Grid Engine gets its folder: recognised only to be refused, so that its qsub/qstat
+# are never taken for PBS.  An entry stops applying as soon as the registry has its key.
+KNOWN_UNSUPPORTED: dict[str, Detection] = {
+    "sge": Detection(
+        marks=("qsub", "qstat"),
+        version_lines=(re.compile(r"^\s*(?:SGE|UGE|OGS/GE|GE|Univa Grid Engine)\s+\d"),),
+        env=("SGE_ROOT", "SGE_CELL"),
+        realpath_hints=("gridengine", "/sge"),
+        label="Grid Engine",
+    ),
+}
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A detection rule with the record it identifies (None: a known unsupported one)."""
+
+    key: str
+    detection: Detection
+    record: Scheduler | None
+
+    @property
+    def label(self) -> str:
+        return self.detection.label or (self.record.label if self.record else self.key)
+
+    @property
+    def submit(self) -> str:
+        return self.record.submit_command if self.record else ""
+
+    @property
+    def claims(self) -> frozenset[str]:
+        """Every command its evidence speaks for: its own and those it wraps."""
+        return frozenset(self.detection.marks) | frozenset(self.detection.wrappers)
+
+
+def _rules() -> tuple[_Rule, ...]:
+    """Every rule in evidence order: unsupported first (a tie must never let one pass for
+    a supported scheduler), then the registry's order.  Read at call time."""
+    unsupported = tuple(
+        _Rule(key, rule, None) for key, rule in KNOWN_UNSUPPORTED.items() if key not in SCHEDULERS
+    )
+    supported = tuple(
+        _Rule(s.key, s.detection, s) for s in SCHEDULERS.values() if s.detection is not None
+    )
+    return unsupported + supported
+
+
+def probe_commands() -> tuple[str, ...]:
+    """Every command some rule looks for on PATH (plus the probe's own), in rule order.
+
+    >>> {"sbatch", "qsub", "qstat"} <= set(probe_commands())
+    True
+    """
+    names = [c for r in _rules() for c in (*r.detection.marks, *r.detection.tools)]
+    names += [c for r in _rules() for c in r.detection.wrappers]
+    return tuple(dict.fromkeys([*names, VERSION_ARGV[0], REALPATH_COMMAND]))
+
+
+def probe_env_vars() -> tuple[str, ...]:
+    """Every environment variable some rule reads (nothing else is copied)."""
+    return tuple(
+        dict.fromkeys(
+            v
+            for r in _rules()
+            for v in (*r.detection.env, *r.detection.env_hints, *r.detection.home_env)
+        )
+    )
+
+
+#: Commands whose presence on PATH the effects layer reports in ``ProbeFacts.commands``.
+PROBE_COMMANDS = probe_commands()
+#: Environment variables copied into ``ProbeFacts.environ``.
+PROBE_ENV_VARS = probe_env_vars()
 
 
 def probe_argvs(found: Collection[str] | None = None) -> tuple[tuple[str, ...], ...]:
@@ -78,8 +140,7 @@ def probe_argvs(found: Collection[str] | None = None) -> tuple[tuple[str, ...], 
     >>> probe_argvs({"sbatch"})
     ()
     """
-    argvs = (("qstat", "--version"),)
-    return tuple(argv for argv in argvs if found is None or argv[0] in found)
+    return tuple(argv for argv in (VERSION_ARGV,) if found is None or argv[0] in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,67 +164,100 @@ class ProbeFacts:
 
 @dataclass(frozen=True, slots=True)
 class Detected:
-    """The decision: ``name`` is slurm|pbs|local, ``flavour`` is ""|pro|torque."""
+    """The decision: the registry key of the scheduler to use and why it was chosen."""
 
-    name: str
-    flavour: str = ""
+    key: str
     reason: str = ""
-
-    @property
-    def key(self) -> str:
-        """Registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``.
-
-        >>> Detected("pbs", "torque").key, Detected("slurm").key
-        ('torque', 'slurm')
-        """
-        return {"pro": "pbspro", "torque": "torque"}.get(self.flavour, self.name)
-
-
-class QstatKind(StrEnum):
-    """What kind of ``qstat`` answered ``qstat --version``."""
-
-    SLURM_WRAPPER = "slurm-wrapper"
-    SGE = "sge"
-    TORQUE = "torque"
-    PBSPRO = "pbspro"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class QstatVersion:
-    """A classified ``qstat --version``: its kind and the line that told (``evidence``)."""
+    """A classified ``qstat --version``: the key of the rule whose line matched ("" if
+    none) and that line (``evidence``)."""
 
-    kind: QstatKind
+    key: str = ""
     evidence: str = ""
 
 
-# (kind, pattern) in the order tried; each matches one line of the output.
-_QSTAT_PATTERNS: tuple[tuple[QstatKind, re.Pattern[str]], ...] = (
-    (QstatKind.SLURM_WRAPPER, re.compile(r"Unknown option:\s*version", re.IGNORECASE)),
-    (QstatKind.SGE, re.compile(r"^\s*(?:SGE|UGE|OGS/GE|GE|Univa Grid Engine)\s+\d")),
-    (QstatKind.TORQUE, re.compile(r"^\s*Version:\s*\d+(?:\.\d+)*\s*$")),
-    (QstatKind.PBSPRO, re.compile(r"^\s*pbs_version\s*=\s*\d+(?:\.\d+)*\s*$")),
-)
-
-
 def parse_qstat_version(text: str | None) -> QstatVersion:
-    """Classify the combined output of ``qstat --version``.
+    """Classify the combined output of ``qstat --version`` by the rules' ``version_lines``.
 
     The exit status is not needed: each kind prints something unmistakable (Torque and
     PBS exit 0, Son of Grid Engine 1, Slurm's Perl wrapper 2).
 
     >>> parse_qstat_version("pbs_version = 22.05.11\\n")
-    QstatVersion(kind=<QstatKind.PBSPRO: 'pbspro'>, evidence='pbs_version = 22.05.11')
-    >>> parse_qstat_version("SGE 8.1.9\\nusage: qstat [options]").kind.value
-    'sge'
-    >>> parse_qstat_version("Segmentation fault").kind.value
-    'unknown'
+    QstatVersion(key='pbspro', evidence='pbs_version = 22.05.11')
+    >>> parse_qstat_version("Segmentation fault")
+    QstatVersion(key='', evidence='')
     """
+    found = _version_line(text, _rules())
+    return QstatVersion(found[0].key, found[1]) if found else QstatVersion()
+
+
+def _version_line(text: str | None, rules: tuple[_Rule, ...]) -> tuple[_Rule, str] | None:
+    """The first line some rule's ``version_lines`` match, and that rule."""
     for line in (text or "").splitlines():
-        for kind, pattern in _QSTAT_PATTERNS:
-            if pattern.search(line):
-                return QstatVersion(kind, line.strip())
-    return QstatVersion(QstatKind.UNKNOWN)
+        for rule in rules:
+            if any(p.search(line) for p in rule.detection.version_lines):
+                return rule, line.strip()
+    return None
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    rule: _Rule
+    why: str
+
+
+def _evidence(facts: ProbeFacts, rules: tuple[_Rule, ...]) -> _Evidence | None:
+    """The strongest claim any rule can make from the facts, or None."""
+    version = _version_line(facts.qstat_version, rules)
+    if version is not None:
+        rc = "" if facts.qstat_version_rc is None else f", exit {facts.qstat_version_rc}"
+        return _Evidence(version[0], f"`{' '.join(VERSION_ARGV)}` printed {version[1]!r}{rc}")
+    for rule in rules:
+        for name in rule.detection.env:
+            if facts.environ.get(name):
+                return _Evidence(rule, f"{name} is set ({facts.environ[name]})")
+    real = (facts.qsub_realpath or "").lower()
+    for rule in rules:
+        if any(hint in real for hint in rule.detection.realpath_hints):
+            return _Evidence(rule, f"{REALPATH_COMMAND} resolves to {facts.qsub_realpath}")
+    return None
+
+
+def _refuse_unsupported(evidence: _Evidence, rules: tuple[_Rule, ...]) -> ConfigError:
+    families: dict[str, list[str]] = {}
+    for rule in rules:
+        if rule.record is not None:
+            families.setdefault(rule.record.name, []).append(rule.label)
+    drives = _joined(["/".join(labels) for labels in families.values()], " and ")
+    return ConfigError(
+        f"{evidence.rule.label} is not supported ({evidence.why}); hsm drives {drives}. "
+        f"Set hpc.system to {_fallback()} to run the sweep on this machine",
+        _PATH,
+    )
+
+
+def _joined(words: list[str], last: str) -> str:
+    """``a, b and c`` (``last`` is the final separator).
+
+    >>> _joined(["a"], " or "), _joined(["a", "b", "c"], " or ")
+    ('a', 'a, b or c')
+    """
+    return words[-1] if len(words) < 2 else ", ".join(words[:-1]) + last + words[-1]
+
+
+def _fallback() -> str:
+    """The key of the record that needs no batch system (the registry always has one):
+    what detection uses when no scheduler is here."""
+    return next(s.key for s in SCHEDULERS.values() if s.commands is None)
+
+
+# --------------------------------------------------------------------------- decisions
 
 
 def decide_scheduler(facts: ProbeFacts, requested: str = "auto") -> Result[Detected, ConfigError]:
@@ -171,8 +265,8 @@ def decide_scheduler(facts: ProbeFacts, requested: str = "auto") -> Result[Detec
 
     Args:
         facts: what the effects layer probed.
-        requested: the resolved ``hpc.system``: one of ``auto``, ``local``, ``slurm``,
-            ``pbs``, ``pbspro``, ``torque`` (case-insensitive).
+        requested: the resolved ``hpc.system``: ``auto``, a registry key or a family name
+            (case-insensitive).
 
     Returns:
         The scheduler with the reason it was chosen, or a ConfigError saying what to set.
@@ -183,208 +277,217 @@ def decide_scheduler(facts: ProbeFacts, requested: str = "auto") -> Result[Detec
     'no scheduler commands (sbatch, qsub) on PATH: running jobs on this machine'
     """
     wanted = requested.strip().lower()
-    if wanted not in SYSTEMS:
+    if wanted == "auto":
+        return _auto(facts, _rules())
+    candidates = [s for s in SCHEDULERS.values() if s.key == wanted] or [
+        s for s in SCHEDULERS.values() if s.name == wanted
+    ]
+    if not candidates:
         return Failure(
             ConfigError(
                 f"unknown hpc.system {requested!r}; expected one of {', '.join(SYSTEMS)}", _PATH
             )
         )
-    if wanted == "local":
-        return Success(Detected("local", "", "hpc.system is 'local'"))
-    if wanted == "slurm":
-        return _explicit_slurm(facts)
-    version = parse_qstat_version(facts.qstat_version)
-    if wanted == "auto":
-        return _auto(facts, version)
-    return _explicit_pbs(facts, wanted, version)
+    return _explicit(facts, wanted, candidates, _rules())
 
 
-# --------------------------------------------------------------------------- evidence
+def _auto(facts: ProbeFacts, rules: tuple[_Rule, ...]) -> Result[Detected, ConfigError]:
+    on_path = facts.commands
+    supported = [r for r in rules if r.record is not None]
+    evidence = _evidence(facts, rules)
+    for rule in supported:
+        if rule.submit in on_path and _owns_submit(rule, rules):
+            return Success(Detected(rule.key, _sole_reason(rule, on_path, evidence)))
+    if evidence is not None and evidence.rule.record is None:
+        return Failure(_refuse_unsupported(evidence, rules))
+    if not any(on_path & frozenset(r.detection.marks) for r in rules):
+        return _nothing_found(facts, supported)
+    if evidence is not None:
+        found = _from_evidence(evidence, on_path)
+        if found is not None:
+            return found
+    usable = [r for r in supported if r.submit in on_path]
+    if not usable:
+        rule = next(r for r in (*supported, *rules) if on_path & frozenset(r.detection.marks))
+        return Failure(_submit_missing(rule, on_path))
+    return Failure(_cannot_tell(facts, usable, rules))
 
 
-def _qstat_said(facts: ProbeFacts, version: QstatVersion) -> str:
-    rc = "" if facts.qstat_version_rc is None else f", exit {facts.qstat_version_rc}"
-    return f"`qstat --version` printed {version.evidence!r}{rc}"
+def _owns_submit(rule: _Rule, rules: tuple[_Rule, ...]) -> bool:
+    """No other rule marks or wraps this rule's submit command: on PATH, it decides."""
+    return not any(rule.submit in other.claims for other in rules if other is not rule)
 
 
-def _pbs_family(facts: ProbeFacts, version: QstatVersion) -> tuple[str, str] | None:
-    """What the PBS-style commands are: (``sge``|``slurm-wrapper``|``torque``|``pro``, why).
-
-    None when nothing tells.
-    """
-    env = facts.environ
-    real = (facts.qsub_realpath or "").lower()
-    if version.kind is QstatKind.SLURM_WRAPPER:
-        return "slurm-wrapper", _qstat_said(facts, version)
-    if version.kind is QstatKind.SGE:
-        return "sge", _qstat_said(facts, version)
-    if version.kind is QstatKind.TORQUE:
-        return "torque", _qstat_said(facts, version)
-    if version.kind is QstatKind.PBSPRO:
-        return "pro", _qstat_said(facts, version)
-    for name in ("SGE_ROOT", "SGE_CELL"):
-        if env.get(name):
-            return "sge", f"{name} is set ({env[name]})"
-    if env.get("PBS_EXEC"):
-        return "pro", f"PBS_EXEC is set ({env['PBS_EXEC']})"
-    hints = (
-        ("gridengine", "sge"),
-        ("/sge", "sge"),
-        ("slurm", "slurm-wrapper"),
-        ("torque", "torque"),
-        ("/opt/pbs/", "pro"),
-        ("openpbs", "pro"),
-        ("pbspro", "pro"),
+def _cannot_tell(facts: ProbeFacts, usable: list[_Rule], rules: tuple[_Rule, ...]) -> ConfigError:
+    """Commands several rules share, and no evidence: name the choices, never guess."""
+    first = usable[0]
+    others = [r.label for r in usable[1:]] or [
+        r.label for r in rules if r is not first and first.submit in r.claims
+    ]
+    argv = " ".join(VERSION_ARGV)
+    said = (
+        f"`{argv}` was not run"
+        if facts.qstat_version is None
+        else f"`{argv}` printed {facts.qstat_version.strip()[:200]!r}"
     )
-    for needle, family in hints:
-        if needle in real:
-            return family, f"qsub resolves to {facts.qsub_realpath}"
-    return None
-
-
-def _grid_engine(why: str) -> ConfigError:
     return ConfigError(
-        f"Grid Engine is not supported ({why}); hsm drives Slurm and PBS Pro/OpenPBS/Torque. "
-        "Set hpc.system to local to run the sweep on this machine",
+        f"{first.submit} is on PATH but hsm cannot tell {first.label} from "
+        f"{_joined(others, ' or ')} ({said}); set hpc.system to "
+        f"{_joined([r.key for r in usable], ' or ')} (or {_fallback()})",
         _PATH,
     )
 
 
-# --------------------------------------------------------------------------- decisions
-
-
-def _explicit_slurm(facts: ProbeFacts) -> Result[Detected, ConfigError]:
-    if "sbatch" not in facts.commands:
-        return Failure(
-            ConfigError(
-                "hpc.system is 'slurm' but sbatch was not found on PATH; load Slurm's module "
-                "or set hpc.system to auto or local",
-                _PATH,
-            )
+def _sole_reason(rule: _Rule, on_path: frozenset[str], evidence: _Evidence | None) -> str:
+    reason = f"{rule.submit} is on PATH"
+    if evidence is not None and evidence.rule is not rule:
+        other = evidence.rule
+        use = (
+            f"; set hpc.system to {other.key} to use it"
+            if other.record is not None and other.submit in on_path
+            else ""
         )
-    return Success(Detected("slurm", "", "hpc.system is 'slurm' and sbatch is on PATH"))
-
-
-def _explicit_pbs(
-    facts: ProbeFacts, wanted: str, version: QstatVersion
-) -> Result[Detected, ConfigError]:
-    if "qsub" not in facts.commands:
-        pbs_exec = facts.environ.get("PBS_EXEC", "")
-        where = f" (PBS_EXEC is {pbs_exec}: add its bin/ to PATH)" if pbs_exec else ""
-        return Failure(
-            ConfigError(f"hpc.system is {wanted!r} but qsub was not found on PATH{where}", _PATH)
-        )
-    family = _pbs_family(facts, version)
-    if family is not None and family[0] == "sge":
-        return Failure(_grid_engine(family[1]))
-    if family is not None and family[0] == "slurm-wrapper":
-        return Failure(
-            ConfigError(
-                f"hpc.system is {wanted!r} but qsub here is Slurm's Torque-compatibility "
-                f"wrapper ({family[1]}); set hpc.system to slurm or auto",
-                _PATH,
-            )
-        )
-    seen = family[0] if family is not None else None
-    if wanted == "pbs":
-        if seen is None:
-            return Success(
-                Detected(
-                    "pbs",
-                    "pro",
-                    "hpc.system is 'pbs' and qsub is on PATH; nothing told PBS Pro from "
-                    "Torque, so assuming PBS Pro/OpenPBS (set hpc.system to torque if not)",
-                )
-            )
-        return Success(Detected("pbs", seen, f"hpc.system is 'pbs' and {_family_why(family)}"))
-    flavour = "pro" if wanted == "pbspro" else "torque"
-    if seen is not None and seen != flavour:
-        other = "pbspro" if seen == "pro" else "torque"
-        return Failure(
-            ConfigError(
-                f"hpc.system is {wanted!r} but {_family_why(family)}, which is {other}; "
-                f"set hpc.system to {other} or pbs",
-                _PATH,
-            )
-        )
-    return Success(Detected("pbs", flavour, f"hpc.system is {wanted!r} and qsub is on PATH"))
-
-
-def _family_why(family: tuple[str, str] | None) -> str:
-    """The "why" half of a :func:`_pbs_family` answer (empty when nothing told)."""
-    return family[1] if family is not None else ""
-
-
-def _auto(facts: ProbeFacts, version: QstatVersion) -> Result[Detected, ConfigError]:
-    commands = facts.commands
-    if "sbatch" in commands:
-        return Success(Detected("slurm", "", _slurm_reason(facts, version)))
-    family = _pbs_family(facts, version)
-    if family is not None and family[0] == "sge":
-        return Failure(_grid_engine(family[1]))
-    if not commands & {"qsub", "qstat"}:
-        return _nothing_found(facts)
-    if family is not None and family[0] == "slurm-wrapper":
-        return Failure(
-            ConfigError(
-                f"qsub/qstat are Slurm's Torque-compatibility wrappers ({family[1]}) but "
-                f"sbatch is not on PATH; load Slurm's module or {_SET_SYSTEM}",
-                _PATH,
-            )
-        )
-    if "qsub" not in commands:
-        return Failure(
-            ConfigError(f"qstat is on PATH but qsub is not; fix PATH or {_SET_SYSTEM}", _PATH)
-        )
-    if family is None:
-        said = (
-            "`qstat --version` was not run"
-            if facts.qstat_version is None
-            else f"`qstat --version` printed {facts.qstat_version.strip()[:200]!r}"
-        )
-        return Failure(
-            ConfigError(
-                f"qsub is on PATH but hsm cannot tell PBS Pro/OpenPBS from Torque ({said}); "
-                "set hpc.system to pbspro or torque (or local)",
-                _PATH,
-            )
-        )
-    name = "PBS Pro/OpenPBS" if family[0] == "pro" else "Torque"
-    return Success(Detected("pbs", family[0], f"qsub is on PATH and {family[1]}: {name}"))
-
-
-def _slurm_reason(facts: ProbeFacts, version: QstatVersion) -> str:
-    reason = "sbatch is on PATH"
-    if version.kind in {QstatKind.TORQUE, QstatKind.PBSPRO}:
-        other = "torque" if version.kind is QstatKind.TORQUE else "pbspro"
-        return (
-            f"{reason} (a real PBS qstat is here too: {version.evidence!r}; "
-            f"set hpc.system to {other} to use it)"
-        )
-    if facts.commands & {"qsub", "qstat"}:
-        return f"{reason} (its qsub/qstat are Slurm's Torque-compatibility wrappers)"
+        return f"{reason} ({other.label} is here too: {evidence.why}{use})"
+    if on_path & frozenset(rule.detection.wrappers):
+        return f"{reason} (its {'/'.join(rule.detection.wrappers)} are {_wrappers_label(rule)})"
     return reason
 
 
-def _nothing_found(facts: ProbeFacts) -> Result[Detected, ConfigError]:
-    env = facts.environ
-    for name, command in (
-        ("PBS_EXEC", "qsub"),
-        ("PBS_CONF_FILE", "qsub"),
-        ("SLURM_CONF", "sbatch"),
-    ):
-        if env.get(name):
-            return Failure(
-                ConfigError(
-                    f"{name} is set ({env[name]}) but {command} is not on PATH; load the "
-                    f"scheduler's module, or set hpc.system to local to run on this machine",
-                    _PATH,
-                )
+def _from_evidence(
+    evidence: _Evidence, on_path: frozenset[str]
+) -> Result[Detected, ConfigError] | None:
+    """What the evidence decides, or None when it concerns commands that are not here."""
+    rule = evidence.rule
+    if rule.submit in on_path:
+        return Success(
+            Detected(rule.key, f"{rule.submit} is on PATH and {evidence.why}: {rule.label}")
+        )
+    if on_path & frozenset(rule.detection.marks):
+        return Failure(_submit_missing(rule, on_path))
+    if on_path & frozenset(rule.detection.wrappers):
+        return Failure(
+            ConfigError(
+                f"{'/'.join(rule.detection.wrappers)} are {_wrappers_label(rule)} "
+                f"({evidence.why}) but {rule.submit} is not on PATH; load {rule.label}'s "
+                f"module or {_SET_SYSTEM}",
+                _PATH,
             )
+        )
+    return None
+
+
+def _wrappers_label(rule: _Rule) -> str:
+    return rule.detection.wrappers_label or f"{rule.label}'s"
+
+
+def _submit_missing(rule: _Rule, on_path: frozenset[str]) -> ConfigError:
+    found = "/".join(c for c in rule.detection.marks if c in on_path)
+    return ConfigError(
+        f"{found} is on PATH but {rule.submit} is not; fix PATH or {_SET_SYSTEM}", _PATH
+    )
+
+
+def _nothing_found(facts: ProbeFacts, supported: list[_Rule]) -> Result[Detected, ConfigError]:
+    env = facts.environ
+    for rule in supported:
+        for name in (*rule.detection.env, *rule.detection.env_hints):
+            if env.get(name):
+                return Failure(
+                    ConfigError(
+                        f"{name} is set ({env[name]}) but {rule.submit} is not on PATH; load "
+                        f"the scheduler's module, or set hpc.system to {_fallback()} to "
+                        "run on this machine",
+                        _PATH,
+                    )
+                )
+    commands = ", ".join(dict.fromkeys(r.submit for r in supported))
     return Success(
         Detected(
-            "local",
-            "",
-            "no scheduler commands (sbatch, qsub) on PATH: running jobs on this machine",
+            _fallback(), f"no scheduler commands ({commands}) on PATH: running jobs on this machine"
         )
+    )
+
+
+def _explicit(
+    facts: ProbeFacts, wanted: str, candidates: list[Scheduler], rules: tuple[_Rule, ...]
+) -> Result[Detected, ConfigError]:
+    """``hpc.system`` named a key (one candidate) or a family (its members, in order)."""
+    first = candidates[0]
+    if first.commands is None:
+        return Success(Detected(first.key, f"hpc.system is {wanted!r}"))
+    submit = first.submit_command
+    if submit not in facts.commands:
+        return Failure(_explicit_missing(facts, wanted, candidates, rules))
+    evidence = _evidence(facts, rules)
+    # Evidence matters only when it speaks about the commands asked for: a real PBS qstat
+    # does not contradict hpc.system: slurm.
+    if evidence is not None and evidence.rule.claims & _marks_of(candidates):
+        refused = _contradicted(evidence, wanted, candidates, rules)
+        if refused is not None:
+            return Failure(refused)
+        if len(candidates) > 1:
+            return Success(
+                Detected(evidence.rule.key, f"hpc.system is {wanted!r} and {evidence.why}")
+            )
+    elif len(candidates) > 1:
+        labels = [s.label for s in candidates]
+        return Success(
+            Detected(
+                first.key,
+                f"hpc.system is {wanted!r} and {submit} is on PATH; nothing told "
+                f"{_joined(labels[:-1], ', ')} from {labels[-1]}, so assuming {_label(first)} "
+                f"(set hpc.system to {_joined([s.key for s in candidates[1:]], ' or ')} if not)",
+            )
+        )
+    return Success(Detected(first.key, f"hpc.system is {wanted!r} and {submit} is on PATH"))
+
+
+def _contradicted(
+    evidence: _Evidence, wanted: str, candidates: list[Scheduler], rules: tuple[_Rule, ...]
+) -> ConfigError | None:
+    """Why the evidence rules out every candidate, or None when it names one of them."""
+    rule = evidence.rule
+    if rule.record is None:
+        return _refuse_unsupported(evidence, rules)
+    if rule.key in {s.key for s in candidates}:
+        return None
+    if not frozenset(rule.detection.marks) & _marks_of(candidates):
+        # It speaks about them only as wrappers it installs.
+        return ConfigError(
+            f"hpc.system is {wanted!r} but {'/'.join(rule.detection.wrappers)} here are "
+            f"{_wrappers_label(rule)} ({evidence.why}); set hpc.system to {rule.key} or auto",
+            _PATH,
+        )
+    name = rule.record.name
+    choices = [rule.key] + ([name] if name not in (rule.key, wanted) else [])
+    return ConfigError(
+        f"hpc.system is {wanted!r} but {evidence.why}, which is {rule.key}; "
+        f"set hpc.system to {' or '.join(choices)}",
+        _PATH,
+    )
+
+
+def _marks_of(candidates: list[Scheduler]) -> frozenset[str]:
+    """The commands that mark the candidates (a record without a rule: its submit command)."""
+    return frozenset(
+        c for s in candidates for c in (s.detection.marks if s.detection else (s.submit_command,))
+    )
+
+
+def _label(record: Scheduler) -> str:
+    return (record.detection.label if record.detection else "") or record.label
+
+
+def _explicit_missing(
+    facts: ProbeFacts, wanted: str, candidates: list[Scheduler], rules: tuple[_Rule, ...]
+) -> ConfigError:
+    submit = candidates[0].submit_command
+    homes = [v for r in rules if r.submit == submit for v in r.detection.home_env]
+    home = next((v for v in homes if facts.environ.get(v)), None)
+    where = f" ({home} is {facts.environ[home]}: add its bin/ to PATH)" if home else ""
+    whose = f"{candidates[0].label}'s" if len(candidates) == 1 else "the scheduler's"
+    return ConfigError(
+        f"hpc.system is {wanted!r} but {submit} was not found on PATH{where}; load {whose} "
+        f"module or set hpc.system to auto or {_fallback()}",
+        _PATH,
     )

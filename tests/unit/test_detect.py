@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pytest
 from returns.result import Failure, Success
 
+from hsm.pure import detect
 from hsm.pure.detect import (
     PROBE_COMMANDS,
     PROBE_ENV_VARS,
-    Detected,
     ProbeFacts,
-    QstatKind,
     decide_scheduler,
     parse_qstat_version,
     probe_argvs,
 )
+from hsm.pure.schedulers import SCHEDULERS
+from hsm.pure.schedulers import SLURM as SLURM_RECORD
+from hsm.pure.schedulers import TORQUE as TORQUE_RECORD
+from hsm.pure.schedulers.base import Commands, Detection, Scheduler
 
 SLURM = frozenset({"sbatch", "squeue", "sacct", "scontrol"})
 PBS = frozenset({"qsub", "qstat", "qmgr", "pbsnodes"})
@@ -51,28 +57,28 @@ def facts(
 # --------------------------------------------------------------------------- qstat --version
 
 QSTAT_CASES = [
-    ("slurm-wrapper", SLURM_WRAPPER_OUT[0], QstatKind.SLURM_WRAPPER, "Unknown option: version"),
-    ("sge", SGE_OUT[0], QstatKind.SGE, "SGE 8.1.9"),
-    ("uge", "UGE 8.6.4\n", QstatKind.SGE, "UGE 8.6.4"),
-    ("torque", TORQUE_OUT[0], QstatKind.TORQUE, "Version: 6.1.2"),
-    ("torque-crlf", "Version: 4.2.10\r\n", QstatKind.TORQUE, "Version: 4.2.10"),
-    ("pbspro", PBSPRO_OUT[0], QstatKind.PBSPRO, "pbs_version = 19.1.3"),
-    ("openpbs", OPENPBS_OUT[0], QstatKind.PBSPRO, "pbs_version = 22.05.11"),
-    ("altair-year", ALTAIR_OUT[0], QstatKind.PBSPRO, "pbs_version = 2022.1.3"),
-    ("leading-blank", "\n\npbs_version = 20.0.1\n", QstatKind.PBSPRO, "pbs_version = 20.0.1"),
-    ("garbage", GARBAGE_OUT[0], QstatKind.UNKNOWN, ""),
-    ("version-word-only", "Version: unknown\n", QstatKind.UNKNOWN, ""),
-    ("empty", "", QstatKind.UNKNOWN, ""),
-    ("none", None, QstatKind.UNKNOWN, ""),
+    ("slurm-wrapper", SLURM_WRAPPER_OUT[0], "slurm", "Unknown option: version"),
+    ("sge", SGE_OUT[0], "sge", "SGE 8.1.9"),
+    ("uge", "UGE 8.6.4\n", "sge", "UGE 8.6.4"),
+    ("torque", TORQUE_OUT[0], "torque", "Version: 6.1.2"),
+    ("torque-crlf", "Version: 4.2.10\r\n", "torque", "Version: 4.2.10"),
+    ("pbspro", PBSPRO_OUT[0], "pbspro", "pbs_version = 19.1.3"),
+    ("openpbs", OPENPBS_OUT[0], "pbspro", "pbs_version = 22.05.11"),
+    ("altair-year", ALTAIR_OUT[0], "pbspro", "pbs_version = 2022.1.3"),
+    ("leading-blank", "\n\npbs_version = 20.0.1\n", "pbspro", "pbs_version = 20.0.1"),
+    ("garbage", GARBAGE_OUT[0], "", ""),
+    ("version-word-only", "Version: unknown\n", "", ""),
+    ("empty", "", "", ""),
+    ("none", None, "", ""),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "evidence"), [c[1:] for c in QSTAT_CASES], ids=[c[0] for c in QSTAT_CASES]
+    ("text", "key", "evidence"), [c[1:] for c in QSTAT_CASES], ids=[c[0] for c in QSTAT_CASES]
 )
-def test_parse_qstat_version(text: str | None, kind: QstatKind, evidence: str) -> None:
+def test_parse_qstat_version(text: str | None, key: str, evidence: str) -> None:
     parsed = parse_qstat_version(text)
-    assert parsed.kind is kind
+    assert parsed.key == key
     assert parsed.evidence == evidence
 
 
@@ -186,7 +192,6 @@ def test_decisions(probe: ProbeFacts, requested: str, key: str, words: list[str]
     assert isinstance(result, Success), result
     detected = result.unwrap()
     assert detected.key == key
-    assert detected.name == {"pbspro": "pbs", "torque": "pbs"}.get(key, key)
     assert detected.reason
     for word in words:
         assert word in detected.reason
@@ -306,19 +311,6 @@ def test_hsm_hpc_system_in_probe_environ_is_ignored() -> None:
     assert decide_scheduler(probe).unwrap().key == "slurm"
 
 
-@pytest.mark.parametrize(
-    ("detected", "key"),
-    [
-        (Detected("slurm"), "slurm"),
-        (Detected("pbs", "pro"), "pbspro"),
-        (Detected("pbs", "torque"), "torque"),
-        (Detected("local"), "local"),
-    ],
-)
-def test_detected_key(detected: Detected, key: str) -> None:
-    assert detected.key == key
-
-
 # --------------------------------------------------------------------------- probe plan
 
 
@@ -339,3 +331,73 @@ def test_probe_plan_is_data() -> None:
     assert "HSM_HPC_SYSTEM" not in PROBE_ENV_VARS
     for argv in probe_argvs():
         assert argv[0] in PROBE_COMMANDS
+
+
+# --------------------------------------------------------------------------- rules live in folders
+
+
+def test_every_batch_scheduler_declares_how_it_is_detected() -> None:
+    for record in SCHEDULERS.values():
+        if record.commands is not None:
+            assert record.detection is not None, record.key
+            assert record.submit_command in record.detection.marks, record.key
+
+
+def _register(monkeypatch: pytest.MonkeyPatch, record: Scheduler) -> None:
+    """A copy of the registry with one more record, as a new folder's registry line adds."""
+    monkeypatch.setattr(detect, "SCHEDULERS", {**SCHEDULERS, record.key: record})
+
+
+def test_a_new_scheduler_is_detected_from_its_record_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(SLURM_RECORD.commands, Commands)
+    lsf = replace(
+        SLURM_RECORD,
+        key="lsf",
+        name="lsf",
+        label="LSF",
+        commands=replace(SLURM_RECORD.commands, submit_command="bsub"),
+        detection=Detection(marks=("bsub",), tools=("bjobs",), env_hints=("LSF_ENVDIR",)),
+    )
+    assert decide_scheduler(facts(frozenset({"bsub"}))).unwrap().key == "local"
+    _register(monkeypatch, lsf)
+
+    assert {"bsub", "bjobs"} <= set(detect.probe_commands())
+    assert "LSF_ENVDIR" in detect.probe_env_vars()
+    found = decide_scheduler(facts(frozenset({"bsub", "bjobs"}))).unwrap()
+    assert (found.key, found.reason) == ("lsf", "bsub is on PATH")
+    assert decide_scheduler(facts(frozenset({"bsub"})), " LSF ").unwrap().key == "lsf"
+    assert "(sbatch, qsub, bsub)" in decide_scheduler(facts()).unwrap().reason
+    refused = decide_scheduler(facts(environ={"LSF_ENVDIR": "/etc/lsf"})).failure()
+    assert "LSF_ENVDIR is set (/etc/lsf) but bsub is not on PATH" in refused.message
+    missing = decide_scheduler(facts(SLURM), "lsf").failure()
+    assert "'lsf' but bsub was not found on PATH; load LSF's module" in missing.message
+    # the schedulers already registered are decided as before
+    assert decide_scheduler(facts(SLURM | PBS, TORQUE_OUT)).unwrap().key == "slurm"
+    assert decide_scheduler(facts(PBS, TORQUE_OUT)).unwrap().key == "torque"
+
+
+def test_a_grid_engine_folder_ends_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    sge = replace(
+        TORQUE_RECORD,
+        key="sge",
+        name="sge",
+        label="Grid Engine",
+        detection=Detection(
+            marks=("qsub", "qstat"), version_lines=(re.compile(r"^SGE \d"),), env=("SGE_ROOT",)
+        ),
+    )
+    probe = facts(SGE_CMDS, SGE_OUT, qsub="/usr/lib/gridengine/qsub")
+    assert isinstance(decide_scheduler(probe), Failure)
+    _register(monkeypatch, sge)
+
+    found = decide_scheduler(probe).unwrap()
+    assert found.key == "sge"
+    assert "SGE 8.1.9" in found.reason
+    assert decide_scheduler(facts(SGE_CMDS, environ={"SGE_ROOT": "/x"})).unwrap().key == "sge"
+    assert decide_scheduler(probe, "sge").unwrap().key == "sge"
+    assert (
+        "which is sge; set hpc.system to sge" in decide_scheduler(probe, "torque").failure().message
+    )
+    assert decide_scheduler(facts(PBS, PBSPRO_OUT)).unwrap().key == "pbspro"
+    unsure = decide_scheduler(facts(PBS, GARBAGE_OUT)).failure().message
+    assert "set hpc.system to pbspro, torque or sge" in unsure

@@ -12,6 +12,7 @@ the text back to the parsers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,6 +110,46 @@ class ConfigSection:
     queue_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What tells that this scheduler is the one on a machine (read by :mod:`hsm.pure.detect`).
+
+    Evidence comes in three strengths and the strongest found for any scheduler wins: a
+    line of ``qstat --version``, then an environment variable, then where ``qsub`` really
+    lives.
+
+    Attributes:
+        marks: commands whose presence on PATH means this scheduler is meant to be here;
+            the record's submit command is one of them.  A submit command that no other
+            rule marks or wraps decides on its own, before any evidence (``sbatch``).
+        tools: its other commands; the probe looks for them too, they decide nothing.
+        version_lines: a line of ``qstat --version`` (stdout+stderr) matching one of these
+            proves it.
+        env: environment variables whose being set proves it (``PBS_EXEC``).
+        env_hints: variables that only say it is meant to be here (``SLURM_CONF``): set,
+            like ``env``, with none of its commands on PATH, detection refuses rather than
+            quietly running jobs on what is probably a login node.
+        home_env: variables naming its install prefix, whose ``bin/`` holds its commands.
+        realpath_hints: substrings of ``qsub``'s resolved path (lower-cased) that prove it.
+        wrappers: another family's commands it may install (Slurm's ``qsub``/``qstat``);
+            its evidence claims them.
+        wrappers_label: how messages name those (``Slurm's Torque-compatibility wrappers``).
+        label: how detection messages name it when that says more than the record's label
+            (``PBS Pro/OpenPBS``).
+    """
+
+    marks: tuple[str, ...]
+    tools: tuple[str, ...] = ()
+    version_lines: tuple[re.Pattern[str], ...] = ()
+    env: tuple[str, ...] = ()
+    env_hints: tuple[str, ...] = ()
+    home_env: tuple[str, ...] = ()
+    realpath_hints: tuple[str, ...] = ()
+    wrappers: tuple[str, ...] = ()
+    wrappers_label: str = ""
+    label: str = ""
+
+
 def _no_queue_rule(queue: str, path: str) -> Result[str, ConfigError]:
     return Success(queue)
 
@@ -149,6 +190,9 @@ class Scheduler:
         states: the literal table of every documented state code.
         commands: the batch system's tools; None for the local backend, which runs
             scripts itself (:mod:`hsm.effects.local`).
+        detection: what tells auto-detection this scheduler is here; None: it is never
+            auto-detected (the local backend is what detection falls back to), only
+            chosen by ``hpc.system``.
     """
 
     key: str
@@ -175,6 +219,7 @@ class Scheduler:
     throttle: bool = True
     launcher: Callable[[int], str] = _no_launcher
     config_section: ConfigSection | None = None
+    detection: Detection | None = None
 
     @property
     def submit_command(self) -> str:

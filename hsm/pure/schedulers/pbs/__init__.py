@@ -16,6 +16,7 @@ from hsm.pure.schedulers.base import (
     hms,
 )
 from hsm.pure.schedulers.pbs import commands, qstat
+from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
 from hsm.pure.schedulers.pbs.resources import (
     is_pbs_mark,
     parse_pbs,
@@ -93,6 +94,7 @@ PBSPRO = Scheduler(
     states=qstat.PRO_STATES,
     config_section=ConfigSection(name="pbs", queue_key="queue"),
     commands=PRO_COMMANDS,
+    detection=PRO_DETECTION,
 )
 
 # Torque shares qsub/qdel/qselect and the qstat -f text with PBS Pro; it differs in the
@@ -121,6 +123,7 @@ TORQUE = replace(
         parse_history_output=None,
         name_query_argvs=commands.torque_name_query_argvs,
     ),
+    detection=TORQUE_DETECTION,
 )
 
 __all__ = ["DIALECT", "PBSPRO", "TORQUE"]

@@ -13,6 +13,7 @@ from hsm.pure.schedulers.base import (
     Scheduler,
 )
 from hsm.pure.schedulers.slurm import commands
+from hsm.pure.schedulers.slurm.detect import DETECTION
 from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
 from hsm.pure.schedulers.slurm.resources import (
     is_slurm_mark,
@@ -90,6 +91,7 @@ SCHEDULER = Scheduler(
         limit_argv=commands.LIMIT_ARGV,
         parse_limit=commands.parse_limit,
     ),
+    detection=DETECTION,
 )
 
 __all__ = ["DIALECT", "SCHEDULER"]
