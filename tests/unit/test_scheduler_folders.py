@@ -31,11 +31,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Grid Engine is recognised only to be refused until it gets its own folder.
     ("pure/config.py", "sge"): "Grid Engine refused until it has a folder",
     ("pure/config.py", "gridengine"): "Grid Engine refused until it has a folder",
+    ("pure/detect.py", "sge"): "Grid Engine refused until it has a folder",
+    ("pure/detect.py", "gridengine"): "Grid Engine refused until it has a folder",
 }
 #: Files still allowed to name schedulers, with the reason.
-ALLOWED_FILES: dict[str, str] = {
-    "pure/detect.py": "detection rules are moving into the folders",
-}
+ALLOWED_FILES: dict[str, str] = {}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
