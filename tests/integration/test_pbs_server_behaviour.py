@@ -234,6 +234,31 @@ def test_a_task_whose_afterok_parent_failed_is_not_completed(cluster: Cluster) -
     assert [r["argv"] for r in probe_records(cluster.work)] == [["exit=3"]]
 
 
+def test_a_submission_cut_short_is_found_by_name_not_submitted_twice(cluster: Cluster) -> None:
+    """A crash between qsub and the journal's "submitted" record: re-running the same
+    command finds the job with ``qselect -x -N`` and submits nothing."""
+    assert cluster.sweep("crash", "x=1,2").code == 0
+    cluster.wait_jobs()
+    journal = cluster.work / "sweeps" / "crash" / "journal.jsonl"
+    kept = [line for line in journal.read_text().splitlines() if '"submitted"' not in line]
+    journal.write_text("\n".join(kept) + "\n")
+    again = cluster.sweep("crash", "x=1,2")
+    assert again.code == 0 and "found 1 job(s) submitted before a crash" in again.out, str(again)
+    assert list(cluster.pbs.state()["jobs"]) == ["20"]
+    assert cluster.states("crash") == {0: ("completed", 0), 1: ("completed", 0)}
+
+
+def test_queue_lists_the_users_jobs_with_their_states(cluster: Cluster) -> None:
+    assert cluster.sweep("q", "x=1,2,3", "wait=go", "--mode", "individual").code == 0
+    run = cluster.hsm("queue", "--system", "pbspro", "--json")
+    assert run.code == 0, str(run)
+    jobs = {job["job_id"]: job["state"] for job in run.json()["jobs"]}
+    assert jobs == {"20.pbs01": "running", "21.pbs01": "running", "22.pbs01": "queued"}
+    cluster.release()
+    cluster.wait_jobs()
+    assert cluster.hsm("queue", "--system", "pbspro", "--json").json()["jobs"] == []
+
+
 def test_torque_flavour_sweep(tmp_path: Path) -> None:
     cluster = Cluster(tmp_path, FLAVOUR="torque")
     try:
