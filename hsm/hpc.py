@@ -8,7 +8,6 @@ the ``Result``-typed workflow in :mod:`hsm.api` and, on failure, raises an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -233,32 +232,24 @@ class HPCJobManager:
                 for j in job_ids
             }
         found = polled.unwrap()
-        tasks = self._tasks_by_array([j for j in job_ids if j not in found], found)
-        return {job_id: found.get(job_id) or _rollup(job_id, tasks) for job_id in job_ids}
+        tasks = self._tasks_by_array(found)
+        # An array's state comes from its tasks: a parent's own exit status is not a summary
+        # (PBS reports the last finished subjob's there).
+        return {
+            job_id: _rollup(job_id, tasks)
+            if job_id in tasks
+            else found.get(job_id) or JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
+            for job_id in job_ids
+        }
 
-    def _tasks_by_array(
-        self, array_ids: Sequence[str], found: Mapping[str, JobStatus]
-    ) -> dict[str, list[JobStatus]]:
-        """Group the found task statuses under the requested array ids, in one pass.
-
-        A task id is the array id with an index put in (``12_3``, ``12[3].srv``), so it
-        splits around one of its digit runs into the (prefix, suffix) that
-        ``task_id(array, index)`` puts around the index.
-        """
-        marker = "987654321"
-        shapes: dict[tuple[str, str], str] = {}
-        for job_id in array_ids:
-            prefix, _, suffix = self.backend.task_id(job_id, int(marker)).rpartition(marker)
-            shapes[(prefix, suffix)] = job_id
+    def _tasks_by_array(self, found: Mapping[str, JobStatus]) -> dict[str, list[JobStatus]]:
+        """The found array tasks grouped under their arrays' ids, in one pass."""
+        split_task_id = SCHEDULERS[self.backend.key].split_task_id
         grouped: dict[str, list[JobStatus]] = {}
-        if not shapes:
-            return grouped
         for key, status in found.items():
-            for digits in _DIGITS.finditer(key):
-                owner = shapes.get((key[: digits.start()], key[digits.end() :]))
-                if owner is not None:
-                    grouped.setdefault(owner, []).append(status)
-                    break
+            parent = split_task_id(key)
+            if parent is not None:
+                grouped.setdefault(parent[0], []).append(status)
         return grouped
 
     def get_job_status(self, job_id: str) -> str:
@@ -270,14 +261,9 @@ class HPCJobManager:
         _value(self.backend.cancel(list(job_ids)))
 
 
-_DIGITS = re.compile(r"\d+")
-
-
 def _rollup(job_id: str, tasks: Mapping[str, list[JobStatus]]) -> JobStatus:
-    """An array id's status from its tasks, or unknown when no source knows it."""
-    mine = tasks.get(job_id)
-    if not mine:
-        return JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
+    """An array id's status from its tasks."""
+    mine = tasks[job_id]
     return JobStatus(job_id, rollup_states(t.state for t in mine), "ARRAY", source=mine[0].source)
 
 

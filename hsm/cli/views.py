@@ -26,6 +26,7 @@ from hsm.pure.cli_text import (
 )
 from hsm.pure.manifest import JobRecord, Manifest, count_states, current_jobs, sweep_state
 from hsm.pure.plan import PlannedJob, task_log_path
+from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState
 
 
@@ -89,7 +90,13 @@ def sweep_view(
     if report.stale:
         parts.append(f"warning: {report.warning}")
     parts.append(format_table(STATUS_HEADERS, [status_row(r, colour) for r in records]))
+    never_starts = SCHEDULERS[manifest.scheduler].never_starts
     for record in records:
+        if record["state"] == JobState.QUEUED.value and never_starts(record["reason"]):
+            parts.append(
+                f"\nqueued task {record['task']} (job {record['job_id']}) can never start: "
+                f"{record['reason']}"
+            )
         if record["state"] not in (JobState.FAILED.value, JobState.CANCELLED.value):
             continue
         code = record["exit_code"]

@@ -1,8 +1,9 @@
 """``--wait``: after a submission, follow the sweep until it is over and report how it went.
 
 Strategy: poll the sweep every few seconds with a one-line progress bar on stderr; stop
-when every task is final, or when nothing is queued or running and some tasks stayed
-unknown for three polls in a row (lost jobs do not come back).  The outcome is the
+when every task is final, when nothing runs and every queued task is one the scheduler
+says can never start, or when nothing is queued or running and some tasks stayed unknown
+for three polls in a row (lost jobs do not come back).  The outcome is the
 monitor's view, and exit code 5 unless every task completed.
 """
 
@@ -23,6 +24,7 @@ from hsm.effects.sweeps import SweepReport
 from hsm.pure.cli_text import progress_bar
 from hsm.pure.errors import HSMFailure
 from hsm.pure.manifest import count_states
+from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState
 
 #: Polls in a row with nothing queued or running before unknown tasks count as lost.
@@ -83,11 +85,24 @@ class _Progress:
         states = {s.state for s in report.statuses.values()}
         if all(s.is_final for s in states):
             return report
+        if self._only_stuck(report):
+            self.console.warn(
+                "stopped waiting: every task still queued can never start (see the reasons)"
+            )
+            return report
         if states & {JobState.QUEUED, JobState.RUNNING}:
             self.idle = 0
             return None
         self.idle += 1
         return report if self.idle >= IDLE_POLLS else None
+
+    def _only_stuck(self, report: SweepReport) -> bool:
+        """Nothing runs and each queued task's reason says it can never start."""
+        never_starts = SCHEDULERS[report.manifest.scheduler].never_starts
+        waiting = [s for s in report.statuses.values() if not s.state.is_final]
+        return bool(waiting) and all(
+            s.state is JobState.QUEUED and never_starts(s.reason) for s in waiting
+        )
 
     def done(self, report: SweepReport) -> SweepReport:
         """End the progress line."""

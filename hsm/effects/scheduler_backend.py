@@ -219,7 +219,13 @@ class SchedulerBackend:
         if isinstance(done, Failure):
             return IOFailure(done.failure())
         ids = self.commands.parse_name_query(done.unwrap().stdout)
-        return self.poll(ids) if ids else IOSuccess({})
+        return (self.poll(ids) if ids else IOSuccess({})).map(self._without_array_parents)
+
+    def _without_array_parents(self, statuses: Statuses) -> Statuses:
+        """Array tasks stand for their array: a parent listed beside them is not a job."""
+        split = (self.scheduler.split_task_id(job_id) for job_id in statuses)
+        parents = {found[0] for found in split if found is not None}
+        return {job_id: s for job_id, s in statuses.items() if job_id not in parents}
 
     def array_limit(self) -> IOResult[int, CommandError]:
         """The configured override, else what the scheduler says, else its documented default."""

@@ -438,9 +438,6 @@ def test_a_cancelled_subjob_is_never_failed_nor_completed(cluster: Cluster) -> N
 # -- issue 10 (c): the library's roll-up of an array ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10: get_job_status reads the parent's Exit_status (last subjob's)"
-)
 def test_library_rolls_an_array_up_from_its_subjobs(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,7 +495,6 @@ def test_cancel_of_a_finished_subjob_says_it_had_finished(cluster: Cluster) -> N
 # -- issue 10 (e): hsm queue, and jobs that can never run ---------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: hsm queue counts array parents as jobs")
 def test_queue_counts_subjobs_not_array_parents(cluster: Cluster) -> None:
     assert cluster.sweep("plain", "x=1,2,3", "wait=go", "--mode", "individual").code == 0
     assert cluster.sweep("arr1", "x=1,2,3", "wait=go").code == 0
@@ -522,7 +518,6 @@ def _never_runs(cluster: Cluster, sweep_id: str, *extra: str) -> Run:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: hsm monitor hides the Can Never Run comment")
 def test_monitor_shows_why_a_job_can_never_run(cluster: Cluster) -> None:
     assert _never_runs(cluster, "huge").code == 0
     assert cluster.monitor("huge")["tasks"][0]["reason"].startswith("Can Never Run")
@@ -530,9 +525,6 @@ def test_monitor_shows_why_a_job_can_never_run(cluster: Cluster) -> None:
     assert "Can Never Run: Insufficient amount of resource: ncpus" in run.out, str(run)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10: --wait waits forever for a job that can never run"
-)
 def test_wait_stops_for_a_job_that_can_never_run(cluster: Cluster) -> None:
     try:
         run = _never_runs(cluster, "forever", "--wait", "--poll-interval", "0.2")

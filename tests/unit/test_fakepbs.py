@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hsm.pure.schedulers.pbs_qstat import parse_qstat_full
 
 from hsm import api
 from hsm.pure.schedulers.pbs import PBSPRO, TORQUE, parse_limit, parse_qstat_json
-from hsm.pure.schedulers.pbs_qstat import parse_qstat_full
 from hsm.pure.states import JobState
 from tests.helpers.fakepbs import PROBE, FakePBS, parse_full, probe_records
 

@@ -158,6 +158,10 @@ def _no_launcher(walltime_seconds: int) -> str:
     return ""
 
 
+def _starts_eventually(reason: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Scheduler:
     """Everything hsm knows about one scheduler; built once, in the scheduler's folder.
@@ -187,6 +191,10 @@ class Scheduler:
         launcher: walltime seconds -> a prefix for the program's command line.
         config_section: the scheduler's section of the config file, if it has one.
         task_id: ``(array job id, index)`` -> the id of that array task.
+        split_task_id: the inverse: an array task's id -> (array job id, index), or None
+            for any other id.
+        never_starts: a queued job's reason -> True when the scheduler says it can never
+            start (waiting for it would be waiting forever).
         states: the literal table of every documented state code.
         commands: the batch system's tools; None for the local backend, which runs
             scripts itself (:mod:`hsm.effects.local`).
@@ -210,6 +218,7 @@ class Scheduler:
     render_resources: Callable[[NodeShape, str], Result[tuple[str, ...], ConfigError]] | None
     default_array_limit: int
     task_id: Callable[[str, int], str]
+    split_task_id: Callable[[str], tuple[str, int] | None]
     states: Mapping[str, JobState]
     commands: Commands | None
     check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule
@@ -218,6 +227,7 @@ class Scheduler:
     dependencies: bool = True
     throttle: bool = True
     launcher: Callable[[int], str] = _no_launcher
+    never_starts: Callable[[str], bool] = _starts_eventually
     config_section: ConfigSection | None = None
     detection: Detection | None = None
 

@@ -49,6 +49,7 @@ SCHEDULER = Scheduler(
     throttle=False,
     launcher=launcher,
     task_id=states.task_id,
+    split_task_id=states.split_task_id,
     states=states.STATES,
     commands=None,
 )

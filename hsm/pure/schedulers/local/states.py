@@ -228,6 +228,18 @@ def task_id(job_id: str, index: int) -> str:
     return f"{job_id}_{index}"
 
 
+def split_task_id(job_id: str) -> tuple[str, int] | None:
+    """``12_3`` -> (``12``, 3); None for any other id.
+
+    >>> split_task_id("12_3"), split_task_id("12")
+    (('12', 3), None)
+    """
+    ref = parse_job_ref(job_id)
+    if ref is None or ref[1] is None:
+        return None
+    return ref[0], ref[1]
+
+
 def parse_job_ref(text: str) -> tuple[str, int | None] | None:
     """Split an id ``cancel``/``poll`` accept into (job id, array index or None).
 

@@ -91,6 +91,8 @@ PBSPRO = Scheduler(
     # qsub -J takes start-end[:step] only: no list of indices.
     dense_arrays=True,
     task_id=commands.array_task_id,
+    split_task_id=commands.split_array_task_id,
+    never_starts=commands.never_starts,
     states=qstat.PRO_STATES,
     config_section=ConfigSection(name="pbs", queue_key="queue"),
     commands=PRO_COMMANDS,

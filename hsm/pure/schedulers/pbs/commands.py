@@ -116,6 +116,15 @@ def split_array_task_id(task_id: str) -> tuple[str, int] | None:
     return f"{match.group(1)}[]{match.group(3)}", int(match.group(2)[1:-1])
 
 
+def never_starts(reason: str) -> bool:
+    """The scheduler's ``comment`` says the job can never run (qstat -f ``comment``).
+
+    >>> never_starts("Can Never Run: Insufficient amount of resource: ncpus (R: 64 A: 2 T: 2)")
+    True
+    """
+    return "Can Never Run" in reason
+
+
 # Server unreachable or slow: the next poll may work; no state changes meanwhile.
 #  "cannot connect to server X (errno=111)", "pbs_iff: cannot connect to host",
 #  "Communication failure" (Torque 15xxx), "End of File" (the server closed the socket),

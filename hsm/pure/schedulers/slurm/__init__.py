@@ -71,6 +71,8 @@ SCHEDULER = Scheduler(
     # slurm.conf(5): MaxArraySize defaults to 1001, so indices 0..1000.
     default_array_limit=1001,
     task_id=commands.task_id,
+    split_task_id=commands.split_task_id,
+    never_starts=commands.never_starts,
     states=commands.STATES,
     config_section=ConfigSection(name="slurm", queue_key="partition"),
     commands=Commands(

@@ -363,6 +363,42 @@ def task_id(array_id: str, index: int) -> str:
     return f"{array_id}_{index}"
 
 
+def split_task_id(job_id: str) -> tuple[str, int] | None:
+    """``418_2`` -> (``418``, 2); None for a plain job or a pending range (``418_[1-3]``).
+
+    >>> split_task_id("418_2"), split_task_id("418")
+    (('418', 2), None)
+    """
+    head, sep, index = job_id.partition("_")
+    if not sep or not head.isdigit() or not index.isdigit():
+        return None
+    return head, int(index)
+
+
+#: squeue(1) pending reasons that no amount of waiting fixes: the job must be changed or
+#: cancelled (a dependency that failed, a request beyond the partition's limits).
+_NEVER_STARTS = frozenset(
+    {
+        "DependencyNeverSatisfied",
+        "BadConstraints",
+        "PartitionNodeLimit",
+        "PartitionTimeLimit",
+        "PartitionConfig",
+        "InvalidAccount",
+        "InvalidQOS",
+    }
+)
+
+
+def never_starts(reason: str) -> bool:
+    """True when a pending job's reason means it will never start.
+
+    >>> never_starts("DependencyNeverSatisfied"), never_starts("Resources")
+    (True, False)
+    """
+    return reason.split(",")[0].strip() in _NEVER_STARTS
+
+
 def name_query_argvs(job_name: str) -> list[list[str]]:
     """Argvs listing jobs named ``job_name``: the live queue, then a week of accounting.
 
