@@ -20,18 +20,20 @@ from returns.result import Failure, Result, Success
 from hsm.effects.backend import Backend
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import (
-    LOGS,
     Submitted,
     SweepReport,
+    TaskView,
     add_jobs,
     cancel_sweep,
     poll_sweep,
     submit_jobs,
     write_sweep,
 )
+from hsm.effects.sweeps import task_views as _task_views
+from hsm.pure import layout
 from hsm.pure.errors import ConfigError, HSMFailure, StateError
 from hsm.pure.jobspec import Dependency, parse_dependency
-from hsm.pure.manifest import Manifest, job_record
+from hsm.pure.manifest import Manifest, number_tasks
 from hsm.pure.overrides import render_overrides
 from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
 from hsm.pure.states import JobState
@@ -114,7 +116,7 @@ def detect_backend(
 
 
 def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
-    logs = (sweep_dir / LOGS).resolve()
+    logs = (sweep_dir / layout.LOGS).resolve()
     try:
         return str(logs.relative_to(project_dir.resolve()))
     except ValueError:
@@ -203,9 +205,8 @@ def plan_sweep(
         mode=mode,
         workdir=str(options.project_dir.resolve()),
         settings=data,
-        params=tuple(dict(p) for p in params),
-        argvs=tuple(argvs.unwrap()),
-        jobs=tuple(job_record(j) for j in jobs.unwrap()),
+        tasks=number_tasks(params, argvs.unwrap()),
+        jobs=tuple(j.record() for j in jobs.unwrap()),
     )
     return Success((manifest, jobs.unwrap()))
 
@@ -258,6 +259,12 @@ def submit_planned(
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
     """Every task's status (see :func:`hsm.effects.sweeps.poll_sweep`)."""
     return poll_sweep(sweep_dir, backend)
+
+
+def task_views(report: SweepReport) -> tuple[TaskView, ...]:
+    """What ``hsm monitor`` shows of each task: params, status (job id, state) and log
+    path, by task number (see :func:`hsm.effects.sweeps.task_views`)."""
+    return _task_views(report)
 
 
 def cancel(
@@ -314,17 +321,9 @@ def resubmit(
     jobs = plan_jobs(settings, manifest.argvs, tasks)
     if isinstance(jobs, Failure):
         return IOFailure(jobs.failure())
-    grown = Manifest(
-        manifest.sweep_id,
-        manifest.scheduler,
-        manifest.mode,
-        manifest.workdir,
-        manifest.settings,
-        manifest.params,
-        manifest.argvs,
-        manifest.jobs + tuple(job_record(j) for j in jobs.unwrap()),
-        dict(report.job_ids),
-    )
+    grown = replace(
+        manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs.unwrap())
+    ).with_job_ids(report.job_ids)
     saved = result_of(add_jobs(sweep_dir, grown, jobs.unwrap()))
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())

@@ -18,6 +18,7 @@ from returns.result import Failure, Result
 from hsm import api
 from hsm.effects.backend import Backend
 from hsm.effects.results import result_of
+from hsm.pure import layout
 from hsm.pure.errors import (
     CommandError,
     ConfigError,
@@ -177,7 +178,7 @@ class HPCJobManager:
                 [params],
                 mode="individual",
                 sweep_id=sweep_id,
-                sweep_dir=Path(sweep_dir) / "jobs" / name,
+                sweep_dir=Path(sweep_dir) / layout.single_job_dir(name),
                 job_name=name,
             )
         )

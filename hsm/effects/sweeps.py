@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from cattrs import BaseValidationError
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure
 
@@ -35,24 +37,25 @@ from hsm.effects.files import (
     write_many_atomic,
 )
 from hsm.effects.results import result_of
+from hsm.pure import layout
 from hsm.pure.errors import HSMFailure, StateError
 from hsm.pure.manifest import (
     JournalState,
     Manifest,
     current_jobs,
     job_ids_to_poll,
-    manifest_from_data,
-    manifest_to_data,
     replay_journal,
+    task_logs,
     task_statuses,
 )
 from hsm.pure.plan import PlannedJob
+from hsm.pure.records import (
+    manifest_from_data,
+    manifest_to_data,
+    statuses_from_data,
+    statuses_to_data,
+)
 from hsm.pure.states import JobState, JobStatus
-
-MANIFEST = "manifest.json"
-JOURNAL = "journal.jsonl"
-STATUS_CACHE = "status.json"
-LOGS = "logs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,40 @@ class SweepReport:
     warning: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    """One task as ``hsm monitor`` shows it.
+
+    Attributes:
+        task: the task number.
+        params: its parameters.
+        status: its status (job id, state, what the scheduler said).
+        log: where its log is (under the sweep's workdir unless absolute); None when no
+            job covers the task.
+    """
+
+    task: int
+    params: Mapping[str, Any]
+    status: JobStatus
+    log: str | None
+
+
+def task_views(report: SweepReport) -> tuple[TaskView, ...]:
+    """Every polled task with its parameters, status and log path, by task number."""
+    manifest = report.manifest
+    workdir = Path(manifest.workdir)
+    logs = task_logs(manifest)
+    return tuple(
+        TaskView(
+            task,
+            manifest.tasks[task].params,
+            status,
+            str(workdir / logs[task]) if task in logs else None,
+        )
+        for task, status in sorted(report.statuses.items())
+    )
+
+
 def _json(data: object) -> str:
     return json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
 
@@ -93,7 +130,7 @@ def write_sweep(
 
     Returns the manifest as on disk (with job ids recorded so far, on a resume).
     """
-    path = sweep_dir / MANIFEST
+    path = sweep_dir / layout.MANIFEST
     if path.exists():
         existing = load_manifest(sweep_dir)
         found = result_of(existing)
@@ -112,7 +149,7 @@ def write_sweep(
                 )
             )
         return IOSuccess(old)
-    (sweep_dir / LOGS).mkdir(parents=True, exist_ok=True)
+    (sweep_dir / layout.LOGS).mkdir(parents=True, exist_ok=True)
     written = result_of(
         write_many_atomic([(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755)
     )
@@ -137,7 +174,7 @@ def add_jobs(
 
 
 def _save_manifest(sweep_dir: Path, manifest: Manifest) -> IOResult[Manifest, HSMFailure]:
-    saved = result_of(write_atomic(sweep_dir / MANIFEST, _json(manifest_to_data(manifest))))
+    saved = result_of(write_atomic(sweep_dir / layout.MANIFEST, _json(manifest_to_data(manifest))))
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())
     return IOSuccess(manifest)
@@ -145,12 +182,12 @@ def _save_manifest(sweep_dir: Path, manifest: Manifest) -> IOResult[Manifest, HS
 
 def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
     """Read ``manifest.json`` with a clear error when it is missing or damaged."""
-    path = sweep_dir / MANIFEST
+    path = sweep_dir / layout.MANIFEST
     text = result_of(read_text(path))
     if isinstance(text, Failure):
         return IOFailure(
             StateError(
-                f"{sweep_dir} is not an hsm sweep directory ({MANIFEST} is missing or "
+                f"{sweep_dir} is not an hsm sweep directory ({layout.MANIFEST} is missing or "
                 f"unreadable: {text.failure().message})",
                 str(path),
             )
@@ -167,7 +204,7 @@ def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
 
 def journal_state(sweep_dir: Path) -> IOResult[JournalState, HSMFailure]:
     """Replay the sweep's journal."""
-    records = result_of(read_journal(sweep_dir / JOURNAL))
+    records = result_of(read_journal(sweep_dir / layout.JOURNAL))
     if isinstance(records, Failure):
         return IOFailure(records.failure())
     return IOSuccess(replay_journal(records.unwrap()))
@@ -218,7 +255,7 @@ def submit_jobs(
         return IOFailure(replayed.failure())
     state = replayed.unwrap()
     job_ids = dict(state.submitted)
-    journal = sweep_dir / JOURNAL
+    journal = sweep_dir / layout.JOURNAL
     submitted: list[str] = []
     recovered: list[str] = []
     for job in manifest.jobs:
@@ -255,7 +292,7 @@ def submit_jobs(
             append_journal(
                 journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())}
             )
-            _save_manifest(sweep_dir, _with_ids(manifest, job_ids))
+            _save_manifest(sweep_dir, manifest.with_job_ids(job_ids))
             done = f" ({len(job_ids)} of {len(manifest.jobs)} jobs are in)" if job_ids else ""
             return IOFailure(
                 replace(
@@ -273,14 +310,10 @@ def submit_jobs(
         )
         if isinstance(after, Failure):
             return IOFailure(after.failure())
-    saved = result_of(_save_manifest(sweep_dir, _with_ids(manifest, job_ids)))
+    saved = result_of(_save_manifest(sweep_dir, manifest.with_job_ids(job_ids)))
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())
     return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered)))
-
-
-def _with_ids(manifest: Manifest, job_ids: dict[str, str]) -> Manifest:
-    return replace(manifest, job_ids=dict(job_ids))
 
 
 def recorded_sweep(sweep_dir: Path) -> IOResult[tuple[Manifest, dict[str, str]], HSMFailure]:
@@ -318,41 +351,19 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
             )
         )
     statuses = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
-    write_atomic(
-        sweep_dir / STATUS_CACHE,
-        _json({str(task): _status_data(status) for task, status in statuses.items()}),
-    )
+    write_atomic(sweep_dir / layout.STATUS_CACHE, _json(statuses_to_data(statuses)))
     return IOSuccess(SweepReport(manifest, statuses, job_ids))
 
 
-def _status_data(status: JobStatus) -> dict[str, object]:
-    return {
-        "job_id": status.job_id,
-        "state": status.state.value,
-        "raw": status.raw,
-        "exit_code": status.exit_code,
-        "signal": status.signal,
-        "reason": status.reason,
-        "source": status.source,
-    }
-
-
 def _read_cache(sweep_dir: Path) -> dict[int, JobStatus] | None:
+    """The last statuses polled, or None when there are none (or they are unreadable:
+    the cache is only a fallback, so a damaged one is no error)."""
+    text = result_of(read_text(sweep_dir / layout.STATUS_CACHE))
+    if isinstance(text, Failure):
+        return None
     try:
-        data = json.loads((sweep_dir / STATUS_CACHE).read_text(encoding="utf-8"))
-        return {
-            int(task): JobStatus(
-                str(s["job_id"]),
-                JobState(s["state"]),
-                str(s["raw"]),
-                s["exit_code"],
-                s["signal"],
-                str(s["reason"]),
-                str(s["source"]),
-            )
-            for task, s in data.items()
-        }
-    except (OSError, ValueError, KeyError, TypeError):
+        return statuses_from_data(json.loads(text.unwrap()))
+    except (ValueError, TypeError, KeyError, BaseValidationError):
         return None
 
 

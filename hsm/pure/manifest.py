@@ -12,121 +12,74 @@ newest job that covers each task, so a resubmission supersedes the old attempt.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
-from returns.result import Failure, Result, Success
-
-from hsm.pure.errors import StateError
-from hsm.pure.plan import PlannedJob
+from hsm.pure.plan import JobRecord as JobRecord  # re-exported: the CLI imports it from here
+from hsm.pure.plan import task_log_path
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
-MANIFEST_VERSION = 1
-
 
 @dataclass(frozen=True, slots=True)
-class JobRecord:
-    """A planned job as the manifest keeps it (without the script text)."""
+class SweepTask:
+    """One task of the sweep: its number, its parameters and the argv they render to."""
 
-    key: str
-    job_name: str
-    script_file: str
-    sha256: str
-    tasks: tuple[int, ...]
-    indices: tuple[int, ...] | None
-    log_path: str
+    task: int
+    params: Mapping[str, Any]
+    argv: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: ``params`` and ``argvs`` are cached per instance
 class Manifest:
-    """What a sweep is: enough to re-render, audit, poll and resubmit it."""
+    """What a sweep is: enough to re-render, audit, poll and resubmit it.
+
+    ``jobs`` lists every job ever planned for the sweep (resubmissions come later), each
+    with its scheduler id once submitted.  (De)serialised by :mod:`hsm.pure.records`.
+    """
 
     sweep_id: str
     scheduler: str
     mode: str
     workdir: str
     settings: Mapping[str, Any]
-    params: tuple[Mapping[str, Any], ...]
-    argvs: tuple[tuple[str, ...], ...]
+    tasks: tuple[SweepTask, ...]
     jobs: tuple[JobRecord, ...]
-    job_ids: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def params(self) -> tuple[Mapping[str, Any], ...]:
+        """Every task's parameters, by task number."""
+        return tuple(task.params for task in self.tasks)
+
+    @cached_property
+    def argvs(self) -> tuple[tuple[str, ...], ...]:
+        """Every task's program arguments, by task number."""
+        return tuple(task.argv for task in self.tasks)
+
+    @property
+    def job_ids(self) -> dict[str, str]:
+        """Job key -> scheduler id, for the jobs submitted so far."""
+        return {job.key: job.job_id for job in self.jobs if job.job_id}
 
     def job(self, key: str) -> JobRecord:
         """The job with ``key`` (KeyError if there is none)."""
         return {job.key: job for job in self.jobs}[key]
 
+    def with_job_ids(self, job_ids: Mapping[str, str]) -> Manifest:
+        """The same manifest with each job's id taken from ``job_ids`` (others unset)."""
+        jobs = tuple(replace(job, job_id=job_ids.get(job.key)) for job in self.jobs)
+        return replace(self, jobs=jobs)
 
-def job_record(job: PlannedJob) -> JobRecord:
-    """Drop the script text of a planned job; keep its hash."""
-    return JobRecord(
-        job.key, job.job_name, job.script_file, job.sha256, job.tasks, job.indices, job.log_path
+
+def number_tasks(
+    params: Sequence[Mapping[str, Any]], argvs: Sequence[tuple[str, ...]]
+) -> tuple[SweepTask, ...]:
+    """Number the tasks: parameters and argvs are parallel, in expansion order."""
+    return tuple(
+        SweepTask(number, dict(p), tuple(a))
+        for number, (p, a) in enumerate(zip(params, argvs, strict=True))
     )
-
-
-def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
-    """A JSON-ready mapping (stable key order, lists instead of tuples)."""
-    return {
-        "version": MANIFEST_VERSION,
-        "sweep_id": manifest.sweep_id,
-        "scheduler": manifest.scheduler,
-        "mode": manifest.mode,
-        "workdir": manifest.workdir,
-        "settings": dict(manifest.settings),
-        "tasks": [
-            {"task": i, "params": dict(p), "argv": list(a)}
-            for i, (p, a) in enumerate(zip(manifest.params, manifest.argvs, strict=True))
-        ],
-        "jobs": [
-            {
-                "key": j.key,
-                "job_name": j.job_name,
-                "script": j.script_file,
-                "sha256": j.sha256,
-                "tasks": list(j.tasks),
-                "indices": None if j.indices is None else list(j.indices),
-                "log_path": j.log_path,
-                "job_id": manifest.job_ids.get(j.key),
-            }
-            for j in manifest.jobs
-        ],
-    }
-
-
-def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
-    """Read a manifest mapping back, or say what is wrong with the file."""
-    try:
-        if not isinstance(data, Mapping) or data.get("version") != MANIFEST_VERSION:
-            raise ValueError(f"not an hsm manifest (version {MANIFEST_VERSION})")
-        tasks = list(data["tasks"])
-        jobs = tuple(
-            JobRecord(
-                str(j["key"]),
-                str(j["job_name"]),
-                str(j["script"]),
-                str(j["sha256"]),
-                tuple(int(t) for t in j["tasks"]),
-                None if j["indices"] is None else tuple(int(i) for i in j["indices"]),
-                str(j["log_path"]),
-            )
-            for j in data["jobs"]
-        )
-        job_ids = {str(j["key"]): str(j["job_id"]) for j in data["jobs"] if j.get("job_id")}
-        return Success(
-            Manifest(
-                sweep_id=str(data["sweep_id"]),
-                scheduler=str(data["scheduler"]),
-                mode=str(data["mode"]),
-                workdir=str(data["workdir"]),
-                settings=dict(data["settings"]),
-                params=tuple(dict(t["params"]) for t in tasks),
-                argvs=tuple(tuple(str(a) for a in t["argv"]) for t in tasks),
-                jobs=jobs,
-                job_ids=job_ids,
-            )
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        return Failure(StateError(f"{source} is not a valid hsm manifest: {error}", source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +149,15 @@ def task_statuses(
             wanted = task_id(job_id, job.indices[job.tasks.index(task)])
         result[task] = polled.get(wanted) or JobStatus(wanted, JobState.UNKNOWN, "NOT_FOUND")
     return result
+
+
+def task_logs(manifest: Manifest) -> dict[int, str]:
+    """Where each task's log is, relative to the manifest's workdir (or absolute), for
+    every task a job covers (its newest job)."""
+    return {
+        task: task_log_path(job, manifest.scheduler, task)
+        for task, job in current_jobs(manifest).items()
+    }
 
 
 def job_ids_to_poll(manifest: Manifest, job_ids: Mapping[str, str]) -> list[str]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from returns.result import Failure, Result, Success
 
+from hsm.pure import layout
 from hsm.pure.arrays import ArrayChunk, plan_array_chunks
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import Dependency, JobSpec, Task, check_directive_value, sanitize_job_name
@@ -62,17 +63,19 @@ class SweepSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedJob:
-    """One job to submit.
+class JobRecord:
+    """A job of the sweep: what the manifest keeps of it, from planning to submission.
 
     Attributes:
         key: unique within the sweep (``task_007``, ``array_000``, ``r1_array_000``).
         job_name: the scheduler job name, ``<sweep id>_<key>``.
-        script_file: the script's path relative to the sweep directory.
+        script_file: the script's path relative to the sweep directory
+            (:func:`hsm.pure.layout.script_file`).
         tasks: the global task numbers it runs.
         indices: array indices parallel to ``tasks``; None for an individual job.
         log_path: the scheduler's output path (may hold the array-index pattern).
-        script: the rendered text; ``sha256`` its hex digest.
+        sha256: hex digest of the rendered script.
+        job_id: the scheduler's id once submitted, else None.
     """
 
     key: str
@@ -81,8 +84,33 @@ class PlannedJob:
     tasks: tuple[int, ...]
     indices: tuple[int, ...] | None
     log_path: str
-    script: str
     sha256: str
+    # keyword-only so that PlannedJob can add its script as a positional field
+    job_id: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob(JobRecord):
+    """A job of the sweep together with its rendered script text (before it is written).
+
+    The same record as :class:`JobRecord` (a ``PlannedJob`` is one); the manifest keeps
+    the record without the text (:meth:`record`), the script file keeps the text.
+    """
+
+    script: str
+
+    def record(self) -> JobRecord:
+        """The job without its script text, as the manifest keeps it."""
+        return JobRecord(
+            self.key,
+            self.job_name,
+            self.script_file,
+            self.tasks,
+            self.indices,
+            self.log_path,
+            self.sha256,
+            job_id=self.job_id,
+        )
 
 
 def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:
@@ -106,11 +134,11 @@ def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:
     return Success(sweep_id)
 
 
-def task_log_path(job: PlannedJob, scheduler: str, task: int) -> str:
+def task_log_path(job: JobRecord, scheduler: str, task: int) -> str:
     """Where the log of ``task`` (one of ``job.tasks``) ends up.
 
-    >>> job = PlannedJob("array_000", "s_array_000", "scripts/array_000.sh", (5, 6), (0, 1),
-    ...                  "logs/array_000_%a.log", "", "")
+    >>> job = JobRecord("array_000", "s_array_000", layout.script_file("array_000"),
+    ...                 (5, 6), (0, 1), "logs/array_000_%a.log", "")
     >>> task_log_path(job, "slurm", 6)
     'logs/array_000_1.log'
     """
@@ -245,7 +273,7 @@ def _finish(
         PlannedJob(
             key=key,
             job_name=spec.job_name,
-            script_file=f"scripts/{key}.sh",
+            script_file=layout.script_file(key),
             tasks=tasks,
             indices=indices,
             log_path=spec.log_path,
@@ -262,7 +290,7 @@ def _individual(
     spec = _spec(
         settings,
         key,
-        f"{settings.log_dir}/{key}.log",
+        f"{settings.log_dir}/{layout.job_log_name(key)}",
         (Task(None, argvs[task]),),
         None,
         (f"sweep {settings.sweep_id}, task {task}",),

@@ -1,0 +1,90 @@
+"""The one cattrs converter for what hsm writes as JSON: the manifest and job statuses.
+
+Strategy: the records themselves (:class:`~hsm.pure.manifest.Manifest` with its
+:class:`~hsm.pure.plan.JobRecord` jobs and :class:`~hsm.pure.manifest.SweepTask` tasks,
+:class:`~hsm.pure.states.JobStatus`) are laid out like the JSON, so the converter needs
+only three adjustments: a job's ``script_file`` is written ``script`` (the key manifests
+have always used), a ``JobStatus`` (a NamedTuple) is an object rather than a list, and a
+``JobState`` is its string value.  The manifest's ``version`` is added and checked here;
+structuring errors become one ``StateError`` naming the file, each problem as
+``msg @ $.path``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cattrs import BaseValidationError, Converter, transform_error
+from cattrs.cols import (
+    is_namedtuple,
+    namedtuple_dict_structure_factory,
+    namedtuple_dict_unstructure_factory,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import StateError
+from hsm.pure.manifest import Manifest
+from hsm.pure.plan import JobRecord
+from hsm.pure.states import JobState, JobStatus
+
+MANIFEST_VERSION = 1
+
+CONVERTER = Converter()
+CONVERTER.register_unstructure_hook(JobState, lambda state: state.value)
+CONVERTER.register_unstructure_hook_factory(is_namedtuple, namedtuple_dict_unstructure_factory)
+CONVERTER.register_structure_hook_factory(is_namedtuple, namedtuple_dict_structure_factory)
+CONVERTER.register_unstructure_hook(
+    JobRecord,
+    make_dict_unstructure_fn(JobRecord, CONVERTER, script_file=override(rename="script")),
+)
+CONVERTER.register_structure_hook(
+    JobRecord,
+    make_dict_structure_fn(JobRecord, CONVERTER, script_file=override(rename="script")),
+)
+
+
+def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
+    """A JSON-ready mapping of ``manifest.json`` (stable key order, lists for tuples)."""
+    data: dict[str, Any] = CONVERTER.unstructure(manifest, Manifest)
+    return {"version": MANIFEST_VERSION, **data}
+
+
+def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
+    """Read a manifest mapping back, or say what is wrong with the file ``source``."""
+    if not isinstance(data, Mapping) or data.get("version") != MANIFEST_VERSION:
+        return Failure(
+            StateError(
+                f"{source} is not a valid hsm manifest: not an hsm manifest "
+                f"(version {MANIFEST_VERSION})",
+                source,
+            )
+        )
+    body = {k: v for k, v in data.items() if k != "version"}
+    try:
+        return Success(CONVERTER.structure(body, Manifest))
+    except (BaseValidationError, ValueError, TypeError, KeyError) as error:
+        problems = "; ".join(transform_error(error, path="$"))
+        return Failure(StateError(f"{source} is not a valid hsm manifest: {problems}", source))
+
+
+def statuses_to_data(statuses: Mapping[int, JobStatus]) -> dict[str, Any]:
+    """Task number -> status as JSON-ready data (``status.json``)."""
+    return {str(task): status_to_data(status) for task, status in statuses.items()}
+
+
+def statuses_from_data(data: Any) -> dict[int, JobStatus]:
+    """The inverse of :func:`statuses_to_data`; raises cattrs' errors on bad data."""
+    statuses: dict[int, JobStatus] = CONVERTER.structure(data, dict[int, JobStatus])
+    return statuses
+
+
+def status_to_data(status: JobStatus) -> dict[str, Any]:
+    """One status as a JSON object (``state`` as its string value).
+
+    >>> status_to_data(JobStatus("7", JobState.FAILED, "F", 2))["state"]
+    'failed'
+    """
+    data: dict[str, Any] = CONVERTER.unstructure(status, JobStatus)
+    return data
