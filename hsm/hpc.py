@@ -237,7 +237,7 @@ class HPCJobManager:
         # An array's state comes from its tasks: a parent's own exit status is not a summary
         # (PBS reports the last finished subjob's there).
         return {
-            job_id: _rollup(job_id, tasks)
+            job_id: _rollup(job_id, tasks[job_id], found.get(job_id))
             if job_id in tasks
             else found.get(job_id) or JobStatus(job_id, JobState.UNKNOWN, "NOT_FOUND")
             for job_id in job_ids
@@ -262,10 +262,13 @@ class HPCJobManager:
         _value(self.backend.cancel(list(job_ids)))
 
 
-def _rollup(job_id: str, tasks: Mapping[str, list[JobStatus]]) -> JobStatus:
-    """An array id's status from its tasks."""
-    mine = tasks[job_id]
-    return JobStatus(job_id, rollup_states(t.state for t in mine), "ARRAY", source=mine[0].source)
+def _rollup(job_id: str, tasks: Sequence[JobStatus], parent: JobStatus | None) -> JobStatus:
+    """An array's status: the roll-up of its tasks' states; the parent's raw code and reason
+    (when the scheduler lists the parent) are kept, its exit status is not."""
+    state = rollup_states(t.state for t in tasks)
+    if parent is None:
+        return JobStatus(job_id, state, "ARRAY", source=tasks[0].source)
+    return JobStatus(job_id, state, parent.raw, reason=parent.reason, source=parent.source)
 
 
 class PBSJobManager(HPCJobManager):

@@ -30,6 +30,7 @@ from hsm.cli.output import Console
 from hsm.cli.requests import Settings, SweepRequest
 from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
+from hsm.pure.layout import MANIFEST
 from hsm.pure.plan import check_sweep_id
 from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep, parse_sweep_spec
 from hsm.pure.sweepfile import SweepFile, merge_shorthand, parse_shorthand, parse_sweep_file
@@ -73,7 +74,7 @@ def render_request(args: argparse.Namespace, warn: Console) -> IOResult[SweepReq
 
 
 def _not_a_sweep_yet(request: SweepRequest) -> Result[SweepRequest, HSMFailure]:
-    if (request.sweep_dir / "manifest.json").exists():
+    if (request.sweep_dir / MANIFEST).exists():
         return Failure(
             ConfigError(f"{request.sweep_dir} already holds a sweep; render into a new --sweep-dir")
         )
@@ -241,7 +242,7 @@ def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
                     "directory; choose another --sweep-dir"
                 )
             )
-        if any(sweep_dir.iterdir()) and not (sweep_dir / "manifest.json").exists():
+        if any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).exists():
             return Failure(
                 ConfigError(
                     f"{sweep_dir} already exists and is not an hsm sweep directory; choose an "

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hsm import api
 from hsm.cli.inputs import DEFAULT_SWEEPS
 from hsm.cli.output import Reply
 from hsm.effects.sweeps import Submitted, SweepReport
@@ -24,24 +25,9 @@ from hsm.pure.cli_text import (
     status_record,
     status_row,
 )
-from hsm.pure.manifest import JobRecord, Manifest, count_states, current_jobs, sweep_state
-from hsm.pure.plan import PlannedJob, task_log_path
+from hsm.pure.manifest import Manifest, count_states, sweep_state
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState
-
-
-def _planned(job: JobRecord) -> PlannedJob:
-    return PlannedJob(
-        job.key, job.job_name, job.script_file, job.tasks, job.indices, job.log_path, "", job.sha256
-    )
-
-
-def log_file(manifest: Manifest, task: int, job_id: str) -> Path | None:
-    """Where task ``task``'s log is (relative paths are under the manifest's workdir)."""
-    job = current_jobs(manifest).get(task)
-    if job is None:
-        return None
-    return Path(manifest.workdir) / task_log_path(_planned(job), manifest.scheduler, task)
 
 
 def tail(path: Path, lines: int) -> list[str]:
@@ -63,11 +49,8 @@ def sweep_view(
     """The monitor's text and JSON document for one poll of a sweep."""
     manifest = report.manifest
     records = []
-    for task, status in sorted(report.statuses.items()):
-        log = log_file(manifest, task, status.job_id)
-        records.append(
-            status_record(task, manifest.params[task], status, None if log is None else str(log))
-        )
+    for view in api.task_views(report):
+        records.append(status_record(view.task, view.params, view.status, view.log))
     counts = count_states(report.statuses.values())
     overall = sweep_state(list(report.statuses.values())).value
     data = {

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hsm.pure.schedulers.pbs_qstat import parse_qstat_full
 
 from hsm import api
-from hsm.pure.schedulers.pbs import PBSPRO, TORQUE, parse_limit, parse_qstat_json
+from hsm.pure.schedulers.pbs import PRO_COMMANDS, TORQUE
+from hsm.pure.schedulers.pbs.commands import parse_limit, parse_qstat_json
+from hsm.pure.schedulers.pbs.qstat import parse_qstat_full
 from hsm.pure.states import JobState
 from tests.helpers.fakepbs import PROBE, FakePBS, parse_full, probe_records
 
+TORQUE_COMMANDS = TORQUE.commands
+assert TORQUE_COMMANDS is not None
 ROOT = os.getuid() == 0
 
 
@@ -574,7 +577,7 @@ def test_hsm_parses_the_fakes_text_and_json(pbs: FakePBS) -> None:
     array = pbs.submit("-J", "0-2", pbs.script("[ $PBS_ARRAY_INDEX = 1 ] && exit 2\nsleep 0.2\n", "a.sh"))  # fmt: skip
     pbs.wait_all()
     text = pbs("qstat", "-x", "-f", "-t", ok, bad, array).stdout
-    statuses = PBSPRO.parse_status_output(text).unwrap()
+    statuses = PRO_COMMANDS.parse_status_output(text).unwrap()
     assert statuses[ok].state is JobState.COMPLETED
     assert (statuses[bad].state, statuses[bad].exit_code) == (JobState.FAILED, 4)
     assert statuses["2[1].pbs01"].state is JobState.FAILED
@@ -585,7 +588,7 @@ def test_hsm_parses_the_fakes_text_and_json(pbs: FakePBS) -> None:
         assert one[job].state is statuses[job].state
     live = pbs.submit(pbs.script("sleep 30\n", "live.sh"))
     queued = pbs.submit("-l", "select=1:ncpus=64", "live.sh")
-    now = PBSPRO.parse_status_output(pbs("qstat", "-f", "-t", live, queued).stdout).unwrap()
+    now = PRO_COMMANDS.parse_status_output(pbs("qstat", "-f", "-t", live, queued).stdout).unwrap()
     assert (now[live].state, now[queued].state) == (JobState.RUNNING, JobState.QUEUED)
     assert now[queued].reason.startswith("Can Never Run")
 
@@ -598,7 +601,7 @@ def test_hsm_parses_the_torque_flavour(tmp_path: Path) -> None:
         fake.wait_all()
         text = fake("qstat", "-f", "-t", array).stdout
         assert "    exit_status = 1\n" in text and "    job_state = C\n" in text
-        statuses = TORQUE.parse_status_output(text).unwrap()
+        statuses = TORQUE_COMMANDS.parse_status_output(text).unwrap()
         assert statuses["0[0].pbs01"].state is JobState.COMPLETED
         assert (statuses["0[1].pbs01"].state, statuses["0[1].pbs01"].exit_code) == (
             JobState.FAILED,
