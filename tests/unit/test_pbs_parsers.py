@@ -475,6 +475,28 @@ _UNREADABLE: list[tuple[str, str, Parser, Expected, dict[str, str]]] = [
         {"1.s": (R, "R", None, None)},
         {},
     ),
+    (
+        "junk-that-decodes-as-json-before-text-blocks",
+        "{\n}\n" + _GOOD,
+        parse_status_output,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "banner-before-json",  # openpbs#2675: text printed before the document
+        "Job ID  Username Queue\n------ -------- -----\n"
+        '{\n    "Jobs":{\n        "7.s":{\n            "job_state":"Q"\n        }\n    }\n}\n',
+        parse_status_output,
+        {"7.s": (Q, "Q", None, None)},
+        {},
+    ),
+    (
+        "stray-brace-closes-jobs-early",
+        '{\n    "Jobs":{\n}\n,\n        "7.s":{\n            "job_state":"R"\n        }\n    }\n}\n',
+        parse_status_output,
+        {"7.s": (R, "R", None, None)},
+        {},
+    ),
 ]
 
 

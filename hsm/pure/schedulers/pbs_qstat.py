@@ -323,10 +323,11 @@ def parse_qstat_full(text: str, flavour: str | None = None) -> Result[Statuses, 
 # Strategy: decode the whole document, control characters inside strings allowed (a
 # ``BASH_FUNC_*`` value may hold raw newlines, openpbs#2541).  Released PBS Pro versions
 # also print JSON no decoder accepts (openpbs#1255 ``"foo":005``, #2049 ``\'`` and ``\,``
-# escapes, #830 unescaped quotes); then every job entry is decoded on its own.  qstat
-# begins each job's entry on a line of its own, all at one indentation (``"12.srv":{``),
-# so a broken entry ends at the next such line: it reads as ``unknown`` under its id and
-# the entries around it still read.
+# escapes, #830 unescaped quotes) and a stray line can close ``"Jobs"`` early, leaving
+# text after the document; then every job entry is decoded on its own.  qstat begins each
+# job's entry on a line of its own, all at one indentation (``"12.srv":{``), so a broken
+# entry ends at the next such line: it reads as ``unknown`` under its id and the entries
+# around it still read.
 
 _JSON = json.JSONDecoder(strict=False)
 _JSON_START = re.compile(r"^[ \t]*\{", re.MULTILINE)
@@ -365,17 +366,11 @@ def _json_key(raw: str) -> str:
     return key if isinstance(key, str) else raw
 
 
-def _salvage_json(
-    text: str, error: json.JSONDecodeError, flavour: str
-) -> Result[Statuses, ParseError]:
-    """Decode entry by entry what the document as a whole could not."""
+def _json_entries(text: str, flavour: str) -> Statuses:
+    """Every job entry decoded on its own, found by its key line; empty if none is found."""
     jobs = _JSON_JOBS.search(text)
     entries = list(_JSON_ENTRY.finditer(text, jobs.end())) if jobs else []
-    if not entries:
-        return Failure(
-            ParseError(f"qstat JSON is invalid ({error.msg})", _line_at(text, error.lineno))
-        )
-    indent = entries[0].group(1)  # the first key after "Jobs" is a job id
+    indent = entries[0].group(1) if entries else ""  # the first key after "Jobs" is a job id
     statuses: Statuses = {}
     for entry in entries:
         if entry.group(1) != indent:
@@ -388,7 +383,7 @@ def _salvage_json(
             statuses.setdefault(job_id, _unreadable(job_id, problem, _line_at(text, bad.lineno)))
             continue
         _add_json_job(statuses, job_id, fields, flavour)
-    return Success(statuses)
+    return statuses
 
 
 def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseError]:
@@ -410,15 +405,21 @@ def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseE
     if start is None:
         return Failure(ParseError("qstat JSON is not an object", _first_text_line(text)[:200]))
     try:
-        document, _ = _JSON.raw_decode(text, start.end() - 1)
+        document, end = _JSON.raw_decode(text, start.end() - 1)
     except json.JSONDecodeError as error:
-        return _salvage_json(text, error, flavour)
+        salvaged = _json_entries(text, flavour)
+        if salvaged:
+            return Success(salvaged)
+        line = _line_at(text, error.lineno)
+        return Failure(ParseError(f"qstat JSON is invalid ({error.msg})", line))
     jobs = document.get("Jobs", {}) if isinstance(document, dict) else None
     if not isinstance(jobs, dict):
         return Failure(ParseError("qstat JSON 'Jobs' is not an object", str(jobs)[:200]))
     statuses: Statuses = {}
     for job_id, fields in jobs.items():
         _add_json_job(statuses, str(job_id), fields, flavour)
+    if text[end:].strip():  # text after the document: a stray "}" may have closed Jobs early
+        statuses.update(_json_entries(text, flavour))
     return Success(statuses)
 
 
@@ -443,15 +444,23 @@ def torque_status_argv(job_ids: Sequence[str]) -> list[str]:
     return ["qstat", "-f", "-t", *job_ids]
 
 
-_TEXT_FORM = re.compile(r"^Job Id:", re.MULTILINE)
-
-
 def parse_status_output(text: str, flavour: str | None = None) -> Result[Statuses, ParseError]:
-    """Parse either form: ``qstat -f`` text when any line starts with ``Job Id:`` (even
-    after junk that looks like JSON), else JSON when the output starts with ``{``."""
-    if text.lstrip().startswith("{") and not _TEXT_FORM.search(text):
-        return parse_qstat_json(text, flavour or "pro")
-    return parse_qstat_full(text, flavour)
+    """Parse either form: JSON when the output starts with ``{``, else ``qstat -f`` text.
+
+    When that form finds no job, the other one is tried and wins if it reads any: stray
+    ``{``/``}`` lines before text blocks, or a banner before a JSON document
+    (openpbs#2675), hide no job.
+    """
+    as_json = text.lstrip().startswith("{")
+    result = (
+        parse_qstat_json(text, flavour or "pro") if as_json else parse_qstat_full(text, flavour)
+    )
+    if isinstance(result, Success) and result.unwrap():
+        return result
+    other = parse_qstat_full(text, flavour) if as_json else parse_qstat_json(text, flavour or "pro")
+    if isinstance(other, Success) and (other.unwrap() or isinstance(result, Failure)):
+        return other
+    return result
 
 
 def parse_pro_status_output(text: str) -> Result[Statuses, ParseError]:
