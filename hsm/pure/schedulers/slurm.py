@@ -23,6 +23,7 @@ existed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -326,6 +327,7 @@ def history_argv(job_ids: Sequence[str]) -> list[str]:
     return ["sacct", *_SACCT_OPTIONS, f"--jobs={ids}"]
 
 
+@functools.lru_cache(maxsize=1024)  # a few values ("0:0", "1:0") fill a whole sweep
 def _exit_status(text: str) -> tuple[int | None, int | None] | None:
     """sacct's ``N:S`` -> (exit code, signal or None); empty -> (None, None); bad -> None."""
     if not text:
@@ -364,9 +366,9 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
         if job_id in ("JobID", "JOBID"):
             readable = True
             continue
-        base, dot, _ = job_id.partition(".")
-        if dot:  # a step (416.batch, 416.extern, 416.0): the allocation line decides
-            readable = readable or isinstance(_expand_ids(base, line), Success)
+        if "." in job_id:  # a step (416.batch, 416.extern, 416.0): the allocation line decides
+            if not readable:
+                readable = isinstance(_expand_ids(job_id.partition(".")[0], line), Success)
             continue
         exit_status = _exit_status(exit_text.strip())
         if sep2 and state and exit_status is not None and _is_plain(job_id):
