@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
+import string
 from typing import Any
 
 from hypothesis import strategies as st
@@ -285,3 +287,245 @@ def expected_points(spec: dict[str, Any]) -> list[dict[str, Any]]:
         else []
     )
     return points + [dict(c) for c in spec.get("combinations") or []]
+
+
+# -- scheduler output: valid job entries, and the junk real polls carry among them --------
+#
+# Each strategy gives the text of one job's entry exactly as the scheduler prints it
+# (a squeue/sacct line, a qstat -f block, a qstat -F json entry), parsed alone or among
+# junk by the parser laws in test_parser_laws.py.  Valid entries use ids from one space
+# (Slurm 1..99999, PBS ``N.srv``), junk from another (Slurm >= 10**7, PBS ``N.junk``), so
+# junk only says something about a valid job by accident -- and the laws drop such junk.
+
+VALID_SLURM_BASES = st.integers(1, 99_999)
+JUNK_SLURM_BASES = st.integers(10**7, 10**8)
+
+_SLURM_CODES = (
+    "PENDING", "PD", "RUNNING", "R", "COMPLETING", "CG", "COMPLETED", "CD", "FAILED", "F",
+    "TIMEOUT", "TO", "CANCELLED", "CA", "CANCELLED by 0", "CANCELLED by 1365", "CANCELLED+",
+    "OUT_OF_MEMORY", "OUT_OF_ME+", "NODE_FAIL", "PREEMPTED", "SUSPENDED", "REQUEUED",
+    "SPECIAL_EXIT", "CONFIGURING", "REVOKED", "EXPEDITING", "running",
+)  # fmt: skip
+_REASON_TEXT = st.text(string.ascii_letters + string.digits + " ,()_-:.|", max_size=24)
+_SLURM_REASONS = st.one_of(
+    st.sampled_from(["None", "Resources", "Priority", "JobArrayTaskLimit", "NonZeroExitCode"]),
+    _REASON_TEXT,
+)
+
+
+@st.composite
+def slurm_ids(draw: st.DrawFn, base: int) -> str:
+    """A job, array task or compressed pending range of job ``base``: 12, 12_3, 12_[1-3,7%2]."""
+    kind = draw(st.sampled_from(["job", "task", "range"]))
+    if kind == "job":
+        return str(base)
+    if kind == "task":
+        return f"{base}_{draw(st.integers(0, 1000))}"
+    first = draw(st.integers(0, 50))
+    last = first + draw(st.integers(0, 5))
+    extra = draw(st.sampled_from(["", f",{last + 2}", f",{last + 2}-{last + 4}"]))
+    throttle = draw(st.sampled_from(["", "%2", "%25"]))
+    return f"{base}_[{first}-{last}{extra}{throttle}]"
+
+
+@st.composite
+def squeue_lines(draw: st.DrawFn, base: int) -> str:
+    """One line of ``squeue --format=%i|%T|%r`` for job ``base``."""
+    job_id = draw(slurm_ids(base))
+    return f"{job_id}|{draw(st.sampled_from(_SLURM_CODES))}|{draw(_SLURM_REASONS)}\n"
+
+
+@st.composite
+def sacct_records(draw: st.DrawFn, base: int) -> str:
+    """``sacct --parsable2 --format=JobID,State,ExitCode,Reason`` lines for job ``base``:
+    its allocation line, sometimes followed by step lines (``.batch``, ``.extern``, ``.0``)."""
+    job_id = draw(slurm_ids(base))
+    exit_code = (
+        f"{draw(st.sampled_from([0, 1, 2, 3, 127, 137]))}:{draw(st.sampled_from([0, 0, 9, 15]))}"
+    )
+    exit_code = draw(st.sampled_from([exit_code, "0:0", ""]))
+    reason = draw(st.sampled_from(["", "|None", "|" + draw(_SLURM_REASONS)]))
+    text = f"{job_id}|{draw(st.sampled_from(_SLURM_CODES))}|{exit_code}{reason}\n"
+    if "[" not in job_id:
+        for step in draw(st.lists(st.sampled_from(["batch", "extern", "0", "ext+"]), max_size=2)):
+            text += f"{job_id}.{step}|{draw(st.sampled_from(_SLURM_CODES))}|0:0|\n"
+    return text
+
+
+# Junk lines: what a wrapper, a site banner, a cut pipe or another command leaves in a
+# poll's output.  Every kind of scheduler output gets these plus its own below.
+JUNK_LINES = (
+    "",
+    "   ",
+    "\t",
+    "}",
+    "*** error from copy",
+    "/bin/cp: cannot stat `543984.OU': No such file or directory",
+    "Unable to copy file 543984.ER to /some/path/x.e543984",
+    "slurm_load_jobs error: Invalid job id specified",
+    "qstat: Unknown Job Id 99.srv",
+    "<html><body>502 Bad Gateway</body></html>",
+    "\ufffd\ufffd\x00squeue%%%",
+    "Job Id:",
+    "JOBID|STATE|REASON",
+    "JobID|State|ExitCode|Reason",
+    "{",
+    "[1, 2]",
+)
+
+
+@functools.cache
+def junk_text() -> st.SearchStrategy[str]:
+    """Lines of junk: known troublemakers, blank lines, and random text (any characters)."""
+    return st.one_of(
+        st.lists(st.sampled_from(JUNK_LINES), min_size=1, max_size=3).map("\n".join),
+        st.text(max_size=40),
+        st.integers(1, 3).map(lambda n: "\n" * n),
+    )
+
+
+@st.composite
+def cut_short(draw: st.DrawFn, text: str) -> str:
+    """``text`` cut at some point (as a killed pipe or a full disk leaves it)."""
+    return text[: draw(st.integers(0, max(0, len(text) - 1)))]
+
+
+# -- PBS: qstat -f blocks -----------------------------------------------------------------
+
+_PBS_WORDS = st.text(string.ascii_letters + string.digits + " ,:()=/._-", min_size=1, max_size=90)
+_FILLERS = (
+    ("Job_Name", "sweep_task_7"),
+    ("Job_Owner", "alice@login1.cluster"),
+    ("queue", "workq"),
+    ("Resource_List.walltime", "04:00:00"),
+    ("Resource_List.select", "1:ncpus=4:mpiprocs=4:mem=16gb:job_tags=normal:jobfs=1048576b"),
+    ("Output_Path", "login1.cluster:/scratch/alice/sweeps/abc/logs/task_7.o12345"),
+    ("ctime", "Wed Jun 17 04:50:46 2026"),
+    ("euser", "alice"),
+)
+# Values with newlines inside, as real servers print them: Torque's sched_hint after a
+# failed copy-back (blank lines, column-0 lines) and an exported bash function whose
+# closing brace sits at column 0 (aiida-core's and mavis' samples).
+_MULTILINE_VALUES = (
+    (
+        "sched_hint",
+        "Post job file processing error; job 1 on host r2i7n17\n\nU\n\tnable to copy file "
+        "1.OU to /p/x.o1,\n\t error 1\n*** error from copy\n/bin/cp: cannot stat `1.OU': "
+        "No suc\n\th file or directory\n*** end error output\n\nUnable to copy file 1.E\n\tR",
+    ),
+    (
+        "Variable_List",
+        "PBS_O_HOME=/home/alice,PBS_O_LOGNAME=alice,\n\tBASH_FUNC_module()=() {  eval "
+        "`/usr/bin/modulecmd bash $*`\\\n}",
+    ),
+    (
+        "Variable_List",
+        "PBS_O_HOME=/,MY_VARIABLE=1,\n\tBASH_FUNC_my_func%%=() {  if true; then\n echo foo;"
+        " else\n ech\n\to bar; fi\n},_=/opt/pbs/default/bin/qsub,\n\tPBS_O_QUEUE=normal",
+    ),
+    ("init_work_dir", "/scratch/alice/sweeps/abc\n"),  # a blank line inside the block
+)
+
+
+def _wrapped(value: str, style: str) -> str:
+    """``value`` broken every 70 characters the way qstat does: TAB (OpenPBS prt_attr) or
+    8 spaces (NCI Gadi, Torque at BCGSC) before each continuation."""
+    if style == "none" or len(value) <= 70:
+        return value
+    lead = "\n\t" if style == "tab" else "\n        "
+    return lead.join(value[i : i + 70] for i in range(0, len(value), 70))
+
+
+@st.composite
+def qstat_blocks(draw: st.DrawFn, job_id: str, flavour: str, letters: tuple[str, ...]) -> str:
+    """One job's ``qstat -f`` block, ending with the blank line qstat prints after it.
+
+    ``job_state`` is one of ``letters``; finished ones may carry an exit status (Torque
+    ``exit_status``, PBS Pro ``Exit_status`` and ``substate``) or none; attributes come in
+    any order, among fillers and values with newlines inside.
+    """
+    style = draw(st.sampled_from(["tab", "spaces", "none"]))
+    letter = draw(st.sampled_from(letters))
+    attrs = [("job_state", letter)]
+    if letter in "FXC" and draw(st.booleans()):
+        value = draw(st.sampled_from([0, 1, 2, 3, 137, 143, 265, 271, -1, -11, -29]))
+        attrs.append(("exit_status" if flavour == "torque" else "Exit_status", str(value)))
+    if flavour == "pro" and draw(st.booleans()):
+        attrs.append(("substate", str(draw(st.sampled_from([10, 42, 91, 92, 93])))))
+    if draw(st.booleans()):
+        attrs.append(("comment", draw(_PBS_WORDS).strip() or "x"))
+    attrs += draw(st.lists(st.sampled_from(_FILLERS), max_size=3))
+    attrs += draw(st.lists(st.sampled_from(_MULTILINE_VALUES), max_size=2))
+    lines = [
+        f"    {name} = {_wrapped(value, style)}\n" for name, value in draw(st.permutations(attrs))
+    ]
+    return f"Job Id: {job_id}\n{''.join(lines)}\n"
+
+
+@st.composite
+def pbs_ids(draw: st.DrawFn, number: int, server: str) -> str:
+    """``12.srv``, ``12[].srv`` or ``12[3].srv``."""
+    return draw(st.sampled_from([f"{number}.{server}", f"{number}[].{server}",
+                                 f"{number}[{draw(st.integers(0, 99))}].{server}"]))  # fmt: skip
+
+
+# -- PBS Pro: qstat -f -F json entries --------------------------------------------------
+
+
+@st.composite
+def qstat_json_fields(draw: st.DrawFn) -> dict[str, Any]:
+    """One job's attributes as ``qstat -f -F json`` prints them (PBS Pro letters)."""
+    letter = draw(st.sampled_from(tuple("BEFHMQRSTUWX")))
+    fields: dict[str, Any] = {"Job_Name": "sweep_task_7", "job_state": letter}
+    if letter in "FX" and draw(st.booleans()):
+        fields["Exit_status"] = draw(st.sampled_from([0, 1, 3, 271, -29, "2"]))
+    if draw(st.booleans()):
+        fields["substate"] = draw(st.sampled_from([10, 42, 91, 92, 93]))
+    if draw(st.booleans()):
+        fields["comment"] = draw(_PBS_WORDS)
+    fields["Resource_List"] = {"ncpus": 4, "walltime": "04:00:00"}
+    fields["Variable_List"] = {"PBS_O_HOME": "/home/alice", "PBS_O_QUEUE": "workq"}
+    if draw(st.booleans()):
+        fields["Variable_List"]["BASH_FUNC_module%%"] = "() {  eval `modulecmd bash $*`\n}"
+    return fields
+
+
+def render_json_entry(job_id: str, fields: dict[str, Any], indent: str) -> str:
+    """``"12.srv":{...}`` at the depth qstat puts job entries (inside ``"Jobs"``).
+
+    Newlines inside strings come out raw, as PBS Pro prints exported bash functions
+    (openpbs#2541)."""
+    body = json.dumps(fields, indent=indent, ensure_ascii=False).replace("\n", "\n" + indent * 2)
+    body = body.replace("\\n", "\n")
+    return f"{indent * 2}{json.dumps(job_id)}:{body}"
+
+
+def render_json_document(entries: list[str], indent: str) -> str:
+    """A ``qstat -f -F json`` document holding the rendered entries (or junk) in order."""
+    head = f'{{\n{indent}"timestamp":1750369865,\n{indent}"pbs_version":"23.06.06",\n'
+    head += f'{indent}"pbs_server":"srv",\n{indent}"Jobs":{{\n'
+    return head + ",\n".join(entries) + f"\n{indent}}}\n}}\n"
+
+
+@st.composite
+def broken_json_entries(draw: st.DrawFn, job_id: str, indent: str) -> str:
+    """An entry no JSON decoder reads, or one that reads without a usable job_state --
+    what released PBS Pro versions print for some jobs (openpbs#1255, #2049, #830)."""
+    fields = draw(qstat_json_fields())
+    good = render_json_entry(job_id, fields, indent)
+    lead = f"{indent * 2}{json.dumps(job_id)}:"
+    pad = indent * 3
+    return draw(
+        st.sampled_from(
+            [
+                good.replace('"Job_Name": "sweep_task_7"', '"Job_Name": 007'),
+                good.replace('"Job_Name": "', '"Job_Name": "\\,'),
+                good.replace('"Job_Name": "sweep', '"Job_Name": "a "quoted" sweep'),
+                draw(cut_short(good)),
+                f'{lead}{{\n{pad}"queue": "workq"\n{indent * 2}}}',
+                f'{lead}{{\n{pad}"job_state": "Z"\n{indent * 2}}}',
+                f'{lead}{{\n{pad}"job_state": 7\n{indent * 2}}}',
+                f"{lead}[1, 2]",
+            ]
+        )
+    )

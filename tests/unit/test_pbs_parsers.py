@@ -316,21 +316,20 @@ def test_the_wrapper_really_wraps() -> None:
     assert "\n\t\n" in _prt_attr("comment", "x" * 65) + "\n"
 
 
-# -- garbage is a ParseError that quotes the line ------------------------------------------
+# -- garbage: only output with nothing recognisable is a ParseError -----------------------
 
 GARBAGE = [
     ("qstat: Unknown Job Id 12.srv\n", parse_qstat_full, "qstat: Unknown Job Id 12.srv"),
-    ("hello world\nJob Id: 1.s\n    job_state = R\n", parse_status_output, "hello world"),
+    ("qstat: Unknown Job Id 12.srv\n", parse_status_output, "qstat: Unknown Job Id 12.srv"),
     (
-        "Job Id: 1.s\n    job_state = R\n\nstray text between jobs\n",
-        parse_qstat_full,
-        "stray text between jobs",
+        "<html><body>502 Bad Gateway</body></html>\n",
+        parse_status_output,
+        "<html><body>502 Bad Gateway</body></html>",
     ),
-    ("Job Id: 1.s\n    queue = workq\n", parse_qstat_full, "Job Id: 1.s"),
-    ('{\n\t"Jobs": {\n\t\t"1.s": {\n\t\t\t"foo":\t005,\n', parse_qstat_json, '"foo":\t005,'),
+    ("Job Id:\n    job_state = R\n", parse_qstat_full, "Job Id:"),  # no id to attach it to
+    ('{\n\t"timestamp": 1,\n\t"pbs_version":\t005\n', parse_qstat_json, '"pbs_version":\t005'),
     ("[1, 2]", parse_qstat_json, "[1, 2]"),
     ('{"Jobs": [1]}', parse_qstat_json, "[1]"),
-    ('{"Jobs": {"1.s": {"queue": "q"}}}', parse_qstat_json, "{'queue': 'q'}"),
 ]
 
 
@@ -342,6 +341,179 @@ def test_garbage_is_a_parse_error_quoting_the_line(text: str, parser: Parser, qu
     assert isinstance(error, ParseError)
     assert error.line == quoted
     assert quoted.strip() in str(error) or repr(quoted) in str(error)
+
+
+# -- one odd job never blinds the poll: it is unknown (reason says why) or skipped ----------
+
+_GOOD = "Job Id: 1.s\n    job_state = R\n\n"
+_UNREADABLE: list[tuple[str, str, Parser, Expected, dict[str, str]]] = [
+    (
+        "junk-before-the-first-block",
+        "hello world\n" + _GOOD,
+        parse_status_output,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "junk-between-blocks",
+        _GOOD + "stray text between jobs\n  indented junk\n\tTAB junk\n\n"
+        "Job Id: 2.s\n    job_state = Q\n",
+        parse_qstat_full,
+        {"1.s": (R, "R", None, None), "2.s": (Q, "Q", None, None)},
+        {},
+    ),
+    (
+        "block-without-job_state",
+        "Job Id: 3.s\n    queue = workq\n\n" + _GOOD,
+        parse_qstat_full,
+        {"3.s": (U, "", None, None), "1.s": (R, "R", None, None)},
+        {"3.s": "has no job_state"},
+    ),
+    (
+        "block-cut-short",
+        _GOOD + "Job Id: 4.s\n    Job_Name = sweep_7\n    job_sta",
+        parse_status_output,
+        {"1.s": (R, "R", None, None), "4.s": (U, "", None, None)},
+        {"4.s": "has no job_state"},
+    ),
+    (
+        "header-without-id-ends-the-block-before-it",
+        _GOOD + "Job Id:\n    job_state = F\n    Exit_status = 0\n",
+        parse_qstat_full,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "column-0-junk-glued-to-job_state",
+        "Job Id: 5.s\n    job_state = F\njunk\n    Exit_status = 0\njunk\n",
+        parse_qstat_full,
+        {"5.s": (C, "F", 0, None)},
+        {},
+    ),
+    (
+        "unreadable-exit-status-is-not-cancelled",
+        "Job Id: 6.s\n    job_state = F\n    Exit_status = zero\n",
+        parse_qstat_full,
+        {"6.s": (U, "F", None, None)},
+        {"6.s": "exit status 'zero' is not a number"},
+    ),
+    (
+        "unreadable-substate",
+        "Job Id: 6.h\n    job_state = C\n    exit_status = 0\n    substate = ?\n",
+        parse_qstat_full,
+        {"6.h": (U, "C", None, None)},
+        {"6.h": "substate '?' is not a number"},
+    ),
+    (
+        "readable-block-wins-over-unreadable-one",
+        "Job Id: 1.s\n    queue = q\n\n" + _GOOD + "Job Id: 1.s\n\n",
+        parse_qstat_full,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "json-entry-cut-short",
+        '{\n\t"Jobs": {\n\t\t"1.s": {\n\t\t\t"foo":\t005,\n',
+        parse_qstat_json,
+        {"1.s": (U, "", None, None)},
+        {"1.s": "invalid JSON in its entry"},
+    ),
+    (
+        "json-entry-without-job_state",
+        '{"Jobs": {"1.s": {"queue": "q"}, "2.s": 7, "3.s": {"job_state": "Q"}}}',
+        parse_qstat_json,
+        {"1.s": (U, "", None, None), "2.s": (U, "", None, None), "3.s": (Q, "Q", None, None)},
+        {"1.s": "has no job_state", "2.s": "not an object"},
+    ),
+    (
+        # openpbs#1255 (a number with a leading zero), #2049 (\' and \, escapes), #830
+        # (unescaped quotes): each breaks its own entry only.
+        "json-invalid-entries-between-valid-ones",
+        "{\n"
+        '    "timestamp":1750369865,\n'
+        '    "Jobs":{\n'
+        '        "10.s":{\n            "job_state":"F",\n            "Exit_status":0,\n'
+        '            "Resource_List":{\n                "ncpus":1\n            }\n        },\n'
+        '        "11.s":{\n            "job_state":"R",\n            "foo":005\n        },\n'
+        '        "12.s":{\n            "Variable_List":{\n                "MYVAR":"ab\\,c"\n'
+        '            },\n            "job_state":"Q"\n        },\n'
+        '        "13.s":{\n            "comment":"say "hi"",\n            "job_state":"H"\n'
+        "        },\n"
+        '        "14.s":{\n            "job_state":"F",\n            "substate":93,\n'
+        '            "Exit_status":3\n        }\n'
+        "    }\n}\n",
+        parse_status_output,
+        {
+            "10.s": (C, "F", 0, None),
+            "11.s": (U, "", None, None),
+            "12.s": (U, "", None, None),
+            "13.s": (U, "", None, None),
+            "14.s": (F, "F", 3, None),
+        },
+        {"11.s": "invalid JSON", "12.s": "invalid JSON", "13.s": "invalid JSON"},
+    ),
+    (
+        "json-raw-newline-in-a-string-is-read",  # openpbs#2541: BASH_FUNC_* unescaped
+        '{"Jobs": {"7.s": {"Variable_List": {"BASH_FUNC_m%%": "() {  echo\n}"},\n'
+        '"job_state": "R"}}}\n',
+        parse_qstat_json,
+        {"7.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "json-then-junk",
+        '{"Jobs": {"7.s": {"job_state": "R"}}}\nqstat: Unknown Job Id 8.s\n',
+        parse_status_output,
+        {"7.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "junk-brace-line-before-text-blocks",
+        "{\n" + _GOOD,
+        parse_status_output,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "junk-that-decodes-as-json-before-text-blocks",
+        "{\n}\n" + _GOOD,
+        parse_status_output,
+        {"1.s": (R, "R", None, None)},
+        {},
+    ),
+    (
+        "banner-before-json",  # openpbs#2675: text printed before the document
+        "Job ID  Username Queue\n------ -------- -----\n"
+        '{\n    "Jobs":{\n        "7.s":{\n            "job_state":"Q"\n        }\n    }\n}\n',
+        parse_status_output,
+        {"7.s": (Q, "Q", None, None)},
+        {},
+    ),
+    (
+        "stray-brace-closes-jobs-early",
+        '{\n    "Jobs":{\n}\n,\n        "7.s":{\n            "job_state":"R"\n        }\n    }\n}\n',
+        parse_status_output,
+        {"7.s": (R, "R", None, None)},
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", ["as-is", "crlf", "trailing-blank-lines"])
+@pytest.mark.parametrize(
+    ("name", "text", "parser", "expected", "reasons"), _UNREADABLE, ids=[c[0] for c in _UNREADABLE]
+)
+def test_unreadable_jobs_are_unknown_and_the_rest_still_read(
+    name: str,
+    text: str,
+    parser: Parser,
+    expected: Expected,
+    reasons: dict[str, str],
+    variant: str,
+) -> None:
+    statuses = _check(parser(dict(_variants(text))[variant]), expected)
+    for job_id, words in reasons.items():
+        assert words in statuses[job_id].reason
 
 
 # -- state tables --------------------------------------------------------------------------

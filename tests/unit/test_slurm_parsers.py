@@ -307,24 +307,60 @@ def test_squeue_cut_array_range_drops_the_partial_last_piece() -> None:
     assert sorted(statuses) == [f"8_{i}" for i in range(1000, 1024, 2)]
 
 
+# A line with a job id but no state is unknown for that id; a line without one is skipped.
+SQUEUE_ODD_LINES = [
+    ("this is not squeue output", []),
+    ("416 RUNNING None", []),  # another separator: no job id field
+    ("418|", ["418"]),
+    ("418||None", ["418"]),
+    ("418", ["418"]),  # cut short after the id
+    ("9_[1-2]|", ["9_1", "9_2"]),
+    ("abc|RUNNING|None", []),
+    ("416.batch|RUNNING|None", []),
+    ("5_[3-1]|PENDING|None", []),
+    ("5_[x]|PENDING|None", []),
+    ("slurm_load_jobs error: Invalid job id specified", []),
+    ("416|", []),  # never replaces 416's readable line
+    ("JOBID|STATE|REASON", []),
+]
+
+
+@variant
 @pytest.mark.parametrize(
-    "line",
+    ("line", "unknown"), SQUEUE_ODD_LINES, ids=[c[0] for c in SQUEUE_ODD_LINES]
+)
+def test_parse_status_odd_line_is_unknown_or_skipped_and_the_rest_reads(
+    variant: Callable[[str], str], line: str, unknown: list[str]
+) -> None:
+    for text in (
+        f"416|RUNNING|None\n{line}\n417|PENDING|None\n",
+        f"{line}\n416|RUNNING|None\n417|PENDING|None\n",
+    ):
+        statuses = ok(parse_status_output(variant(text)))
+        assert statuses.pop("416") == ("416", R, "RUNNING", None, None, "", "squeue"), (
+            "an odd line must not change its neighbours"
+        )
+        assert statuses.pop("417").state is Q
+        assert sorted(statuses) == sorted(unknown)
+        for status in statuses.values():
+            assert (status.state, status.source) == (U, "squeue")
+            assert "could not read squeue output" in status.reason and repr(line) in status.reason
+
+
+@pytest.mark.parametrize(
+    "text",
     [
-        "this is not squeue output",
-        "416 RUNNING None",
-        "416|",
-        "416||None",
-        "abc|RUNNING|None",
-        "416.batch|RUNNING|None",
-        "5_[3-1]|PENDING|None",
-        "5_[x]|PENDING|None",
-        "slurm_load_jobs error: Invalid job id specified",
+        "this is not squeue output\n",
+        "\n416 RUNNING None\r\n",
+        "abc|RUNNING|None\n5_[x]|PENDING|None\n",
+        "slurm_load_jobs error: Invalid job id specified\n\n",
+        "\ufffd\ufffd<html><body>502 Bad Gateway</body></html>\x00\nsqueue%%%\n",  # FAKE_MODE=garbage
     ],
 )
-def test_parse_status_garbage_quotes_the_line(line: str) -> None:
-    error = err(parse_status_output(f"416|RUNNING|None\n{line}\n417|PENDING|None\n"))
-    assert error.line == line
-    assert repr(line) in str(error)
+def test_parse_status_with_no_readable_line_is_an_error_quoting_it(text: str) -> None:
+    error = err(parse_status_output(text))
+    assert error.line == text.strip().splitlines()[0].strip()
+    assert repr(error.line) in str(error)
 
 
 # --- sacct ------------------------------------------------------------------------------
@@ -384,9 +420,15 @@ HISTORY_CASES = [
     (
         "pending-array-meta",
         "7_[0-2%1]|PENDING|0:0|JobArrayTaskLimit\n",
-        {f"7_{i}": (Q, "PENDING", 0, None, "JobArrayTaskLimit") for i in range(3)},
+        {f"7_{i}": (Q, "PENDING", None, None, "JobArrayTaskLimit") for i in range(3)},
     ),
-    ("running", "425|RUNNING|0:0|None\n", {"425": (R, "RUNNING", 0, None, "")}),
+    # sacct prints 0:0 for a job that has not ended: no exit code yet.
+    ("running", "425|RUNNING|0:0|None\n", {"425": (R, "RUNNING", None, None, "")}),
+    (
+        "requeued-held-keeps-its-exit-code",
+        "425|SPECIAL_EXIT|3:0|None\n",
+        {"425": (Q, "SPECIAL_EXIT", 3, None, "")},
+    ),
     (
         "oom",
         "426|OUT_OF_MEMORY|0:125|OutOfMemory\n",
@@ -432,22 +474,48 @@ def test_parse_history_empty_or_header_only(text: str) -> None:
     assert ok(parse_history_output(text)) == {}
 
 
+SACCT_ODD_LINES = [
+    ("Slurm accounting storage is disabled", []),
+    ("418|COMPLETED", ["418"]),  # no ExitCode: cannot tell completed from failed
+    ("418||0:0|None", ["418"]),
+    ("418|FAILED|x:y|None", ["418"]),
+    ("418|FAILED|3|None", ["418"]),
+    ("9_[1-2]|CANCELLED by 0|x|None", ["9_1", "9_2"]),
+    ("job416|FAILED|3:0|None", []),
+    ("6_[3-1]|CANCELLED by 0|0:0|None", []),
+    ("www.example.org|RUNNING|0:0|None", []),  # not a step: no job id before the dot
+    ("416|FAILED", []),  # never replaces 416's readable line
+]
+
+
+@variant
+@pytest.mark.parametrize(("line", "unknown"), SACCT_ODD_LINES, ids=[c[0] for c in SACCT_ODD_LINES])
+def test_parse_history_odd_line_is_unknown_or_skipped_and_the_rest_reads(
+    variant: Callable[[str], str], line: str, unknown: list[str]
+) -> None:
+    good = "416|COMPLETED|0:0|None", "417|FAILED|3:0|NonZeroExitCode"
+    for text in ("\n".join([good[0], line, good[1]]), "\n".join([line, *good])):
+        statuses = ok(parse_history_output(variant(text + "\n")))
+        assert statuses.pop("416") == ("416", CD, "COMPLETED", 0, None, "", "sacct")
+        assert statuses.pop("417").state is F
+        assert sorted(statuses) == sorted(unknown)
+        for status in statuses.values():
+            assert (status.state, status.source, status.exit_code) == (U, "sacct", None)
+            assert "could not read sacct output" in status.reason and repr(line) in status.reason
+
+
 @pytest.mark.parametrize(
     "line",
-    [
-        "Slurm accounting storage is disabled",
-        "416|COMPLETED",
-        "416||0:0|None",
-        "416|FAILED|x:y|None",
-        "416|FAILED|3|None",
-        "job416|FAILED|3:0|None",
-        "6_[3-1]|CANCELLED by 0|0:0|None",
-    ],
+    ["Slurm accounting storage is disabled", "job416|FAILED|3:0|None", "6_[3-1]|CANCELLED|0:0|"],
 )
-def test_parse_history_garbage_quotes_the_line(line: str) -> None:
-    error = err(parse_history_output(f"416|COMPLETED|0:0|None\n{line}\n"))
+def test_parse_history_with_no_readable_line_is_an_error_quoting_it(line: str) -> None:
+    error = err(parse_history_output(f"\n{line}\n"))
     assert error.line == line
     assert repr(line) in str(error)
+
+
+def test_steps_alone_are_readable_and_give_nothing() -> None:
+    assert ok(parse_history_output("416.batch|COMPLETED|0:0|\n416.extern|COMPLETED|0:0|\n")) == {}
 
 
 # --- scancel ----------------------------------------------------------------------------

@@ -175,12 +175,25 @@ def _int_or_none(text: str | None) -> int | None:
         return None
 
 
+def _first_line(value: str | None) -> str | None:
+    """The first line of a value, stripped.  ``job_state``, the exit status and ``substate``
+    are one word each; anything after a newline is stray text glued on by a broken block."""
+    return None if value is None else value.split("\n", 1)[0].strip()
+
+
 def _infer_flavour(attrs: Mapping[str, str]) -> str:
     # Torque spells the attribute ``exit_status``; PBS Pro ``Exit_status`` and has ``substate``
     # and letters Torque lacks.
-    if "exit_status" in attrs or attrs.get("job_state", "").strip() == "C":
+    if "exit_status" in attrs or _first_line(attrs.get("job_state")) == "C":
         return "torque"
     return "pro"
+
+
+def _unreadable(job_id: str, problem: str, text: str, raw: str = "") -> JobStatus:
+    """``unknown`` for a job whose entry could not be read; the reason quotes the text."""
+    excerpt = text if len(text) <= 200 else text[:200] + "..."
+    reason = f"could not read qstat output ({problem}): {excerpt!r}"
+    return JobStatus(job_id, JobState.UNKNOWN, raw, reason=reason, source="qstat")
 
 
 def job_status(
@@ -192,10 +205,12 @@ def job_status(
     (TERMINATED: qdel'd), when Torque reports 271 (its documented code for a cancelled
     running job; over-limit kills have their own codes -10..-12), or when no exit status
     exists at all (the job never ran: deleted while queued).  A PBS Pro 271 without
-    substate 91 stays ``failed``: a walltime kill prints the same SIGTERM+256.
+    substate 91 stays ``failed``: a walltime kill prints the same SIGTERM+256.  A finished
+    job whose exit status or substate is there but is not a number is ``unknown``: guessing
+    from the rest could call it a success.
     """
     flavour = flavour or _infer_flavour(attrs)
-    letter = attrs.get("job_state", "").strip()
+    letter = _first_line(attrs.get("job_state")) or ""
     comment = attrs.get("comment", "").strip()
     table = TORQUE_STATES if flavour == "torque" else PRO_STATES
     state = table.get(letter, JobState.UNKNOWN)
@@ -204,8 +219,15 @@ def job_status(
         return JobStatus(job_id, JobState.UNKNOWN, letter, reason=reason, source=source)
     if letter not in FINISHED_LETTERS:
         return JobStatus(job_id, state, letter, reason=comment, source=source)
-    exit_value = _int_or_none(attrs.get("Exit_status", attrs.get("exit_status")))
-    substate = _int_or_none(attrs.get("substate"))
+    exit_text = _first_line(attrs.get("Exit_status", attrs.get("exit_status")))
+    substate_text = _first_line(attrs.get("substate"))
+    exit_value, substate = _int_or_none(exit_text), _int_or_none(substate_text)
+    for name, text, number in (("exit status", exit_text, exit_value),
+                               ("substate", substate_text, substate)):  # fmt: skip
+        if text is not None and number is None:
+            why = f"finished, but its {name} {text!r} is not a number"
+            reason = "; ".join(filter(None, [why, comment]))
+            return JobStatus(job_id, JobState.UNKNOWN, letter, reason=reason, source=source)
     if exit_value is None:
         final = JobState.FAILED if substate == SUBSTATE_FAILED else JobState.CANCELLED
         why = "finished without an exit status (deleted before it ran)"
@@ -222,70 +244,146 @@ def job_status(
 
 # -- the text form: ``qstat -f`` -----------------------------------------------------------
 
-_HEADER = re.compile(r"^Job Id:\s*(\S+)\s*$")
-_ATTRIBUTE = re.compile(r"^ +([A-Za-z_][\w.\-]*) = ?(.*)$")
+# Strategy: a block starts at a ``Job Id:`` line and nowhere else, so no value -- however
+# odd -- can split a block or leak into the next job.  Inside a block a line is, in order:
+#   TAB + text          wrapped continuation (prt_attr): joined with nothing in between
+#   blank               ends the current value; loose text after it is ignored (below)
+#   "    name = value"  an attribute (qstat indents them 4 spaces; we accept 1-4)
+#   other indented text a continuation indented with spaces (NCI Gadi, Torque: 8 spaces)
+#   text at column 0    a newline inside the value (``BASH_FUNC_x()=() {...\n}``)
+# Loose text after a blank line is Torque's ``sched_hint`` after a failed copy-back
+# ("\n\nU\n\tnable to copy file...\n*** error from copy...") or junk between blocks: it
+# is dropped, and the attributes that follow still belong to the block.
+
+_JOB_ID_LINE = "Job Id:"
+_ATTRIBUTE = re.compile(r"^ {1,4}([A-Za-z_][\w.\-]*) = ?(.*)$")
 
 
-def _read_blocks(text: str) -> Result[list[tuple[str, dict[str, str]]], ParseError]:
+def _read_blocks(text: str) -> list[tuple[str, dict[str, str]]]:
+    """``(job id, attributes)`` per block; blocks whose ``Job Id:`` line has no id are dropped."""
     blocks: list[tuple[str, dict[str, str]]] = []
-    last_name = ""
-    after_blank = True
+    attrs: dict[str, str] | None = None  # None: before the first block, or in a dropped one
+    name = ""  # the attribute that continuation lines extend; "" after a blank line
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if line.startswith("\t") and last_name:
-            blocks[-1][1][last_name] += line[1:]  # wrapped at 78 columns; may be empty
+        if line.startswith(_JOB_ID_LINE):
+            job_id = line[len(_JOB_ID_LINE) :].strip()
+            attrs = {} if job_id and len(job_id.split()) == 1 else None
+            if attrs is not None:
+                blocks.append((job_id, attrs))
+            name = ""
+        elif attrs is None:
             continue
-        if not line.strip():
-            after_blank = True
-            continue
-        header = _HEADER.match(line)
-        attribute = _ATTRIBUTE.match(line) if header is None else None
-        if header is not None:
-            blocks.append((header.group(1), {}))
-            last_name = ""
-        elif not blocks:
-            return Failure(ParseError("qstat -f output does not start with 'Job Id:'", line))
-        elif attribute is not None:
-            last_name = attribute.group(1)
-            blocks[-1][1][last_name] = attribute.group(2)
-        elif line[0].isspace() and last_name:
-            blocks[-1][1][last_name] += line.strip()  # a TAB rendered as spaces
-        elif not after_blank and last_name:
-            blocks[-1][1][last_name] += "\n" + line  # a newline inside a value
-        else:
-            return Failure(ParseError("unexpected line in qstat -f output", line))
-        after_blank = False
-    return Success(blocks)
+        elif line.startswith("\t"):
+            if name:
+                attrs[name] += line[1:]  # wrapped at 78 columns; may be empty
+        elif not line.strip():
+            name = ""
+        elif attribute := _ATTRIBUTE.match(line):
+            name = attribute.group(1)
+            attrs[name] = attribute.group(2)
+        elif name:
+            attrs[name] += line.strip() if line[0].isspace() else "\n" + line
+    return blocks
+
+
+def _first_text_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def parse_qstat_full(text: str, flavour: str | None = None) -> Result[Statuses, ParseError]:
     """Parse ``qstat -f [-t] [-x]`` text (PBS Pro or Torque) into statuses.
 
     ``flavour`` is ``pro``, ``torque`` or None to infer it per job (``exit_status`` and
-    state ``C`` are Torque's).  Empty output is an empty mapping.
+    state ``C`` are Torque's).  Empty output is an empty mapping.  One odd block never
+    hides the others: a block without a ``job_state`` reads as ``unknown`` for its id (the
+    reason says why), text outside any block is ignored, and only output without a
+    single ``Job Id:`` line is a :class:`ParseError`.
 
     >>> text = "Job Id: 7.srv\\n    job_state = F\\n    Exit_status = 0\\n\\n"
     >>> parse_qstat_full(text).unwrap()["7.srv"].state
     <JobState.COMPLETED: 'completed'>
+    >>> parse_qstat_full("Job Id: 8.srv\\n    queue = wor").unwrap()["8.srv"].state
+    <JobState.UNKNOWN: 'unknown'>
     """
-
-    def to_statuses(blocks: list[tuple[str, dict[str, str]]]) -> Result[Statuses, ParseError]:
-        statuses: Statuses = {}
-        for job_id, attrs in blocks:
-            if "job_state" not in attrs:
-                return Failure(ParseError(f"job {job_id} has no job_state", f"Job Id: {job_id}"))
+    blocks = _read_blocks(text)
+    if not blocks and text.strip():
+        return Failure(ParseError("qstat -f output has no 'Job Id:' line", _first_text_line(text)))
+    statuses: Statuses = {}
+    for job_id, attrs in blocks:
+        if "job_state" in attrs:
             statuses[job_id] = job_status(job_id, attrs, flavour)
-        return Success(statuses)
-
-    return _read_blocks(text).bind(to_statuses)
+        else:  # cut short, or not a job block at all: never let it replace a readable one
+            problem = "its block has no job_state"
+            statuses.setdefault(job_id, _unreadable(job_id, problem, f"Job Id: {job_id}"))
+    return Success(statuses)
 
 
 # -- the JSON form: ``qstat -f -F json`` (PBS Pro only) ----------------------------------
 
+# Strategy: decode the whole document, control characters inside strings allowed (a
+# ``BASH_FUNC_*`` value may hold raw newlines, openpbs#2541).  Released PBS Pro versions
+# also print JSON no decoder accepts (openpbs#1255 ``"foo":005``, #2049 ``\'`` and ``\,``
+# escapes, #830 unescaped quotes) and a stray line can close ``"Jobs"`` early, leaving
+# text after the document; then every job entry is decoded on its own.  qstat begins each
+# job's entry on a line of its own, all at one indentation (``"12.srv":{``), so a broken
+# entry ends at the next such line: it reads as ``unknown`` under its id and the entries
+# around it still read.
+
+_JSON = json.JSONDecoder(strict=False)
+_JSON_START = re.compile(r"^[ \t]*\{", re.MULTILINE)
+_JSON_JOBS = re.compile(r'"Jobs"\s*:\s*\{')
+_JSON_ENTRY = re.compile(r'^([ \t]*)"((?:[^"\\\r\n]|\\.)*)"[ \t]*:[ \t]*(?=\{)', re.MULTILINE)
+
 
 def _scalar_text(value: object) -> str | None:
-    if value is None or isinstance(value, bool | dict | list):
+    if value is None or isinstance(value, dict | list):
         return None
     return str(value)
+
+
+def _line_at(text: str, lineno: int) -> str:
+    lines = text.splitlines() or [text]
+    return lines[min(max(lineno, 1), len(lines)) - 1].strip()
+
+
+def _add_json_job(statuses: Statuses, job_id: str, fields: object, flavour: str) -> None:
+    if not isinstance(fields, dict):
+        problem = "its entry is not an object"
+    elif not isinstance(fields.get("job_state"), str):
+        problem = "its entry has no job_state"
+    else:
+        attrs = {k: v for k, raw in fields.items() if (v := _scalar_text(raw)) is not None}
+        statuses[job_id] = job_status(job_id, attrs, flavour)
+        return
+    statuses.setdefault(job_id, _unreadable(job_id, problem, str(fields)))
+
+
+def _json_key(raw: str) -> str:
+    try:
+        key = json.loads(f'"{raw}"')
+    except json.JSONDecodeError:
+        return raw
+    return key if isinstance(key, str) else raw
+
+
+def _json_entries(text: str, flavour: str) -> Statuses:
+    """Every job entry decoded on its own, found by its key line; empty if none is found."""
+    jobs = _JSON_JOBS.search(text)
+    entries = list(_JSON_ENTRY.finditer(text, jobs.end())) if jobs else []
+    indent = entries[0].group(1) if entries else ""  # the first key after "Jobs" is a job id
+    statuses: Statuses = {}
+    for entry in entries:
+        if entry.group(1) != indent:
+            continue  # a nested object ("Resource_List":{) of an entry
+        job_id = _json_key(entry.group(2))
+        try:
+            fields, _ = _JSON.raw_decode(text, entry.end())
+        except json.JSONDecodeError as bad:
+            problem = f"invalid JSON in its entry: {bad.msg}"
+            statuses.setdefault(job_id, _unreadable(job_id, problem, _line_at(text, bad.lineno)))
+            continue
+        _add_json_job(statuses, job_id, fields, flavour)
+    return statuses
 
 
 def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseError]:
@@ -293,7 +391,9 @@ def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseE
 
     The document is ``{"timestamp": ..., "pbs_version": ..., "pbs_server": ..., "Jobs":
     {"123.server": {"job_state": "R", "Exit_status": 0, ...}}}``; no ``Jobs`` key (every
-    id unknown) and empty output are an empty mapping.
+    id unknown) and empty output are an empty mapping.  A job entry that is invalid JSON,
+    not an object or without a ``job_state`` reads as ``unknown`` for its id; only output
+    where no job entry can be found at all is a :class:`ParseError`.
 
     >>> text = '{"timestamp": 1, "Jobs": {"5.s": {"job_state": "R"}}}'
     >>> parse_qstat_json(text).unwrap()["5.s"].state
@@ -301,23 +401,25 @@ def parse_qstat_json(text: str, flavour: str = "pro") -> Result[Statuses, ParseE
     """
     if not text.strip():
         return Success({})
+    start = _JSON_START.search(text)
+    if start is None:
+        return Failure(ParseError("qstat JSON is not an object", _first_text_line(text)[:200]))
     try:
-        document = json.loads(text)
+        document, end = _JSON.raw_decode(text, start.end() - 1)
     except json.JSONDecodeError as error:
-        lines = text.splitlines() or [text]
-        line = lines[min(max(error.lineno, 1), len(lines)) - 1]
-        return Failure(ParseError(f"qstat JSON is invalid ({error.msg})", line.strip()))
-    if not isinstance(document, dict):
-        return Failure(ParseError("qstat JSON is not an object", text.strip()[:200]))
-    jobs = document.get("Jobs", {})
+        salvaged = _json_entries(text, flavour)
+        if salvaged:
+            return Success(salvaged)
+        line = _line_at(text, error.lineno)
+        return Failure(ParseError(f"qstat JSON is invalid ({error.msg})", line))
+    jobs = document.get("Jobs", {}) if isinstance(document, dict) else None
     if not isinstance(jobs, dict):
         return Failure(ParseError("qstat JSON 'Jobs' is not an object", str(jobs)[:200]))
     statuses: Statuses = {}
     for job_id, fields in jobs.items():
-        if not isinstance(fields, dict) or not isinstance(fields.get("job_state"), str):
-            return Failure(ParseError(f"job {job_id} has no job_state", str(fields)[:200]))
-        attrs = {k: v for k, raw in fields.items() if (v := _scalar_text(raw)) is not None}
-        statuses[str(job_id)] = job_status(str(job_id), attrs, flavour)
+        _add_json_job(statuses, str(job_id), fields, flavour)
+    if text[end:].strip():  # text after the document: a stray "}" may have closed Jobs early
+        statuses.update(_json_entries(text, flavour))
     return Success(statuses)
 
 
@@ -343,10 +445,22 @@ def torque_status_argv(job_ids: Sequence[str]) -> list[str]:
 
 
 def parse_status_output(text: str, flavour: str | None = None) -> Result[Statuses, ParseError]:
-    """Parse either form: JSON when the output starts with ``{``, else ``qstat -f`` text."""
-    if text.lstrip().startswith("{"):
-        return parse_qstat_json(text, flavour or "pro")
-    return parse_qstat_full(text, flavour)
+    """Parse either form: JSON when the output starts with ``{``, else ``qstat -f`` text.
+
+    When that form finds no job, the other one is tried and wins if it reads any: stray
+    ``{``/``}`` lines before text blocks, or a banner before a JSON document
+    (openpbs#2675), hide no job.
+    """
+    as_json = text.lstrip().startswith("{")
+    result = (
+        parse_qstat_json(text, flavour or "pro") if as_json else parse_qstat_full(text, flavour)
+    )
+    if isinstance(result, Success) and result.unwrap():
+        return result
+    other = parse_qstat_full(text, flavour) if as_json else parse_qstat_json(text, flavour or "pro")
+    if isinstance(other, Success) and (other.unwrap() or isinstance(result, Failure)):
+        return other
+    return result
 
 
 def parse_pro_status_output(text: str) -> Result[Statuses, ParseError]:

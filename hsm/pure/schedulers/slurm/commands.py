@@ -6,10 +6,13 @@ Strategy: every command is asked for a fixed, machine-friendly format (``sbatch
 by line -- no column widths, no JSON (``squeue --json`` ignores ``-j``; ``sacct --json``
 misreports exit codes on 22.05).  A state code becomes a :class:`JobState` through one
 literal table, ``STATES``; a code missing from it becomes ``unknown`` with the raw text
-kept, never an error and never ``completed``.  Parsers are tolerant of what Slurm really
-prints (CRLF, blank lines, ``sbatch: warning:`` lines, ``CANCELLED by 0``, truncated
-``CANCELLED+``, step lines, compressed array ranges ``7_[1-3,9%2]``) and strict about
-anything else: a line that is none of these is a ``ParseError`` quoting it.
+kept, never an error and never ``completed``.  Parsers read what Slurm really prints
+(CRLF, blank lines, ``sbatch: warning:`` lines, ``CANCELLED by 0``, truncated
+``CANCELLED+``, step lines, compressed array ranges ``7_[1-3,9%2]``), and one odd line
+never blinds a whole poll: a line that starts with a job id but does not read (no state,
+a bad exit code, cut short) is ``unknown`` for that id with the line quoted in the
+reason; a line without a job id is skipped.  Only output in which no line reads at all
+(an HTML error page, another command's message) is a ``ParseError`` quoting it.
 
 Array tasks are keyed ``<array id>_<index>`` exactly as Slurm prints them; a compressed
 range is expanded to one entry per task.  No entry is made for the array parent id: its
@@ -20,6 +23,7 @@ existed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -117,6 +121,7 @@ def parse_state(raw: str) -> JobState:
 
 _STATE_CACHE: dict[str, JobState] = {}  # raw code -> state; codes repeat across lines
 _NO_REASON = frozenset({"", "None"})  # Slurm prints "None" for "no reason"
+_UNFINISHED = frozenset({JobState.QUEUED, JobState.RUNNING})
 
 
 def _status(
@@ -136,6 +141,8 @@ def _status(
         )
     if state is JobState.COMPLETED and (exit_code or signal):
         state = JobState.FAILED  # finished, but not with exit code 0: not a success
+    elif state in _UNFINISHED and not (exit_code or signal):
+        exit_code = None  # sacct prints 0:0 for a job that has not ended: not an exit code
     return JobStatus(
         job_id, state, raw, exit_code, signal, "" if reason in _NO_REASON else reason, source
     )
@@ -175,6 +182,18 @@ def _expand_ids(job_id: str, line: str) -> Result[list[str], ParseError]:
     if isinstance(parsed, Failure):
         return Failure(ParseError(f"bad array range in job id {job_id!r}", line))
     return Success([f"{base}_{index}" for index in parsed.unwrap().indices])
+
+
+def _unreadable(job_id: str, source: str, problem: str, line: str, raw: str = "") -> JobStatus:
+    """``unknown`` for a job whose line could not be read; the reason quotes the line."""
+    excerpt = line if len(line) <= 200 else line[:200] + "..."
+    reason = f"could not read {source} output ({problem}): {excerpt!r}"
+    return JobStatus(job_id, JobState.UNKNOWN, raw, reason=reason, source=source)
+
+
+def _nothing_readable(command: str, form: str, text: str) -> ParseError:
+    first = next(line.strip() for line in text.splitlines() if line.strip())
+    return ParseError(f"{command} printed no line that reads as '{form}'", first)
 
 
 def _id_list(job_ids: Sequence[str]) -> list[str]:
@@ -251,31 +270,42 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
 
     A compressed pending range ``12_[1-3]`` gives ``12_1``, ``12_2``, ``12_3``.  A header
     line (``JOBID|STATE|REASON``) is skipped.  Ids squeue did not print are simply absent.
+    A line with a job id but no state (``12|``, a line cut short) reads as ``unknown`` for
+    that id, never replacing a readable line; a line without a job id is skipped.  Only
+    output in which no line reads as squeue's is a :class:`ParseError`.
 
     >>> parse_status_output("7_1|RUNNING|None\\n7_[2-3%1]|PENDING|JobArrayTaskLimit\\n")
     ... # doctest: +ELLIPSIS
     <Success: {'7_1': JobStatus(job_id='7_1', state=<JobState.RUNNING: 'running'>, ...}>
     """
     statuses: Statuses = {}
+    readable = False  # some line was a job or the header
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
             continue
-        job_id, sep, rest = line.partition("|")
+        job_id, _, rest = line.partition("|")
         state, _, reason = rest.partition("|")
         job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
-        if job_id in ("JOBID", "JobID"):
-            continue
-        if not sep or not state:
-            return Failure(ParseError("squeue line is not 'JOBID|STATE|REASON'", line))
-        if _is_plain(job_id):  # the common case: no range to expand
+        if state and _is_plain(job_id):  # the common case: no range to expand
             statuses[job_id] = _status(job_id, state, "squeue", reason)
+            readable = True
+            continue
+        if job_id in ("JOBID", "JobID"):
+            readable = True
             continue
         expanded = _expand_ids(job_id, line)
         if isinstance(expanded, Failure):
-            return Failure(expanded.failure())
+            continue  # no job id to hang the line on
+        readable = True
         for task in expanded.unwrap():
-            statuses[task] = _status(task, state, "squeue", reason)
+            if state:
+                statuses[task] = _status(task, state, "squeue", reason)
+            else:
+                problem = "not 'JOBID|STATE|REASON'"
+                statuses.setdefault(task, _unreadable(task, "squeue", problem, line))
+    if not readable and text.strip():
+        return Failure(_nothing_readable("squeue", "JOBID|STATE|REASON", text))
     return Success(statuses)
 
 
@@ -296,49 +326,70 @@ def history_argv(job_ids: Sequence[str]) -> list[str]:
     return ["sacct", *_SACCT_OPTIONS, f"--jobs={ids}"]
 
 
+@functools.lru_cache(maxsize=1024)  # a few values ("0:0", "1:0") fill a whole sweep
+def _exit_status(text: str) -> tuple[int | None, int | None] | None:
+    """sacct's ``N:S`` -> (exit code, signal or None); empty -> (None, None); bad -> None."""
+    if not text:
+        return None, None  # an empty ExitCode gives no exit code rather than an error
+    code, colon, sig = text.partition(":")
+    if not (colon and code.isdigit() and sig.isdigit()):
+        return None
+    return int(code), int(sig) or None
+
+
 def parse_history_output(text: str) -> Result[Statuses, ParseError]:
     """sacct's ``JobID|State|ExitCode[|Reason]`` lines -> statuses.
 
-    ``ExitCode`` ``N:S`` gives exit code N and signal S (0 -> None).  Step lines
-    (``416.batch``) are skipped even if ``-X`` was not used; range lines of cancelled
-    pending tasks (``6_[1,3]|CANCELLED by 0|0:0``) expand to each task; when one id has
-    several records (a requeued job) the last line wins.
+    ``ExitCode`` ``N:S`` gives exit code N and signal S (0 -> None); the ``0:0`` sacct
+    shows for a job still pending or running is no exit code.  Step lines (``416.batch``)
+    are skipped even if ``-X`` was not used; range lines of cancelled pending tasks
+    (``6_[1,3]|CANCELLED by 0|0:0``) expand to each task; when one id has several records
+    (a requeued job) the last line wins.  A line with a job id that does not read as
+    ``JobID|State|ExitCode`` (no state, a bad exit code, cut short) is ``unknown`` for
+    that id, never replacing a readable line; a line without a job id is skipped.  Only
+    output in which no line reads as sacct's is a :class:`ParseError`.
 
     >>> parse_history_output("417|FAILED|3:0|NonZeroExitCode").unwrap()["417"].exit_code
     3
     """
     statuses: Statuses = {}
+    readable = False  # some line was a job, a step or the header
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
             continue
-        job_id, sep, rest = line.partition("|")
+        job_id, _, rest = line.partition("|")
         state, sep2, rest = rest.partition("|")
         exit_text, _, reason = rest.partition("|")
-        job_id, state = job_id.strip(), state.strip()
+        job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
         if job_id in ("JobID", "JOBID"):
+            readable = True
             continue
-        if not (sep and sep2) or not state:
-            return Failure(ParseError("sacct line is not 'JobID|State|ExitCode|Reason'", line))
-        if "." in job_id:
-            continue  # a step (416.batch, 416.extern, 416.0): the allocation line decides
-        exit_code: int | None = None
-        signal: int | None = None
-        exit_text = exit_text.strip()
-        if exit_text:  # an empty ExitCode gives no exit code rather than an error
-            code, colon, sig = exit_text.partition(":")
-            if not (colon and code.isdigit() and sig.isdigit()):
-                return Failure(ParseError(f"bad sacct ExitCode {exit_text!r}", line))
-            exit_code, signal = int(code), int(sig) or None
-        reason = reason.strip()
-        if _is_plain(job_id):
-            statuses[job_id] = _status(job_id, state, "sacct", reason, exit_code, signal)
+        if "." in job_id:  # a step (416.batch, 416.extern, 416.0): the allocation line decides
+            if not readable:
+                readable = isinstance(_expand_ids(job_id.partition(".")[0], line), Success)
+            continue
+        exit_status = _exit_status(exit_text.strip())
+        if sep2 and state and exit_status is not None and _is_plain(job_id):
+            statuses[job_id] = _status(job_id, state, "sacct", reason, *exit_status)
+            readable = True
             continue
         expanded = _expand_ids(job_id, line)
         if isinstance(expanded, Failure):
-            return Failure(expanded.failure())
+            continue  # no job id to hang the line on
+        readable = True
+        if not (sep2 and state):
+            problem = "not 'JobID|State|ExitCode|Reason'"
+        elif exit_status is None:
+            problem = f"bad ExitCode {exit_text.strip()!r}"
+        else:
+            for task in expanded.unwrap():
+                statuses[task] = _status(task, state, "sacct", reason, *exit_status)
+            continue
         for task in expanded.unwrap():
-            statuses[task] = _status(task, state, "sacct", reason, exit_code, signal)
+            statuses.setdefault(task, _unreadable(task, "sacct", problem, line, state))
+    if not readable and text.strip():
+        return Failure(_nothing_readable("sacct", "JobID|State|ExitCode|Reason", text))
     return Success(statuses)
 
 
