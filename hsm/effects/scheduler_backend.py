@@ -26,7 +26,7 @@ from hsm.effects.results import result_of
 from hsm.effects.runner import CompletedCommand, RetryPolicy, describe_argv, run, run_classified
 from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
 from hsm.pure.schedulers.base import Commands, FailureKind, Scheduler, Statuses, chunk_ids
-from hsm.pure.states import JobStatus
+from hsm.pure.states import JobState, JobStatus
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,9 @@ class SchedulerBackend:
 def _needs_history(job_id: str, live: Statuses) -> bool:
     status = live.get(job_id)
     if status is not None:
-        return status.state.is_final  # history has the exit code
+        # History has the exit code of a finished job, and may read a job whose live
+        # entry could not be read (unknown).
+        return status.state.is_final or status.state is JobState.UNKNOWN
     # No entry under the id itself: a job that left the queue, or an array parent whose
     # tasks are listed under their own ids (finished tasks may be gone) -- ask history.
     return True
@@ -258,7 +260,9 @@ def _merge(live: Statuses, past: Statuses) -> Statuses:
     merged: Statuses = dict(past)
     for job_id, status in live.items():
         old: JobStatus | None = past.get(job_id)
-        if old is not None and status.state.is_final and old.state.is_final:
+        if old is not None and (
+            (status.state.is_final and old.state.is_final) or status.state is JobState.UNKNOWN
+        ):
             continue
         merged[job_id] = status
     return merged

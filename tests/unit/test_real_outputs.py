@@ -25,8 +25,9 @@ import pytest
 from returns.result import Result, Success
 
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers import pbs, slurm
 from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.pbs import commands as pbs
+from hsm.pure.schedulers.slurm import commands as slurm
 from hsm.pure.states import JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
