@@ -25,6 +25,7 @@ from hsm.effects.sweeps import (
     TaskView,
     add_jobs,
     cancel_sweep,
+    load_manifest,
     poll_sweep,
     submit_jobs,
     write_sweep,
@@ -287,6 +288,22 @@ def resubmit(
     seconds (sacct lags), so when some tasks look ``unknown`` the sweep is polled once more
     after ``settle_seconds`` and only tasks still unknown then are resubmitted.
     """
+    sealed = result_of(load_manifest(sweep_dir, sealed=True))
+    if isinstance(sealed, Failure):
+        return IOFailure(sealed.failure())
+    unsubmitted = result_of(_unsubmitted_jobs(sweep_dir, sealed.unwrap()))
+    if isinstance(unsubmitted, Failure):
+        return IOFailure(unsubmitted.failure())
+    if unsubmitted.unwrap():
+        keys = unsubmitted.unwrap()
+        return IOFailure(
+            StateError(
+                f"{len(keys)} job(s) of this sweep were never submitted or were interrupted "
+                f"mid-submit ({', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}); "
+                f"resume them first: hsm sweep submit {sweep_dir}",
+                str(sweep_dir),
+            )
+        )
     found = result_of(_poll_for_resubmit(sweep_dir, backend))
     if isinstance(found, Failure):
         return IOFailure(found.failure())
@@ -336,6 +353,21 @@ def resubmit(
     )
 
 
+def _unsubmitted_jobs(sweep_dir: Path, manifest: Manifest) -> IOResult[list[str], HSMFailure]:
+    """Keys of the jobs with no recorded id: never submitted, or in flight at a crash.
+
+    Resubmitting their tasks would risk a second live job per task; resuming them (which
+    looks up in-flight submissions by name) is the one safe way forward.
+    """
+    from hsm.effects.sweeps import journal_state
+
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    known = {**manifest.job_ids, **replayed.unwrap().submitted}
+    return IOSuccess([job.key for job in manifest.jobs if job.key not in known])
+
+
 def _is_resubmission(key: str) -> bool:
     head = key.split("_", 1)[0]
     return head.startswith("r") and head[1:].isdigit()
@@ -379,7 +411,7 @@ def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HS
     """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash."""
     from hsm.effects.sweeps import load_manifest
 
-    loaded = result_of(load_manifest(sweep_dir))
+    loaded = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())
     manifest = loaded.unwrap()

@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from hsm.pure.manifest import (
 )
 from hsm.pure.plan import PlannedJob
 from hsm.pure.records import (
+    check_seal,
     manifest_from_data,
     manifest_to_data,
     statuses_from_data,
@@ -107,7 +109,7 @@ def task_views(report: SweepReport) -> tuple[TaskView, ...]:
     """Every polled task with its parameters, status and log path, by task number."""
     manifest = report.manifest
     workdir = Path(manifest.workdir)
-    logs = task_logs(manifest)
+    logs = task_logs(manifest, report.job_ids)
     return tuple(
         TaskView(
             task,
@@ -116,6 +118,13 @@ def task_views(report: SweepReport) -> tuple[TaskView, ...]:
             str(workdir / logs[task]) if task in logs else None,
         )
         for task, status in sorted(report.statuses.items())
+    )
+
+
+def _journal(path: Path, record: Mapping[str, object]) -> IOResult[None, StateError]:
+    """Append a journal record stamped with the time (UTC) it was written."""
+    return append_journal(
+        path, {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
     )
 
 
@@ -132,7 +141,7 @@ def write_sweep(
     """
     path = sweep_dir / layout.MANIFEST
     if path.exists():
-        existing = load_manifest(sweep_dir)
+        existing = load_manifest(sweep_dir, sealed=True)
         found = result_of(existing)
         if isinstance(found, Failure):
             return IOFailure(found.failure())
@@ -180,8 +189,12 @@ def _save_manifest(sweep_dir: Path, manifest: Manifest) -> IOResult[Manifest, HS
     return IOSuccess(manifest)
 
 
-def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
-    """Read ``manifest.json`` with a clear error when it is missing or damaged."""
+def load_manifest(sweep_dir: Path, *, sealed: bool = False) -> IOResult[Manifest, HSMFailure]:
+    """Read ``manifest.json`` with a clear error when it is missing or damaged.
+
+    ``sealed`` (every command that submits from the directory): also refuse a manifest
+    whose content no longer matches the digest hsm wrote into it.
+    """
     path = sweep_dir / layout.MANIFEST
     text = result_of(read_text(path))
     if isinstance(text, Failure):
@@ -196,6 +209,10 @@ def load_manifest(sweep_dir: Path) -> IOResult[Manifest, HSMFailure]:
         data = json.loads(text.unwrap())
     except json.JSONDecodeError as error:
         return IOFailure(StateError(f"{path} is not valid JSON: {error}", str(path)))
+    if sealed:
+        seal = check_seal(data, str(path))
+        if isinstance(seal, Failure):
+            return IOFailure(seal.failure())
     parsed = manifest_from_data(data, str(path))
     if isinstance(parsed, Failure):
         return IOFailure(parsed.failure())
@@ -269,14 +286,14 @@ def submit_jobs(
                 job_ids[job.key] = found.unwrap()[0]
                 recovered.append(job.key)
                 logged = result_of(
-                    append_journal(
+                    _journal(
                         journal, {"event": "recovered", "key": job.key, "job_id": found.unwrap()[0]}
                     )
                 )
                 if isinstance(logged, Failure):
                     return IOFailure(logged.failure())
                 continue
-        before = result_of(append_journal(journal, {"event": "submitting", "key": job.key}))
+        before = result_of(_journal(journal, {"event": "submitting", "key": job.key}))
         if isinstance(before, Failure):
             return IOFailure(before.failure())
         outcome = result_of(
@@ -289,9 +306,7 @@ def submit_jobs(
             )
         )
         if isinstance(outcome, Failure):
-            append_journal(
-                journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())}
-            )
+            _journal(journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())})
             _save_manifest(sweep_dir, manifest.with_job_ids(job_ids))
             done = f" ({len(job_ids)} of {len(manifest.jobs)} jobs are in)" if job_ids else ""
             return IOFailure(
@@ -304,9 +319,7 @@ def submit_jobs(
         job_ids[job.key] = outcome.unwrap()
         submitted.append(job.key)
         after = result_of(
-            append_journal(
-                journal, {"event": "submitted", "key": job.key, "job_id": outcome.unwrap()}
-            )
+            _journal(journal, {"event": "submitted", "key": job.key, "job_id": outcome.unwrap()})
         )
         if isinstance(after, Failure):
             return IOFailure(after.failure())
@@ -382,9 +395,10 @@ def cancel_sweep(
     if isinstance(recorded, Failure):
         return IOFailure(recorded.failure())
     manifest, job_ids = recorded.unwrap()
-    owners = current_jobs(manifest)
+    owners = current_jobs(manifest, job_ids)
     if tasks is None:
-        targets = job_ids_to_poll(manifest, job_ids)
+        # Every job hsm submitted, of every generation: none may be left behind.
+        targets = list(dict.fromkeys(job_ids[j.key] for j in manifest.jobs if j.key in job_ids))
     else:
         targets = []
         for task in tasks:

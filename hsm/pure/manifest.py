@@ -116,12 +116,20 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
     return JournalState(submitted, frozenset(in_flight), failed)
 
 
-def current_jobs(manifest: Manifest) -> dict[int, JobRecord]:
-    """For each task, the newest job covering it (resubmissions come later in the list)."""
+def current_jobs(
+    manifest: Manifest, job_ids: Mapping[str, str] | None = None
+) -> dict[int, JobRecord]:
+    """For each task, the newest job covering it (resubmissions come later in the list).
+
+    With ``job_ids`` (key -> id of every submitted job), a resubmission that never reached
+    the scheduler does not count: the task keeps its last submitted job, so a refused
+    resubmission never hides the task's recorded final state.
+    """
     owner: dict[int, JobRecord] = {}
     for job in manifest.jobs:
         for task in job.tasks:
-            owner[task] = job
+            if job_ids is None or job.key in job_ids or task not in owner:
+                owner[task] = job
     return owner
 
 
@@ -138,7 +146,7 @@ def task_statuses(
     ``completed``.
     """
     result: dict[int, JobStatus] = {}
-    for task, job in sorted(current_jobs(manifest).items()):
+    for task, job in sorted(current_jobs(manifest, job_ids).items()):
         job_id = job_ids.get(job.key)
         if job_id is None:
             result[task] = JobStatus("", JobState.UNKNOWN, "NOT_SUBMITTED")
@@ -151,18 +159,18 @@ def task_statuses(
     return result
 
 
-def task_logs(manifest: Manifest) -> dict[int, str]:
+def task_logs(manifest: Manifest, job_ids: Mapping[str, str] | None = None) -> dict[int, str]:
     """Where each task's log is, relative to the manifest's workdir (or absolute), for
-    every task a job covers (its newest job)."""
+    every task a job covers (its current job, see :func:`current_jobs`)."""
     return {
         task: task_log_path(job, manifest.scheduler, task)
-        for task, job in current_jobs(manifest).items()
+        for task, job in current_jobs(manifest, job_ids).items()
     }
 
 
 def job_ids_to_poll(manifest: Manifest, job_ids: Mapping[str, str]) -> list[str]:
     """The ids one poll must ask about: each current job once."""
-    keys = dict.fromkeys(job.key for job in current_jobs(manifest).values())
+    keys = dict.fromkeys(job.key for job in current_jobs(manifest, job_ids).values())
     return [job_ids[key] for key in keys if key in job_ids]
 
 

@@ -181,9 +181,17 @@ def plan_jobs(
         return Failure(ConfigError(chunks.failure().message))
     all_chunks = chunks.unwrap()
     chunk_width = max(3, len(str(len(all_chunks) - 1)))
+    # A chunk too small to be an array on this scheduler (PBS Pro refuses a one-subjob
+    # array) is submitted as plain jobs; every other chunk keeps its number.
+    smallest = SCHEDULERS[settings.scheduler].min_array_tasks
     return _collect(
-        _array(settings, argvs, number, chunk, chunk_width)
+        job
         for number, chunk in enumerate(all_chunks)
+        for job in (
+            [_array(settings, argvs, number, chunk, chunk_width)]
+            if len(chunk.tasks) >= smallest
+            else [_individual(settings, argvs, task, width) for task in chunk.tasks]
+        )
     )
 
 

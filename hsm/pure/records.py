@@ -12,6 +12,8 @@ structuring errors become one ``StateError`` naming the file, each problem as
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,9 +48,53 @@ CONVERTER.register_structure_hook(
 
 
 def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
-    """A JSON-ready mapping of ``manifest.json`` (stable key order, lists for tuples)."""
-    data: dict[str, Any] = CONVERTER.unstructure(manifest, Manifest)
-    return {"version": MANIFEST_VERSION, **data}
+    """A JSON-ready mapping of ``manifest.json`` (stable key order, lists for tuples),
+    sealed with the digest of everything else in it (see :func:`check_seal`)."""
+    data: dict[str, Any] = {
+        "version": MANIFEST_VERSION,
+        **CONVERTER.unstructure(manifest, Manifest),
+    }
+    return {**data, "digest": manifest_digest(data)}
+
+
+def manifest_digest(data: Mapping[str, Any]) -> str:
+    """sha256 of a manifest's canonical JSON, its own ``digest`` field left out.
+
+    >>> manifest_digest({"version": 1, "digest": "x"}) == manifest_digest({"version": 1})
+    True
+    """
+    body = {k: v for k, v in data.items() if k != "digest"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_seal(data: Any, source: str) -> Result[None, StateError]:
+    """A manifest hsm wrote carries the digest of its content; an edited one does not match.
+
+    Commands that submit from a sweep directory call this, so that the record cannot say
+    one thing while the scripts do another.
+    """
+    if not isinstance(data, Mapping):
+        return Success(None)  # manifest_from_data explains what is wrong with it
+    found = data.get("digest")
+    if found is None:
+        return Failure(
+            StateError(
+                f"{source} has no digest, so hsm cannot tell whether it was edited; "
+                "render the sweep again (hsm sweep render) to submit from it",
+                source,
+            )
+        )
+    if found != manifest_digest(data):
+        return Failure(
+            StateError(
+                f"{source} was changed after hsm wrote it (its digest does not match its "
+                "content); hsm submits only what it recorded: restore the file or render "
+                "the sweep again",
+                source,
+            )
+        )
+    return Success(None)
 
 
 def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
@@ -61,7 +107,7 @@ def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
                 source,
             )
         )
-    body = {k: v for k, v in data.items() if k != "version"}
+    body = {k: v for k, v in data.items() if k not in ("version", "digest")}
     try:
         return Success(CONVERTER.structure(body, Manifest))
     except (BaseValidationError, ValueError, TypeError, KeyError) as error:

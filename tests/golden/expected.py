@@ -341,18 +341,30 @@ CHUNKED = {
         "five",
         ("--max-array-size", "2"),
         {
-            f"array_00{n}": (
+            **{
+                f"array_00{n}": (
+                    "#!/bin/bash",
+                    f"#PBS -N five_array_00{n}",
+                    "#PBS -l walltime=00:20:00",
+                    f"#PBS -J {indices}",
+                    f"#PBS -o sweeps/five/logs/array_00{n}_^array_index^.log",
+                    _chunk_comment(n, offset, len(lines)),
+                    'case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in',
+                    *lines,
+                    'python3 train.py "$@"',
+                )
+                for n, (indices, offset, lines) in enumerate(FIVE_CHUNKS[:2])
+            },
+            # PBS Pro refuses a one-subjob array (-J 0): the last chunk's one task is a
+            # plain job, with no -J and no case statement.
+            "task_004": (
                 "#!/bin/bash",
-                f"#PBS -N five_array_00{n}",
+                "#PBS -N five_task_004",
                 "#PBS -l walltime=00:20:00",
-                f"#PBS -J {indices}",
-                f"#PBS -o sweeps/five/logs/array_00{n}_^array_index^.log",
-                _chunk_comment(n, offset, len(lines)),
-                'case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in',
-                *lines,
-                'python3 train.py "$@"',
-            )
-            for n, (indices, offset, lines) in enumerate(FIVE_CHUNKS)
+                "#PBS -o sweeps/five/logs/task_004.log",
+                "# hsm: sweep five, task 4",
+                'python3 train.py "seed=4" "tag=\'a b\'"',
+            ),
         },
     ),
     "five_torque_chunked": Case(

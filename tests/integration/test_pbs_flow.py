@@ -73,18 +73,19 @@ def test_rendered_pbs_array_scripts_give_each_task_its_params(
         _options(tmp_path), key, 3, "pbsrun", tmp_path / "sw", PARAMS, "array"
     ).unwrap()
     assert len(jobs) == 2  # 3 + 1 under a limit of 3
+    # PBS Pro refuses a one-subjob array, so there the remainder is a plain job.
+    assert (jobs[1].indices is None) == (key == "pbspro")
     parser = OverridesParser.create()
     received = []
     for job in jobs:
         script = tmp_path / f"{job.key}.sh"
         script.write_text(job.script)
-        assert job.indices is not None
-        for index in job.indices:
+        for index in job.indices or [None]:
             env = {
                 "PATH": os.environ["PATH"],
                 "PBS_O_WORKDIR": str(tmp_path),
-                index_var: str(index),
                 "HSM_TEST_OUT": str(out),
+                **({} if index is None else {index_var: str(index)}),
             }
             done = subprocess.run(
                 ["bash", str(script)],

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from returns.result import Failure
+from returns.result import Failure, Success
 
 from hsm import api
 from hsm.effects.results import result_of
@@ -15,6 +15,7 @@ from hsm.pure import layout
 from hsm.pure.errors import StateError
 from hsm.pure.plan import JobRecord, PlannedJob, task_log_path
 from hsm.pure.records import (
+    manifest_digest,
     manifest_from_data,
     manifest_to_data,
     status_to_data,
@@ -67,8 +68,30 @@ def test_a_manifest_of_the_previous_version_reads_and_writes_back_the_same() -> 
     assert manifest.argvs == (("lr=0.1",), ("lr=0.2",))
     assert manifest.job_ids == {"array_000": "41"}
     assert manifest.job("array_000").script_file == "scripts/array_000.sh"
-    assert manifest_to_data(manifest) == OLD_MANIFEST
-    assert next(iter(manifest_to_data(manifest))) == "version"
+    written = manifest_to_data(manifest)
+    # The same content, now sealed with its digest (see test_an_edited_manifest_...).
+    assert {k: v for k, v in written.items() if k != "digest"} == OLD_MANIFEST
+    assert written["digest"] == manifest_digest(OLD_MANIFEST)
+    assert next(iter(written)) == "version"
+
+
+def test_an_edited_manifest_is_refused_by_submitting_commands(tmp_path: Path) -> None:
+    manifest = manifest_from_data(OLD_MANIFEST, "m.json").unwrap()
+    data = manifest_to_data(manifest)
+    (tmp_path / layout.MANIFEST).write_text(json.dumps(data))
+    assert isinstance(result_of(load_manifest(tmp_path, sealed=True)), Success)
+    data["tasks"][1]["params"] = {"lr": 999}  # what monitor would show, not what ran
+    (tmp_path / layout.MANIFEST).write_text(json.dumps(data))
+    refused = result_of(load_manifest(tmp_path, sealed=True)).failure()
+    assert "was changed after hsm wrote it" in refused.message
+    assert str(tmp_path / layout.MANIFEST) in refused.message
+    assert isinstance(result_of(load_manifest(tmp_path)), Success)  # readers still read it
+
+
+def test_a_manifest_without_a_seal_is_refused_for_submitting(tmp_path: Path) -> None:
+    (tmp_path / layout.MANIFEST).write_text(json.dumps(OLD_MANIFEST))
+    refused = result_of(load_manifest(tmp_path, sealed=True)).failure()
+    assert "has no digest" in refused.message
 
 
 def test_job_ids_are_carried_by_the_job_records() -> None:

@@ -90,6 +90,8 @@ PBSPRO = Scheduler(
     default_array_limit=10000,
     # qsub -J takes start-end[:step] only: no list of indices.
     dense_arrays=True,
+    # OpenPBS refuses a one-subjob array (`-J 0-0`: "qsub: illegal -J value", exit 2).
+    min_array_tasks=2,
     task_id=commands.array_task_id,
     split_task_id=commands.split_array_task_id,
     never_starts=commands.never_starts,
@@ -116,6 +118,7 @@ TORQUE = replace(
     # script small and matches common site settings.
     default_array_limit=1000,
     dense_arrays=False,
+    min_array_tasks=1,  # Torque accepts `-t 0`
     states=qstat.TORQUE_STATES,
     commands=replace(
         PRO_COMMANDS,

@@ -228,6 +228,14 @@ def job_status(
             why = f"finished, but its {name} {text!r} is not a number"
             reason = "; ".join(filter(None, [why, comment]))
             return JobStatus(job_id, JobState.UNKNOWN, letter, reason=reason, source=source)
+    if flavour != "torque" and _subjob_never_ran(job_id, attrs):
+        # PBS Pro copies the parent's substate and Exit_status into a subjob that never
+        # started (PBS_NOTES: "Subjobs that never ran lie"); only the missing exec_host and
+        # run_count tell the truth.  A subjob finishes without running only when it was
+        # deleted while queued, alone or with its array.
+        why = "never ran (deleted while queued)"
+        reason = "; ".join(filter(None, [why, comment]))
+        return JobStatus(job_id, JobState.CANCELLED, letter, reason=reason, source=source)
     if exit_value is None:
         final = JobState.FAILED if substate == SUBSTATE_FAILED else JobState.CANCELLED
         why = "finished without an exit status (deleted before it ran)"
@@ -237,9 +245,27 @@ def job_status(
         return JobStatus(job_id, final, letter, reason=reason, source=source)
     final, code, sig, why = decode_exit_status(exit_value, flavour)
     if substate == SUBSTATE_TERMINATED or (flavour == "torque" and exit_value == 271):
-        final, why = JobState.CANCELLED, f"deleted (qdel); {why}"
+        final, why = JobState.CANCELLED, "; ".join(filter(None, ["deleted (qdel)", why]))
     reason = "; ".join(filter(None, [why, comment]))
     return JobStatus(job_id, final, letter, code, sig, reason, source)
+
+
+_SUBJOB = re.compile(r"^\d+\[\d+\]")
+
+
+def _subjob_never_ran(job_id: str, attrs: Mapping[str, str]) -> bool:
+    """A finished array subjob with no execution host and no run count never started.
+
+    >>> _subjob_never_ran("20[2].srv", {"job_state": "F", "comment": "Subjob finished"})
+    True
+    >>> _subjob_never_ran("20[2].srv", {"exec_host": "n1/0", "run_count": "1"})
+    False
+    """
+    if _SUBJOB.match(job_id) is None:
+        return False
+    ran = attrs.get("exec_host") or attrs.get("exec_vnode")
+    runs = _int_or_none(_first_line(attrs.get("run_count")))
+    return not ran and not runs
 
 
 # -- the text form: ``qstat -f`` -----------------------------------------------------------
