@@ -37,6 +37,7 @@ from hsm.pure.jobspec import Dependency, parse_dependency
 from hsm.pure.manifest import Manifest, number_tasks
 from hsm.pure.overrides import render_overrides
 from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
+from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState
 from hsm.pure.walltime import parse_walltime
 
@@ -270,8 +271,8 @@ def task_views(report: SweepReport) -> tuple[TaskView, ...]:
 
 def cancel(
     sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
-) -> IOResult[list[str], HSMFailure]:
-    """Cancel a sweep, or some of its tasks."""
+) -> IOResult[Cancelled, HSMFailure]:
+    """Cancel a sweep, or some of its tasks; say per job id what the scheduler did."""
     return cancel_sweep(sweep_dir, backend, tasks)
 
 

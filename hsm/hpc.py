@@ -257,9 +257,11 @@ class HPCJobManager:
         """``queued``, ``running``, ``completed``, ``failed``, ``cancelled`` or ``unknown``."""
         return self.get_job_statuses([job_id])[job_id].state.value
 
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """Cancel jobs, arrays or single array tasks."""
-        _value(self.backend.cancel(list(job_ids)))
+    def cancel(self, job_ids: Sequence[str]) -> dict[str, str]:
+        """Cancel jobs, arrays or single array tasks; return what happened to each id
+        (``cancelled``, ``had already finished``, ``no such job``, ``refused``)."""
+        outcomes = _value(self.backend.cancel(list(job_ids)))
+        return {job_id: outcome.value for job_id, (outcome, _) in outcomes.items()}
 
 
 def _rollup(job_id: str, tasks: Sequence[JobStatus], parent: JobStatus | None) -> JobStatus:

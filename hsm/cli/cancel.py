@@ -1,33 +1,57 @@
 """``hsm cancel``: a whole sweep (through its record), or jobs by id.
 
-Strategy: a sweep is cancelled by the library, which knows its current jobs and holds
-the sweep's lock; bare job ids go straight to the backend's cancel verb.
+Strategy: a sweep is cancelled by the library, which knows every job hsm submitted for
+it and journals the request; bare job ids go straight to the backend's cancel verb.
+Either way the scheduler's answer is reported per id -- cancelled, had already finished,
+no such job, refused -- and the exit code is non-zero when an id could not be cancelled
+because it does not exist (2) or the scheduler refused (3).
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from returns.io import IOResult
 
 from hsm import api
+from hsm.cli.exits import EXIT_SCHEDULER, EXIT_USAGE
 from hsm.cli.output import Reply
 from hsm.cli.requests import CancelRequest, JobsRef
 from hsm.pure.errors import HSMFailure
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome
 
 
 def cancel(request: CancelRequest) -> IOResult[Reply, HSMFailure]:
-    """Cancel what the request names; say which job ids were cancelled."""
+    """Cancel what the request names; say what happened to each job id."""
     if isinstance(request, JobsRef):
-        cancelled = request.backend.cancel(list(request.job_ids))
-        return cancelled.map(partial(_reply, list(request.job_ids)))
-    return api.cancel(request.sweep_dir, request.backend).map(_cancelled)
+        return request.backend.cancel(list(request.job_ids)).map(_reply)
+    return api.cancel(request.sweep_dir, request.backend).map(_reply)
 
 
-def _reply(ids: list[str], _: None) -> Reply:
-    return _cancelled(ids)
-
-
-def _cancelled(ids: list[str]) -> Reply:
-    text = f"cancelled {len(ids)} job(s): {' '.join(ids)}" if ids else "nothing to cancel"
-    return Reply(text, {"cancelled": ids})
+def _reply(outcomes: Cancelled) -> Reply:
+    by_outcome: dict[CancelOutcome, list[str]] = {outcome: [] for outcome in CancelOutcome}
+    for job_id, (outcome, _) in outcomes.items():
+        by_outcome[outcome].append(job_id)
+    done = by_outcome[CancelOutcome.CANCELLED]
+    lines = [f"cancelled {len(done)} job(s): {' '.join(done)}" if done else "nothing to cancel"]
+    finished = by_outcome[CancelOutcome.FINISHED]
+    if finished:
+        lines.append(f"had already finished: {' '.join(finished)}")
+    problems = tuple(
+        f"{job_id}: {outcome.value}" + (f" ({said})" if said else "")
+        for job_id, (outcome, said) in outcomes.items()
+        if outcome in (CancelOutcome.UNKNOWN, CancelOutcome.REFUSED)
+    )
+    code = (
+        EXIT_SCHEDULER
+        if by_outcome[CancelOutcome.REFUSED]
+        else EXIT_USAGE
+        if by_outcome[CancelOutcome.UNKNOWN]
+        else 0
+    )
+    data = {
+        "cancelled": done,
+        "finished": finished,
+        "unknown": by_outcome[CancelOutcome.UNKNOWN],
+        "refused": by_outcome[CancelOutcome.REFUSED],
+        "outcomes": {job_id: outcome.value for job_id, (outcome, _) in outcomes.items()},
+    }
+    return Reply("\n".join(lines), data, code, problems=problems)

@@ -48,13 +48,15 @@ class Reply:
     """What a successful command shows: ``text`` for people, ``data`` for ``--json``.
 
     ``code`` is the exit code (non-zero when ``--wait`` saw tasks fail); ``shown`` means
-    the command already printed everything (a ``--watch`` loop).
+    the command already printed everything (a ``--watch`` loop); ``problems`` are lines
+    for stderr (also with ``--json``), such as the ids a cancel could not reach.
     """
 
     text: str
     data: Any
     code: int = 0
     shown: bool = False
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,8 @@ def error_text(failure: HSMFailure) -> str:
 
 def show(reply: Reply, as_json: bool) -> None:
     """Print a reply on stdout (nothing if the command already printed it)."""
+    for line in reply.problems:
+        sys.stderr.write(f"hsm: {line}\n")
     if reply.shown:
         return
     if as_json:

@@ -16,7 +16,7 @@ from typing import Protocol
 from returns.io import IOResult
 
 from hsm.pure.errors import CommandError, HSMFailure
-from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.base import Cancelled, Statuses
 
 
 class Backend(Protocol):
@@ -54,8 +54,8 @@ class Backend(Protocol):
         """
         ...
 
-    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
-        """Cancel jobs, whole arrays or single array tasks."""
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[Cancelled, CommandError]:
+        """Cancel jobs, whole arrays or single array tasks; say what happened to each id."""
         ...
 
     def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:

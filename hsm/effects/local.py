@@ -62,7 +62,7 @@ from hsm.effects.local_spool import (
     run_record_alive,
 )
 from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
-from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, Statuses
 from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.local.states import (
     TaskFacts,
@@ -257,22 +257,22 @@ class LocalBackend:
 
     # -- cancel -----------------------------------------------------------------------
 
-    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[Cancelled, CommandError]:
         """Cancel jobs, whole arrays or single tasks; finished tasks are left alone.
 
         Queued tasks are marked and never start.  Running ones are marked, their process
         group gets SIGTERM, and SIGKILL after ``cancel_grace`` seconds if still there.
-        Unknown ids are reported after the known ones are cancelled.
+        Unknown ids and finished tasks are reported as such, per id.
         """
         spool = self._paths
-        unknown: list[str] = []
+        outcomes: Cancelled = {}
         groups: list[int] = []
         try:
             if not spool.jobs.is_dir():
-                unknown = list(job_ids)
+                outcomes = {j: (CancelOutcome.UNKNOWN, f"not in {spool.root}") for j in job_ids}
             else:
                 with spool.locked(exclusive=True):
-                    unknown, groups = _mark_cancelled(spool, job_ids)
+                    outcomes, groups = _mark_cancelled(spool, job_ids)
                     for pgid in groups:
                         with contextlib.suppress(ProcessLookupError, PermissionError):
                             os.killpg(pgid, signal.SIGTERM)
@@ -283,15 +283,7 @@ class LocalBackend:
                     f"could not cancel local jobs in {spool.root}: {_why(exc)}", transient=False
                 )
             )
-        if unknown:
-            return IOFailure(
-                CommandError(
-                    f"no local job {', '.join(unknown)} in {spool.root}; hint: check the id "
-                    "(`hsm` lists a sweep's job ids) and HSM_LOCAL_SPOOL",
-                    transient=False,
-                )
-            )
-        return IOSuccess(None)
+        return IOSuccess(outcomes)
 
     # -- the rest ---------------------------------------------------------------------
 

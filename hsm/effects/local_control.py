@@ -30,6 +30,7 @@ from hsm.effects.local_spool import (
     run_record_alive,
 )
 from hsm.pure.errors import SubmissionError
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome
 from hsm.pure.schedulers.local.states import parse_job_ref, task_id
 
 _POLL_SECONDS = 0.05  # how often cancel looks whether a signalled process group is gone
@@ -69,26 +70,29 @@ def _write_job(
     put_json(directory / "job.json", record, mode=0o600)  # last: the job now exists
 
 
-def _mark_cancelled(spool: Spool, job_ids: Sequence[str]) -> tuple[list[str], list[int]]:
-    """Write cancel markers; return unknown ids and the process groups to signal."""
-    unknown: list[str] = []
+def _mark_cancelled(spool: Spool, job_ids: Sequence[str]) -> tuple[Cancelled, list[int]]:
+    """Write cancel markers; return what happened to each id and the groups to signal."""
+    outcomes: Cancelled = {}
     groups: list[int] = []
     for text in job_ids:
         ref = parse_job_ref(text)
         job = spool.load_job(ref[0]) if ref is not None else None
         tid = None if ref is None or ref[1] is None else task_id(ref[0], ref[1])
         if job is None or (tid is not None and tid not in job.task_ids):
-            unknown.append(text)
+            outcomes[text] = (CancelOutcome.UNKNOWN, f"no local job {text} in {spool.root}")
             continue
         names = set(os.listdir(spool.job_dir(job.job_id)))
+        marked = False
         for each in job.task_ids if tid is None else (tid,):
             if {f"{each}.exit", f"{each}.end", f"{each}.cancel"} & names:
                 continue  # finished or already cancelled
+            marked = True
             put_json(spool.task_file(job.job_id, each, "cancel"), {"at": time.time()})
             run = read_json(spool.task_file(job.job_id, each, "run"))
             if run is not None and run_record_alive(run):
                 groups.append(int(run["pgid"]))
-    return unknown, groups
+        outcomes[text] = (CancelOutcome.CANCELLED, "") if marked else (CancelOutcome.FINISHED, "")
+    return outcomes, groups
 
 
 def _await_groups(groups: Sequence[int], grace: float) -> None:

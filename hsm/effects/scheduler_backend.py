@@ -25,7 +25,15 @@ from returns.result import Failure, Result, Success
 from hsm.effects.results import result_of
 from hsm.effects.runner import CompletedCommand, RetryPolicy, describe_argv, run, run_classified
 from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
-from hsm.pure.schedulers.base import Commands, FailureKind, Scheduler, Statuses, chunk_ids
+from hsm.pure.schedulers.base import (
+    Cancelled,
+    CancelOutcome,
+    Commands,
+    FailureKind,
+    Scheduler,
+    Statuses,
+    chunk_ids,
+)
 from hsm.pure.states import JobState, JobStatus
 
 
@@ -205,13 +213,27 @@ class SchedulerBackend:
 
     # -- the rest --------------------------------------------------------------------
 
-    def cancel(self, job_ids: Sequence[str]) -> IOResult[None, CommandError]:
-        """Cancel jobs, arrays or array tasks; ids that already left are not an error."""
+    def cancel(self, job_ids: Sequence[str]) -> IOResult[Cancelled, CommandError]:
+        """Cancel jobs, arrays or array tasks and say, per id, what the scheduler did.
+
+        An id that had already finished or does not exist is an outcome, not a failure:
+        the scheduler's exit status for it (PBS: 35, 153, 55) is read, not raised.  Only
+        a command that failed without naming any id (or transiently) is a failure.
+        """
+        outcomes: Cancelled = {}
         for chunk in chunk_ids(list(dict.fromkeys(job_ids))):
             done = self._run(self.commands.cancel_argv(chunk))
-            if isinstance(done, Failure):
-                return IOFailure(done.failure())
-        return IOSuccess(None)
+            if isinstance(done, Success):
+                result = done.unwrap()
+                text = f"{result.stdout}\n{result.stderr}"
+                outcomes.update(self.commands.parse_cancel_output(text, chunk))
+                continue
+            error = done.failure()
+            said = self.commands.parse_cancel_output(error.stderr, chunk)
+            if error.transient or all(o is CancelOutcome.CANCELLED for o, _ in said.values()):
+                return IOFailure(error)
+            outcomes.update(said)
+        return IOSuccess(outcomes)
 
     def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
         """One call listing ``user``'s job ids, then one poll for their statuses."""

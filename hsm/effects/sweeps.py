@@ -48,6 +48,7 @@ from hsm.pure.manifest import (
     replay_journal,
     task_logs,
     task_statuses,
+    with_cancels,
 )
 from hsm.pure.plan import PlannedJob
 from hsm.pure.records import (
@@ -57,6 +58,8 @@ from hsm.pure.records import (
     statuses_from_data,
     statuses_to_data,
 )
+from hsm.pure.schedulers import SCHEDULERS
+from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState, JobStatus
 
 
@@ -329,8 +332,11 @@ def submit_jobs(
     return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered)))
 
 
-def recorded_sweep(sweep_dir: Path) -> IOResult[tuple[Manifest, dict[str, str]], HSMFailure]:
-    """The manifest and every job id the manifest or the journal records (key -> id)."""
+def recorded_sweep(
+    sweep_dir: Path,
+) -> IOResult[tuple[Manifest, dict[str, str], JournalState], HSMFailure]:
+    """The manifest, every job id the manifest or the journal records (key -> id), and
+    what the journal says."""
     loaded = result_of(load_manifest(sweep_dir))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())
@@ -338,7 +344,8 @@ def recorded_sweep(sweep_dir: Path) -> IOResult[tuple[Manifest, dict[str, str]],
     replayed = result_of(journal_state(sweep_dir))
     if isinstance(replayed, Failure):
         return IOFailure(replayed.failure())
-    return IOSuccess((manifest, {**manifest.job_ids, **replayed.unwrap().submitted}))
+    state = replayed.unwrap()
+    return IOSuccess((manifest, {**manifest.job_ids, **state.submitted}, state))
 
 
 def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -346,7 +353,7 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
     recorded = result_of(recorded_sweep(sweep_dir))
     if isinstance(recorded, Failure):
         return IOFailure(recorded.failure())
-    manifest, job_ids = recorded.unwrap()
+    manifest, job_ids, journal = recorded.unwrap()
     polled = result_of(backend.poll(job_ids_to_poll(manifest, job_ids)))
     if isinstance(polled, Failure):
         error = polled.failure()
@@ -363,7 +370,10 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
                 f"known states" + ("" if cached else " (none recorded yet)"),
             )
         )
-    statuses = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
+    found = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
+    statuses = with_cancels(found, journal.cancelled, SCHEDULERS[manifest.scheduler].split_task_id)
+    # The cache is only a fallback for the next poll; failing to write it loses nothing
+    # this poll needs (readers never take the lock), so its IOResult is dropped.
     write_atomic(sweep_dir / layout.STATUS_CACHE, _json(statuses_to_data(statuses)))
     return IOSuccess(SweepReport(manifest, statuses, job_ids))
 
@@ -389,12 +399,13 @@ def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
 
 def cancel_sweep(
     sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
-) -> IOResult[list[str], HSMFailure]:
-    """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed)."""
+) -> IOResult[Cancelled, HSMFailure]:
+    """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed), and
+    say what the scheduler did with each; the request is journaled first."""
     recorded = result_of(recorded_sweep(sweep_dir))
     if isinstance(recorded, Failure):
         return IOFailure(recorded.failure())
-    manifest, job_ids = recorded.unwrap()
+    manifest, job_ids, _ = recorded.unwrap()
     owners = current_jobs(manifest, job_ids)
     if tasks is None:
         # Every job hsm submitted, of every generation: none may be left behind.
@@ -412,8 +423,8 @@ def cancel_sweep(
                 else backend.task_id(job_id, job.indices[job.tasks.index(task)])
             )
     if not targets:
-        return IOSuccess([])
-    done = result_of(backend.cancel(targets))
-    if isinstance(done, Failure):
-        return IOFailure(done.failure())
-    return IOSuccess(targets)
+        return IOSuccess({})
+    asked = result_of(_journal(sweep_dir / layout.JOURNAL, {"event": "cancel", "job_ids": targets}))
+    if isinstance(asked, Failure):
+        return IOFailure(asked.failure())
+    return backend.cancel(targets)

@@ -89,6 +89,7 @@ class JournalState:
     submitted: dict[str, str]
     in_flight: frozenset[str]
     failed: dict[str, str]
+    cancelled: frozenset[str] = frozenset()
 
 
 def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
@@ -97,11 +98,12 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
     >>> replay_journal([{"event": "submitting", "key": "a"},
     ...                 {"event": "submitted", "key": "a", "job_id": "7"},
     ...                 {"event": "submitting", "key": "b"}])
-    JournalState(submitted={'a': '7'}, in_flight=frozenset({'b'}), failed={})
+    JournalState(submitted={'a': '7'}, in_flight=frozenset({'b'}), failed={}, cancelled=frozenset())
     """
     submitted: dict[str, str] = {}
     in_flight: set[str] = set()
     failed: dict[str, str] = {}
+    cancelled: set[str] = set()
     for record in records:
         key, event = str(record.get("key", "")), record.get("event")
         if event == "submitting":
@@ -113,7 +115,39 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
         elif event == "failed":
             failed[key] = str(record.get("error", ""))
             in_flight.discard(key)
-    return JournalState(submitted, frozenset(in_flight), failed)
+        elif event == "cancel":
+            cancelled.update(str(job_id) for job_id in record.get("job_ids", ()))
+    return JournalState(submitted, frozenset(in_flight), failed, frozenset(cancelled))
+
+
+def with_cancels(
+    statuses: Mapping[int, JobStatus],
+    cancelled: frozenset[str],
+    split_task_id: Callable[[str], tuple[str, int] | None],
+) -> dict[int, JobStatus]:
+    """A task the scheduler no longer knows, whose job (or array, or own task id) hsm
+    cancelled, is ``cancelled``: Slurm keeps no accounting record of its own for a pending
+    array task cancelled alone, and hsm's journal remembers asking.
+
+    >>> from hsm.pure.states import JobStatus, JobState
+    >>> lost = {0: JobStatus("6_2", JobState.UNKNOWN, "NOT_FOUND")}
+    >>> with_cancels(lost, frozenset({"6_2"}), lambda i: None)[0].state.value
+    'cancelled'
+    """
+    if not cancelled:
+        return dict(statuses)
+    result: dict[int, JobStatus] = {}
+    for task, status in statuses.items():
+        parent = split_task_id(status.job_id)
+        asked = status.job_id in cancelled or (parent is not None and parent[0] in cancelled)
+        if status.state is JobState.UNKNOWN and status.raw == "NOT_FOUND" and asked:
+            status = status._replace(
+                state=JobState.CANCELLED,
+                raw="CANCELLED",
+                reason="cancelled by hsm; the scheduler kept no record of it",
+            )
+        result[task] = status
+    return result
 
 
 def current_jobs(

@@ -3,8 +3,9 @@
 The fake runs every job for real and reports states the way the real server does,
 including what misleads (PBS_NOTES.md).  The first tests prove the whole path works: a
 sweep goes through ``hsm`` -> ``qsub`` -> bash -> the program and back through ``qstat``.
-The tests marked ``xfail(strict=True)`` reproduce issue 10: each fails on the current code
-and must pass -- and lose its marker -- once hsm is fixed.
+The tests under the "issue 10" headings reproduce what hsm got wrong against a real server
+(one-task arrays, subjobs that never ran, array roll-ups, cancel, jobs that can never
+run); each failed before its fix.
 
 hsm runs as a subprocess (``python -m hsm``) in a throw-away project whose PATH starts with
 the fake, with ``FAKEPBS_ACL_ROOTS=1`` because the tests run as root in CI.
@@ -450,7 +451,6 @@ def test_library_rolls_an_array_up_from_its_subjobs(
 # -- issue 10 (d): hsm cancel reports per id -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: hsm cancel says 'cancelled' for a finished job")
 def test_cancel_of_a_finished_job_says_it_had_finished(cluster: Cluster) -> None:
     assert cluster.sweep("fin", "x=1", "--mode", "individual").code == 0
     cluster.wait_jobs()
@@ -458,16 +458,12 @@ def test_cancel_of_a_finished_job_says_it_had_finished(cluster: Cluster) -> None
     assert "already finished" in run.out + run.err and "cancelled 1 job" not in run.out, str(run)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: hsm cancel of an unknown id exits 0")
 def test_cancel_of_an_unknown_id_fails(cluster: Cluster) -> None:
     run = cluster.hsm("cancel", "99.pbs01", "--system", "pbspro")
     assert run.code != 0 and "cancelled 1 job" not in run.out, str(run)
     assert "99.pbs01" in run.err
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10: hsm cancel of a finished subjob passes qdel's exit 55 through"
-)
 def test_cancel_of_a_finished_subjob_says_it_had_finished(cluster: Cluster) -> None:
     assert cluster.sweep("sub", "x=1,2").code == 0
     cluster.wait_jobs()

@@ -216,7 +216,8 @@ def test_cancel_one_array_task_then_resubmit_failed_as_compact_array(
         "task 2 to run",
     )
     cancelled = result_of(api.cancel(sweep_dir, backend, tasks=[2])).unwrap()
-    assert len(cancelled) == 1 and cancelled[0].endswith("_2")
+    assert len(cancelled) == 1 and next(iter(cancelled)).endswith("_2")
+    assert [outcome.value for outcome, _ in cancelled.values()] == ["cancelled"]
     statuses = _wait_final(sweep_dir, backend)
     assert [statuses[i].state for i in range(4)] == [
         JobState.COMPLETED,
@@ -270,3 +271,34 @@ def test_seed_facade_on_slurm(tmp_path: Path, outbox: Path) -> None:
     assert manager.get_job_status("424242424") == "unknown"
     names = {r["job_name"] for r in read_outbox(outbox)}
     assert "seed_single_001" in names
+
+
+def test_a_pending_array_task_cancelled_alone_ends_cancelled(tmp_path: Path, outbox: Path) -> None:
+    # Slurm keeps no accounting record of its own for a pending array task cancelled
+    # alone (SLURM_NOTES.md); hsm's journal remembers that it asked, so the task is
+    # cancelled -- not unknown forever, which made --wait exit 5.
+    backend = _backend()
+    sweep_dir = tmp_path / "pend"
+    params = [{"idx": 0, "sleep": 4}, {"idx": 1}, {"idx": 2}]
+    options = _options(tmp_path, throttle=1)  # tasks 1 and 2 wait behind task 0
+    result_of(
+        api.submit_sweep(
+            options, backend, params, mode="array", sweep_dir=sweep_dir, sweep_id="pend"
+        )
+    ).unwrap()
+    wait_until(
+        lambda: (
+            result_of(api.sweep_status(sweep_dir, backend)).unwrap().statuses[2].state
+            is JobState.QUEUED
+        ),
+        60,
+        "task 2 to wait",
+    )
+    cancelled = result_of(api.cancel(sweep_dir, backend, tasks=[2])).unwrap()
+    assert [outcome.value for outcome, _ in cancelled.values()] == ["cancelled"]
+    statuses = _wait_final(sweep_dir, backend)
+    assert [statuses[i].state for i in range(3)] == [
+        JobState.COMPLETED,
+        JobState.COMPLETED,
+        JobState.CANCELLED,
+    ]

@@ -16,12 +16,13 @@ import pytest
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.base import CancelOutcome, FailureKind
 from hsm.pure.schedulers.slurm import SCHEDULER
 from hsm.pure.schedulers.slurm.commands import (
     STATES,
     cancel_argv,
     history_argv,
+    parse_cancel_output,
     parse_history_output,
     parse_state,
     parse_status_output,
@@ -524,10 +525,30 @@ def test_steps_alone_are_readable_and_give_nothing() -> None:
 def test_cancel_argv() -> None:
     assert cancel_argv(["416", "418_2", "416", "419_[1-3]"]) == [
         "scancel",
+        "--verbose",  # so unknown and finished ids are reported (scancel exits 0 for them)
         "416",
         "418_2",
         "419_[1-3]",
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "outcome"),
+    [
+        ("Invalid job id specified", "no such job"),
+        ("Job/step already completing or completed", "had already finished"),
+        ("Access/permission denied", "refused"),
+    ],
+)
+def test_parse_cancel_output(said: str, outcome: str) -> None:
+    # scancel --verbose as Slurm 22.05 prints it (SLURM_NOTES.md), on stderr.
+    text = (
+        f"scancel: Terminating job 6396\nscancel: error: Kill job error on job id 6397_7: {said}\n"
+    )
+    for variant in (text, text.replace("\n", "\r\n"), text + "\n\n"):
+        found = parse_cancel_output(variant, ["6396", "6397_7"])
+        assert found["6396"][0].value == "cancelled"
+        assert found["6397_7"] == (CancelOutcome(outcome), said)
 
 
 # --- failures and hints -----------------------------------------------------------------

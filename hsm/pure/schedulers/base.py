@@ -35,6 +35,19 @@ class FailureKind(StrEnum):
     PERMANENT = "permanent"  # the scheduler refused for good: report it
 
 
+class CancelOutcome(StrEnum):
+    """What the scheduler did with one id ``hsm cancel`` gave it."""
+
+    CANCELLED = "cancelled"
+    FINISHED = "had already finished"
+    UNKNOWN = "no such job"
+    REFUSED = "refused"
+
+
+#: A cancel answer: job id -> what happened to it, with the scheduler's words if refused.
+Cancelled = dict[str, tuple[CancelOutcome, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class Commands:
     """A batch scheduler's command-line tools as pure argv builders and parsers.
@@ -48,6 +61,8 @@ class Commands:
         history_argv: job ids -> argv asking accounting/history, or None if none exists.
         parse_history_output: its stdout -> statuses.
         cancel_argv: job ids -> argv cancelling them.
+        parse_cancel_output: ``(stdout + stderr, ids asked)`` -> what happened to each id;
+            an id the text does not mention was cancelled.
         classify_failure: stderr/stdout of a failed command -> how to treat it.
         submit_hint: a refused submission's message -> what the user can do about it.
         name_query_argvs: job name -> argvs listing the ids of jobs with that name (live
@@ -69,6 +84,7 @@ class Commands:
     history_argv: Callable[[Sequence[str]], list[str]] | None
     parse_history_output: Callable[[str], Result[Statuses, ParseError]] | None
     cancel_argv: Callable[[Sequence[str]], list[str]]
+    parse_cancel_output: Callable[[str, Sequence[str]], Cancelled]
     classify_failure: Callable[[str], FailureKind]
     submit_hint: Callable[[str], str]
     name_query_argvs: Callable[[str], list[list[str]]]

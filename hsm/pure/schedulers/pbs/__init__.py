@@ -61,6 +61,7 @@ PRO_COMMANDS = Commands(
     history_argv=qstat.history_argv,
     parse_history_output=qstat.parse_pro_status_output,
     cancel_argv=commands.cancel_argv,
+    parse_cancel_output=commands.parse_cancel_output,
     classify_failure=commands.classify_failure,
     submit_hint=commands.submit_hint,
     name_query_argvs=commands.pro_name_query_argvs,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, FailureKind
 from hsm.pure.schedulers.pbs.qstat import (
     PRO_STATES,
     STATES,
@@ -86,6 +86,35 @@ def parse_submit_output(text: str) -> Result[str, ParseError]:
 def cancel_argv(job_ids: Sequence[str]) -> list[str]:
     """``qdel`` for all ids in one call (an array id ``123[]`` deletes every subjob)."""
     return ["qdel", *job_ids]
+
+
+# qdel (OpenPBS 23.06, PBS_NOTES): "qdel: Job has finished 2.server" (exit 35), "qdel:
+# Unknown Job Id 9.server" (153), "qdel: Request invalid for finished array subjob
+# 159[0].server" (55); anything else naming an id is a refusal in the server's words.
+_QDEL_SAID: tuple[tuple[re.Pattern[str], CancelOutcome], ...] = (
+    (re.compile(r"^qdel: Job has finished (\S+)"), CancelOutcome.FINISHED),
+    (re.compile(r"^qdel: Request invalid for finished array subjob (\S+)"), CancelOutcome.FINISHED),
+    (re.compile(r"^qdel: Unknown Job Id (\S+)"), CancelOutcome.UNKNOWN),
+    (re.compile(r"^qdel: .*?(\d+(?:\[\d*\])?(?:\.[\w.-]+)?)\s*$"), CancelOutcome.REFUSED),
+)
+
+
+def parse_cancel_output(text: str, job_ids: Sequence[str]) -> Cancelled:
+    """What ``qdel`` did with each id (qdel prints nothing for the ones it deleted).
+
+    >>> said = parse_cancel_output("qdel: Job has finished 2.srv\\n", ["2.srv", "3.srv"])
+    >>> [(job_id, outcome.value) for job_id, (outcome, _) in said.items()]
+    [('2.srv', 'had already finished'), ('3.srv', 'cancelled')]
+    """
+    said: dict[str, tuple[CancelOutcome, str]] = {}
+    for raw in text.replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        for pattern, outcome in _QDEL_SAID:
+            match = pattern.match(line)
+            if match:
+                said.setdefault(match.group(1), (outcome, line))
+                break
+    return {job_id: said.get(job_id, (CancelOutcome.CANCELLED, "")) for job_id in job_ids}
 
 
 def array_task_id(parent_id: str, index: int) -> str:

@@ -85,6 +85,7 @@ SCHEDULER = Scheduler(
         history_argv=commands.history_argv,
         parse_history_output=commands.parse_history_output,
         cancel_argv=commands.cancel_argv,
+        parse_cancel_output=commands.parse_cancel_output,
         classify_failure=classify_failure,
         submit_hint=submit_hint,
         name_query_argvs=commands.name_query_argvs,

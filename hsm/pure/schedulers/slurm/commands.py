@@ -31,7 +31,7 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.arrays import parse_array_ranges
 from hsm.pure.errors import ParseError
-from hsm.pure.schedulers.base import Statuses
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, Statuses
 from hsm.pure.states import JobState, JobStatus
 
 # Every state squeue(1) and sacct(1) list under "JOB STATE CODES", long name and compact
@@ -397,12 +397,45 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
 
 
 def cancel_argv(job_ids: Sequence[str]) -> list[str]:
-    """Cancel jobs or array tasks.  scancel exits 0 even for unknown ids.
+    """Cancel jobs or array tasks.  scancel exits 0 even for unknown ids; ``--verbose``
+    makes it say so (read by :func:`parse_cancel_output`).
 
     >>> cancel_argv(["12", "13_4"])
-    ['scancel', '12', '13_4']
+    ['scancel', '--verbose', '12', '13_4']
     """
-    return ["scancel", *_id_list(job_ids)]
+    return ["scancel", "--verbose", *_id_list(job_ids)]
+
+
+# scancel --verbose (22.05): "scancel: error: Kill job error on job id 6397_7: Invalid job
+# id specified", "...: Job/step already completing or completed".
+_KILL_ERROR = re.compile(r"Kill job error on job id (\S+): (.+)$")
+
+
+def parse_cancel_output(text: str, job_ids: Sequence[str]) -> Cancelled:
+    """What ``scancel --verbose`` did with each id (one not named in an error: cancelled).
+
+    >>> said = parse_cancel_output("scancel: error: Kill job error on job id 9: Invalid job "
+    ...                            "id specified\\nscancel: Terminating job 10\\n", ["9", "10"])
+    >>> [(job_id, outcome.value) for job_id, (outcome, _) in said.items()]
+    [('9', 'no such job'), ('10', 'cancelled')]
+    """
+    errors: dict[str, str] = {}
+    for line in _lines(text):
+        match = _KILL_ERROR.search(line.strip())
+        if match:
+            errors[match.group(1)] = match.group(2).strip()
+    outcomes: Cancelled = {}
+    for job_id in job_ids:
+        said = errors.get(job_id)
+        if said is None:
+            outcomes[job_id] = (CancelOutcome.CANCELLED, "")
+        elif "Invalid job id" in said:
+            outcomes[job_id] = (CancelOutcome.UNKNOWN, said)
+        elif "already completing or completed" in said:
+            outcomes[job_id] = (CancelOutcome.FINISHED, said)
+        else:
+            outcomes[job_id] = (CancelOutcome.REFUSED, said)
+    return outcomes
 
 
 def task_id(array_id: str, index: int) -> str:
