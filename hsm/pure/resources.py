@@ -33,7 +33,7 @@ Translation table (``T`` tasks per node, ``C`` cpus per task, ``G`` GPUs per nod
     --gres=gpu:G / --gpus-per-node=G    ngpus=G                        gpus=G
     --gpus=g (total)                    ngpus=g/N (must divide)        gpus=g/N
     --exclusive                         place=excl / scatter:excl      (error)
-    --mail-type=BEGIN,END,FAIL          -m bea (NONE: -m n;            -m bea
+    --mail-type=BEGIN,END,FAIL          -m abe (NONE: -m n;            -m abe
       (ARRAY_TASKS: j)                    ARRAY_TASKS: j)                (ARRAY_TASKS: error)
     --mail-user=U                       -M U                           -M U
     --requeue / --no-requeue            -r y / -r n                    -r y / -r n
