@@ -100,6 +100,32 @@ SLURM_NATIVE = [
     ),
     ("   --nodes=1    --mem=1G   ", ("--nodes=1", "--mem=1G"), None, None),
     ("--reservation=maint --tmp=100G", ("--reservation=maint", "--tmp=100G"), None, None),
+    # job options on the allow-list (see the README's resources table)
+    (
+        "--mail-type=END,FAIL --mail-user=me@example.org",
+        ("--mail-type=END,FAIL", "--mail-user=me@example.org"),
+        None,
+        None,
+    ),
+    ("--mail-type=time_limit_80", ("--mail-type=time_limit_80",), None, None),
+    ("--signal=B:USR1@300", ("--signal=B:USR1@300",), None, None),
+    ("--signal USR2", ("--signal=USR2",), None, None),
+    ("--requeue", ("--requeue",), None, None),
+    ("--no-requeue", ("--no-requeue",), None, None),
+    ("--export=ALL", ("--export=ALL",), None, None),
+    ("--export=NONE", ("--export=NONE",), None, None),
+    ("--export ALL,OMP_NUM_THREADS=4,X=", ("--export=ALL,OMP_NUM_THREADS=4,X=",), None, None),
+    ("--export A=1 --nodes=1", ("--export=A=1", "--nodes=1"), None, None),
+    ("--comment=nightly-run", ("--comment=nightly-run",), None, None),
+    ("--nice", ("--nice",), None, None),
+    ("--nice=100", ("--nice=100",), None, None),
+    (
+        "--exclusive --qos=high -C a100",
+        ("--exclusive", "--qos=high", "--constraint=a100"),
+        None,
+        None,
+    ),
+    ("-m block:cyclic", ("--distribution=block:cyclic",), None, None),
 ]
 
 
@@ -134,6 +160,21 @@ PBS_NATIVE = [
     ("select=1:mem=8GB", ("-l select=1:mem=8GB",), None, None),
     ("mem=8g,vmem=16gb", ("-l mem=8g", "-l vmem=16gb"), None, None),
     ("software=matlab", ("-l software=matlab",), None, None),
+    # job options on the allow-list (see the README's resources table)
+    ("-m abe -M me@example.org", ("-m abe", "-M me@example.org"), None, None),
+    ("-mae", ("-m ae",), None, None),
+    ("-m n", ("-m n",), None, None),
+    ("-m bj", ("-m bj",), None, None),
+    ("-M a@x.org,b", ("-M a@x.org,b",), None, None),
+    ("-r y", ("-r y",), None, None),
+    ("-r n select=1:ncpus=2", ("-r n", "-l select=1:ncpus=2"), None, None),
+    ("-V", ("-V",), None, None),
+    ("-V -v OMP_NUM_THREADS=4,DEBUG", ("-V", "-v OMP_NUM_THREADS=4,DEBUG"), None, None),
+    ("-W group_list=bio", ("-W group_list=bio",), None, None),
+    ("-Wsandbox=PRIVATE -W umask=022", ("-W sandbox=PRIVATE", "-W umask=022"), None, None),
+    ("-W stagein=in.dat@host:/data/in.dat", ("-W stagein=in.dat@host:/data/in.dat",), None, None),
+    ("-W run_count=3", ("-W run_count=3",), None, None),
+    ("-q gpu -m e -V", ("-m e", "-V"), "gpu", None),
 ]
 
 
@@ -210,6 +251,76 @@ def test_slurm_translates_to_pbs(
 ) -> None:
     assert directives(text, "pbspro").lines == pbspro
     assert directives(text, "torque").lines == torque
+
+
+FLAGS_SLURM_TO_PBS = [
+    # text, lines on PBS Pro and Torque (same for both)
+    ("--mail-type=END,FAIL", ("-m ae",)),
+    ("--mail-type=fail,end", ("-m ae",)),
+    ("--mail-type=BEGIN,END,FAIL", ("-m abe",)),
+    ("--mail-type=NONE", ("-m n",)),
+    ("--mail-user=me@example.org", ("-M me@example.org",)),
+    ("--requeue", ("-r y",)),
+    ("--no-requeue", ("-r n",)),
+    ("--export=ALL", ("-V",)),
+    ("--export=ALL,A=1,B", ("-V", "-v A=1,B")),
+    ("--export=A=1,B", ("-v A=1,B",)),
+    (
+        "--mem=8G --mail-type=END --mail-user=me --requeue --export=ALL",
+        ("-l select=1:mem=8gb", "-m e", "-M me", "-r y", "-V"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "lines"), FLAGS_SLURM_TO_PBS)
+@pytest.mark.parametrize("target", ["pbspro", "torque"])
+def test_slurm_job_options_translate_to_pbs(text: str, lines: tuple[str, ...], target: str) -> None:
+    got = directives(text, target).lines
+    if target == "torque":
+        lines = tuple(line.replace("-l select=1:mem=8gb", "-l mem=8gb") for line in lines)
+    assert got == lines
+
+
+def test_array_task_mail_is_pbs_pro_j() -> None:
+    assert directives("--mail-type=END,ARRAY_TASKS", "pbspro").lines == ("-m ej",)
+    assert "no Torque equivalent" in error("--mail-type=END,ARRAY_TASKS", "torque").message
+
+
+FLAGS_PBS_TO_SLURM = [
+    ("-m ae", ("--mail-type=END,FAIL",)),
+    ("-m abe", ("--mail-type=BEGIN,END,FAIL",)),
+    ("-m bej", ("--mail-type=BEGIN,END,ARRAY_TASKS",)),
+    ("-m n", ("--mail-type=NONE",)),
+    ("-M me@example.org", ("--mail-user=me@example.org",)),
+    ("-r y", ("--requeue",)),
+    ("-r n", ("--no-requeue",)),
+    ("-V", ("--export=ALL",)),
+    ("-V -v A=1,B", ("--export=ALL,A=1,B",)),
+    ("-v A=1,B", ("--export=A=1,B",)),
+    (
+        "select=1:ncpus=2 -m e -r y -V",
+        (
+            "--nodes=1",
+            "--ntasks-per-node=1",
+            "--cpus-per-task=2",
+            "--mail-type=END",
+            "--requeue",
+            "--export=ALL",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "lines"), FLAGS_PBS_TO_SLURM)
+def test_pbs_job_options_translate_to_slurm(text: str, lines: tuple[str, ...]) -> None:
+    assert directives(text, "slurm").lines == lines
+
+
+@pytest.mark.parametrize("text", [t for t, _ in FLAGS_SLURM_TO_PBS])
+def test_job_options_survive_a_round_trip(text: str) -> None:
+    pbs = " ".join(directives(text, "pbspro").lines)
+    back = " ".join(directives(pbs, "slurm").lines)
+    assert _shape(back, "pbspro").flags == _shape(text, "pbspro").flags
 
 
 def test_slurm_queue_and_account_travel_separately() -> None:
@@ -515,6 +626,29 @@ CROSS_REFUSED = [
     ("vmem=16gb", "slurm", "'vmem=16gb' has no Slurm equivalent"),
     ("software=matlab", "slurm", "no Slurm equivalent"),
     ("-l select=1 -q gpu@server1", "slurm", "names a PBS server"),
+    # placement: translated by the node count, or refused -- never dropped
+    ("place=scatter", "slurm", "without select= or nodes= there is one chunk"),
+    ("place=free", "slurm", "without select= or nodes= there is one chunk"),
+    ("select=2:ncpus=1 place=free", "slurm", "use place=scatter for one chunk per node"),
+    ("nodes=2:ppn=1 place=free", "slurm", "several chunks on one host"),
+    ("select=2:ncpus=1 place=vscatter", "slurm", "a vnode is not a node"),
+    ("select=1:ncpus=1 place=shared", "slurm", "the partition's setting"),
+    # job options
+    ("--qos=long", "pbspro", "PBS has no quality of service; pick a queue with -q"),
+    ("--signal=B:USR1@60", "torque", "no warning signal before the walltime"),
+    ("--reservation=r1", "pbspro", "use -q R<id>"),
+    ("--comment=x", "pbspro", "qsub sets no job comment"),
+    ("--nice=5", "pbspro", "a different scale"),
+    ("--constraint=a100", "torque", "site-defined chunk resources"),
+    ("--mail-type=ALL", "pbspro", "write --mail-type=BEGIN,END,FAIL (PBS -m abe)"),
+    ("--mail-type=END,REQUEUE", "pbspro", "no mail when a job is requeued"),
+    ("--mail-type=TIME_LIMIT_90", "torque", "as the walltime nears"),
+    ("--mail-type=ARRAY_TASKS", "pbspro", "only together with begin, end or abort"),
+    ("--export=NONE", "pbspro", "already start without your environment"),
+    ("--export=NIL", "torque", "already start without your environment"),
+    ("-M a@x.org,b@x.org", "slurm", "takes one user or address"),
+    ("-W group_list=bio", "slurm", "'-W group_list=bio' has no Slurm equivalent"),
+    ("-W umask=022 select=1", "slurm", "no Slurm equivalent"),
 ]
 
 
