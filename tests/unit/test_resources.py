@@ -7,6 +7,7 @@ The last section holds hypothesis laws (round trips through the other dialect, a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -26,6 +27,8 @@ from hsm.pure.resources_model import (
     render_slurm_size,
     slurm_size_bytes,
 )
+from hsm.pure.schedulers.pbs import resources as pbs_resources
+from hsm.pure.schedulers.slurm import resources as slurm_resources
 
 GiB = 1024**3
 MiB = 1024**2
@@ -876,3 +879,28 @@ def test_accepted_strings_give_safe_single_lines(text: str, target: str) -> None
             assert re.fullmatch(r"--[a-z-]+(=\S+)?|-[lmMrvW] \S+|-V", line), line
         for name in (got.queue, got.account):
             assert name is None or _SAFE_LINE.fullmatch(name)
+
+
+# ------------------------------------------------------------------ the README's tables
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+RESOURCES_DOC = README.split("### Resources: what passes", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        *(f"--{name}" for name in slurm_resources.SET_BY_HSM),
+        *(f"--{name}" for name in slurm_resources.BREAKS_HSM),
+        *(f"--{name}" for name in slurm_resources.RESOURCES_ONLY_REFUSED),
+        *(f"--{name}" for name in slurm_resources.UNTRANSLATABLE_WHY),
+        *(f"--{name}" for name in ("mail-type", "mail-user", "requeue", "no-requeue", "export")),
+        *(f"-{letter}" for letter in pbs_resources.SET_BY_HSM),
+        *(f"-{letter}" for letter in pbs_resources.BREAKS_HSM),
+        *(f"-{letter}" for letter in pbs_resources.JOB_OPTIONS),
+        *(f"{attr}" for attr in pbs_resources.W_ATTRIBUTES),
+        *(f"-W {attr}=" for attr in pbs_resources.W_REFUSED),
+    ],
+)
+def test_readme_names_every_allowed_and_refused_option(option: str) -> None:
+    assert f"`{option}" in RESOURCES_DOC or f" {option}`" in RESOURCES_DOC
