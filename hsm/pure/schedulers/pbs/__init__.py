@@ -17,10 +17,8 @@ from hsm.pure.schedulers.base import (
 )
 from hsm.pure.schedulers.pbs import commands, qstat
 from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
-from hsm.pure.schedulers.pbs.resources import (
-    check_pbs_extra,
-    is_pbs_mark,
-    parse_pbs,
+from hsm.pure.schedulers.pbs.resources import check_pbs_extra, is_pbs_mark, parse_pbs
+from hsm.pure.schedulers.pbs.translate import (
     pbs_shape_for,
     refuse_partition_list,
     render_pbspro_lines,

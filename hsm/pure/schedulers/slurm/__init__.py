@@ -15,14 +15,8 @@ from hsm.pure.schedulers.base import (
 from hsm.pure.schedulers.slurm import commands
 from hsm.pure.schedulers.slurm.detect import DETECTION
 from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
-from hsm.pure.schedulers.slurm.resources import (
-    check_slurm_extra,
-    is_slurm_mark,
-    parse_slurm,
-    refuse_pbs_server,
-    render_slurm,
-    slurm_shape,
-)
+from hsm.pure.schedulers.slurm.resources import check_slurm_extra, is_slurm_mark, parse_slurm
+from hsm.pure.schedulers.slurm.translate import refuse_pbs_server, render_slurm, slurm_shape
 
 
 def render_walltime(seconds: int) -> str:
