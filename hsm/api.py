@@ -60,6 +60,7 @@ class JobOptions:
         max_array_size: overrides the scheduler's limit.
         throttle: at most this many tasks of an array run at once.
         dependencies: ``afterok:123`` style texts.
+        extra: escape-hatch directive lines (``hpc.slurm.extra`` / ``hpc.pbs.extra``).
     """
 
     walltime: str = "04:00:00"
@@ -73,6 +74,7 @@ class JobOptions:
     max_array_size: int | None = None
     throttle: int | None = None
     dependencies: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
 
 
 def make_backend(
@@ -156,6 +158,7 @@ def sweep_settings(
             array_limit=array_limit,
             throttle=options.throttle,
             dependencies=tuple(dependencies),
+            extra=tuple(options.extra),
         )
     )
 
@@ -332,6 +335,7 @@ def resubmit(
         key_prefix=f"r{generation}_",
         job_name=None,
         setup=tuple(base.get("setup", ())),
+        extra=tuple(base.get("extra", ())),
     )
     limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
     base["array_limit"] = limit

@@ -286,11 +286,12 @@ def _sweep_request(
 
 
 def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> api.JobOptions:
-    from hsm.pure.config import section_settings
+    from hsm.pure.config import section_extra, section_settings
     from hsm.pure.schedulers import SCHEDULERS
 
     hpc = checked.settings.config.hpc
-    queue, account = section_settings(hpc, SCHEDULERS[backend_key].config_section)
+    section = SCHEDULERS[backend_key].config_section
+    queue, account = section_settings(hpc, section)
     return api.JobOptions(
         walltime=hpc.default_walltime,
         resources=hpc.default_resources,
@@ -303,6 +304,7 @@ def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> a
         max_array_size=hpc.max_array_size,
         throttle=args.throttle,
         dependencies=tuple(args.after),
+        extra=section_extra(hpc, section),
     )
 
 

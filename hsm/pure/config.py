@@ -13,6 +13,10 @@ Decisions (documented in the README's configuration section):
   ``max_array_size`` means "use the scheduler's limit"; ``null`` for any other
   setting is an error (there is no sensible empty walltime).
 - Walltime and resource *syntax* are not checked here (see the scheduler modules).
+- ``extra`` (``hpc.slurm.extra``, ``hpc.pbs.extra``) is a list of directive lines, each
+  checked here to be one line of text; what a line may set is the scheduler's to say
+  (:func:`hsm.pure.resources.extra_directives`), when a script is rendered.  Like any
+  list, a later layer's ``extra`` replaces an earlier one's.
 """
 
 from __future__ import annotations
@@ -44,22 +48,38 @@ from hsm.pure.schedulers.base import ConfigSection
 SystemName = NewType("SystemName", str)
 #: ``hpc.max_array_size``: a positive number of array indices.
 ArrayLimit = NewType("ArrayLimit", int)
+#: ``hpc.<section>.extra``: directive lines written verbatim after hsm's own.
+DirectiveLines = NewType("DirectiveLines", tuple[str, ...])
 
 
 @attrs.frozen(kw_only=True)
 class PBSOptions:
-    """``hpc.pbs``: PBS Pro / OpenPBS / Torque submission options."""
+    """``hpc.pbs``: PBS Pro / OpenPBS / Torque submission options.
+
+    Attributes:
+        queue / account: ``-q`` / ``-A``.
+        extra: the escape hatch: lines written as ``#PBS <line>`` after hsm's own
+            directives (``-W umask=022``, ``-l software=abaqus``).
+    """
 
     queue: str | None = None
     account: str | None = None
+    extra: DirectiveLines = DirectiveLines(())
 
 
 @attrs.frozen(kw_only=True)
 class SlurmOptions:
-    """``hpc.slurm``: Slurm submission options."""
+    """``hpc.slurm``: Slurm submission options.
+
+    Attributes:
+        partition / account: ``--partition`` / ``--account``.
+        extra: the escape hatch: lines written as ``#SBATCH <line>`` after hsm's own
+            directives (``--gpu-freq=high``, ``--mcs-label=x``).
+    """
 
     partition: str | None = None
     account: str | None = None
+    extra: DirectiveLines = DirectiveLines(())
 
 
 @attrs.frozen(kw_only=True)
@@ -180,6 +200,34 @@ def _str_tuple(value: object, type_: type) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _directive_lines(value: object, type_: type) -> DirectiveLines:
+    if value is None:
+        return DirectiveLines(())
+    if not isinstance(value, list | tuple):
+        raise _BadValue(
+            f"expected a list of directive lines (without '#SBATCH '/'#PBS '), got "
+            f"{_describe(value)}"
+        )
+    items: list[str] = []
+    errors: list[Exception] = []
+    for index, item in enumerate(value):
+        try:
+            text = _strict_str(item, str)
+            bad = next((c for c in text if not c.isprintable()), None)
+            if bad is not None:
+                raise _BadValue(
+                    f"a directive line must be one line; control character U+{ord(bad):04X} "
+                    "would end it and start another"
+                )
+            items.append(text)
+        except _BadValue as exc:
+            exc.__notes__ = [IterableValidationNote(f"@ index {index}", index, str)]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError("While structuring extra", errors, type_)
+    return DirectiveLines(tuple(items))
+
+
 def _is_str_tuple(type_: object) -> bool:
     return type_ == tuple[str, ...]
 
@@ -202,6 +250,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(SystemName, _system)
     converter.register_structure_hook(ArrayLimit, _array_limit)
+    converter.register_structure_hook(DirectiveLines, _directive_lines)
     converter.register_structure_hook_func(_is_str_tuple, _str_tuple)
     # innermost first: a generated hook captures its fields' hooks when it is made
     for cls in reversed(_SECTIONS):
@@ -317,6 +366,21 @@ def section_settings(
         return None, None
     options = getattr(hpc, section.name)
     return getattr(options, section.queue_key), options.account
+
+
+def section_extra(hpc: HPCConfig, section: ConfigSection | None) -> tuple[str, ...]:
+    """The escape-hatch directive lines a scheduler's config section sets (``extra``).
+
+    Checked for the scheduler by :func:`hsm.pure.resources.extra_directives`.
+
+    >>> from hsm.pure.schedulers import PBSPRO
+    >>> hpc = HPCConfig(pbs=PBSOptions(extra=DirectiveLines(("-W umask=022",))))
+    >>> section_extra(hpc, PBSPRO.config_section), section_extra(hpc, None)
+    (('-W umask=022',), ())
+    """
+    if section is None:
+        return ()
+    return tuple(getattr(getattr(hpc, section.name), "extra", ()))
 
 
 def section_leaves(hpc: HPCConfig) -> tuple[tuple[str, str | None], ...]:

@@ -55,6 +55,8 @@ class JobSpec:
         dependencies: jobs this one waits for.
         setup: shell lines run before the program (``module load cuda``), verbatim.
         comment: lines written as ``# hsm:`` comments (sweep id, tasks covered).
+        extra: escape-hatch directive lines (``hpc.slurm.extra``...), written after hsm's
+            own directives once the scheduler's dialect has checked them.
     """
 
     scheduler: str
@@ -71,6 +73,7 @@ class JobSpec:
     dependencies: tuple[Dependency, ...] = ()
     setup: tuple[str, ...] = ()
     comment: tuple[str, ...] = field(default=())
+    extra: tuple[str, ...] = ()
 
     @property
     def is_array(self) -> bool:

@@ -42,6 +42,8 @@ class SweepSettings:
         key_prefix: prepended to job keys, so a resubmission (``r1_``) never reuses one.
         job_name: the exact job name of a one-task individual sweep (the seed's
             ``submit_single_job``); other sweeps name jobs ``<sweep id>_<key>``.
+        extra: escape-hatch directive lines (``hpc.slurm.extra``...), checked when each
+            script is rendered.
     """
 
     sweep_id: str
@@ -60,6 +62,7 @@ class SweepSettings:
     dependencies: tuple[Dependency, ...] = ()
     key_prefix: str = ""
     job_name: str | None = None
+    extra: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +270,7 @@ def _spec(
         dependencies=settings.dependencies,
         setup=settings.setup,
         comment=comment,
+        extra=settings.extra,
     )
 
 

@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
 from hsm.pure.quoting import sh_arg, sh_word
-from hsm.pure.resources import resource_directives
+from hsm.pure.resources import extra_directives, resource_directives
 from hsm.pure.schedulers import scheduler_for
 
 
@@ -64,6 +64,12 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
         checked_value = check_directive_value(what, value) if value is not None else None
         if isinstance(checked_value, Failure):
             return Failure(checked_value.failure())
+    section = scheduler.config_section
+    extra = extra_directives(
+        spec.extra, spec.scheduler, path=f"$.hpc.{section.name}.extra" if section else ""
+    )
+    if isinstance(extra, Failure):
+        return extra
     text = (
         _environment()
         .get_template(scheduler.template)
@@ -71,6 +77,7 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
             spec=spec,
             walltime=scheduler.render_walltime(spec.walltime_seconds),
             directives=found.lines,
+            extra=extra.unwrap(),
             queue=queue,
             account=account,
             array_flag=scheduler.array_flag,

@@ -8,11 +8,18 @@ line, start another, or look like shell), then the dialect is detected from its 
 handed to :mod:`hsm.pure.schedulers.slurm.resources` or :mod:`hsm.pure.schedulers.pbs.resources`.
 
 For the user's own scheduler the pieces are kept as written, one directive line each
-(Slurm normalised to ``--long=value``).  For the other scheduler they are translated
-through a :class:`NodeShape` -- nodes, tasks per node, cpus per task, memory per node,
-GPUs per node, exclusivity -- and anything outside it is a :class:`ConfigError` naming
-the piece, never pasted into the script.  The queue/partition and account travel
-separately in :class:`Directives` for the caller to render.
+(Slurm normalised to ``--long=value``): resources, and the allow-listed job options each
+dialect module documents (mail, requeue/rerun, environment, QOS, constraint, signal...).
+Options hsm writes itself (job name, log path, array, dependencies, walltime) or that
+would stop it from submitting or reading the log are refused with the reason; other
+options are refused and pointed to the escape hatch, :func:`extra_directives`
+(``hpc.slurm.extra`` / ``hpc.pbs.extra``: verbatim lines, checked by the dialect).  For
+the other scheduler the pieces are translated through a :class:`NodeShape` -- nodes,
+tasks per node, cpus per task, memory per node, GPUs per node, exclusivity, and the
+:class:`JobFlags` both can say -- and anything outside it is a :class:`ConfigError`
+naming the piece and why, never pasted into the script and never dropped.  The
+queue/partition and account travel separately in :class:`Directives` for the caller to
+render.
 
 Translation table (``T`` tasks per node, ``C`` cpus per task, ``G`` GPUs per node)::
 
@@ -26,13 +33,26 @@ Translation table (``T`` tasks per node, ``C`` cpus per task, ``G`` GPUs per nod
     --gres=gpu:G / --gpus-per-node=G    ngpus=G                        gpus=G
     --gpus=g (total)                    ngpus=g/N (must divide)        gpus=g/N
     --exclusive                         place=excl / scatter:excl      (error)
+    --mail-type=BEGIN,END,FAIL          -m abe (NONE: -m n;            -m abe
+      (ARRAY_TASKS: j)                    ARRAY_TASKS: j)                (ARRAY_TASKS: error)
+    --mail-user=U                       -M U                           -M U
+    --requeue / --no-requeue            -r y / -r n                    -r y / -r n
+    --export=ALL[,A=1,B]                -V [-v A=1,B]                  -V [-v A=1,B]
+    --export=A=1,B                      -v A=1,B                       -v A=1,B
     --partition / -p                    queue                          queue
     --account / -A                      account                        account
 
     PBS -> Slurm: select=N:ncpus=X:mpiprocs=M -> --nodes=N --ntasks-per-node=M
     --cpus-per-task=X/M (M defaults to 1); Torque nodes=N:ppn=P -> --nodes=N
     --ntasks-per-node=P; chunk mem -> --mem; job-wide mem=S -> --mem=S/N (must divide);
-    ngpus/gpus=G -> --gres=gpu:G; place=...:excl -> --exclusive; -q -> partition.
+    ngpus/gpus=G -> --gres=gpu:G; place=...:excl -> --exclusive; place=scatter (and
+    free/pack with one chunk) is what --nodes=N says; -m/-M/-r/-V/-v as above (back);
+    -q -> partition.
+
+    Refused across (each with its reason): Slurm --qos, --constraint, --signal,
+    --reservation, --comment, --nice, --mail-type=ALL/REQUEUE/TIME_LIMIT..., --export=NONE,
+    GPU types, node ranges and lists; PBS -W attributes, place=free/pack over several
+    chunks, vscatter, shared, group=, place without select=, -M lists, custom resources.
 
 Sizes: PBS ``b kb mb gb tb pb`` (case-insensitive, ``b`` optional, bare = bytes), Slurm
 ``K M G T`` (bare = megabytes); both are powers of 1024.
@@ -40,6 +60,7 @@ Sizes: PBS ``b kb mb gb tb pb`` (case-insensitive, ``b`` optional, bare = bytes)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
@@ -47,9 +68,11 @@ from returns.result import Failure, Result, Success
 from hsm.pure.errors import ConfigError
 from hsm.pure.resources_model import (
     Dialect,
+    JobFlags,
     NodeShape,
     Piece,
     ResourceRequest,
+    screen_directive_line,
     screen_text,
 )
 from hsm.pure.schedulers import DIALECTS, SCHEDULERS, scheduler_for
@@ -57,9 +80,11 @@ from hsm.pure.schedulers.base import ResourceDialect, Scheduler
 
 __all__ = [
     "Directives",
+    "JobFlags",
     "NodeShape",
     "Piece",
     "ResourceRequest",
+    "extra_directives",
     "parse_resources",
     "request_shape",
     "resource_directives",
@@ -182,9 +207,10 @@ def resource_directives(
     ('--nodes=1', '--ntasks-per-node=1', '--cpus-per-task=4', '--mem=16G')
     >>> resource_directives("--nodes=2 --ntasks-per-node=8 --mem=32G -p gpu", "torque").unwrap()
     Directives(lines=('-l nodes=2:ppn=8', '-l mem=64gb'), queue='gpu', account=None)
-    >>> print(resource_directives("--constraint=skylake", "pbspro").failure())
-    '--constraint=skylake' has no PBS Pro equivalent hsm can translate; write the resources \
-in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm
+    >>> print(resource_directives("--qos=long", "pbspro").failure())
+    '--qos=long' has no PBS Pro equivalent hsm can translate (PBS has no quality of service; \
+pick a queue with -q); write the resources in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or \
+set hpc.system=slurm
     """
     found = scheduler_for(target)
     if isinstance(found, Failure):
@@ -219,3 +245,44 @@ def _translate(
         return Success(Directives())
     lines = scheduler.render_resources(shape.unwrap(), path)
     return lines.map(lambda ls: Directives(ls, queue, request.account))
+
+
+def extra_directives(
+    lines: Sequence[str],
+    target: str,
+    *,
+    path: str = "",
+) -> Result[tuple[str, ...], ConfigError]:
+    """The escape hatch: ``hpc.slurm.extra`` / ``hpc.pbs.extra`` lines, checked for ``target``.
+
+    Each line is written verbatim after hsm's own directives (``#SBATCH <line>``).  It
+    must be one line starting with an option, and must not set what hsm sets itself
+    (job name, log path, array, dependencies, walltime, queue/partition, account) or
+    what would stop hsm from submitting or reading the log; the scheduler's dialect says
+    which those are.  A scheduler without a dialect (local) takes no directives, so its
+    extra lines are checked for line breaks only and then left out.
+
+    Args:
+        lines: the configured lines, without the ``#SBATCH ``/``#PBS `` prefix.
+        target: registry key of the scheduler the script is for.
+        path: where the lines came from (``$.hpc.slurm.extra``); each error names its
+            line's index.
+
+    >>> extra_directives(["--qos=long", " --signal=B:USR1@300 "], "slurm").unwrap()
+    ('--qos=long', '--signal=B:USR1@300')
+    >>> print(extra_directives(["-m ae", "-N name"], "pbspro", path="$.x").failure().message)
+    extra directive '-N name' sets -N, which hsm sets itself (the job name <sweep id>_<job \
+key>, by which hsm finds its jobs again); remove it
+    """
+    found = scheduler_for(target)
+    if isinstance(found, Failure):
+        return Failure(ConfigError(found.failure().message, path))
+    dialect = found.unwrap().dialect
+    check = dialect.check_extra if dialect is not None else screen_directive_line
+    checked: list[str] = []
+    for index, line in enumerate(lines):
+        result = check(line, f"{path}[{index}]")
+        if isinstance(result, Failure):
+            return result
+        checked.append(result.unwrap())
+    return Success(tuple(checked) if dialect is not None else ())

@@ -90,6 +90,38 @@ class ResourceRequest:
         return tuple(p.line for p in self.pieces)
 
 
+#: Mail events both dialects can name, in the order hsm writes them (Slurm
+#: ``--mail-type`` names lower-cased; PBS letters ``b e a j``).
+MAIL_EVENTS = ("begin", "end", "fail", "array_tasks")
+
+
+@dataclass(frozen=True, slots=True)
+class JobFlags:
+    """The job options both dialects can say exactly: mail, requeue, environment.
+
+    None (or empty) means "not requested; scheduler default" -- and the defaults differ
+    (PBS mails on abort and starts jobs without the submitter's environment; Slurm mails
+    nothing and exports it), which is why hsm never adds what the user did not write.
+
+    Attributes:
+        mail_events: events from :data:`MAIL_EVENTS` that send mail; ``()`` means "no
+            mail" (Slurm ``NONE``, PBS ``-m n``).
+        mail_user: who gets it (Slurm ``--mail-user``, PBS ``-M``; PBS allows a list).
+        requeue: whether the scheduler may run the job again after a node failure
+            (Slurm ``--requeue``/``--no-requeue``, PBS ``-r y``/``-r n``).
+        export_all: the job starts with the submitter's whole environment (Slurm
+            ``--export=ALL``, PBS ``-V``).
+        export_vars: ``NAME`` or ``NAME=value`` items exported to the job (Slurm
+            ``--export=A,B=1``, PBS ``-v A,B=1``).
+    """
+
+    mail_events: tuple[str, ...] | None = None
+    mail_user: str | None = None
+    requeue: bool | None = None
+    export_all: bool = False
+    export_vars: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class NodeShape:
     """What both dialects can say exactly: N identical nodes, each with the same share.
@@ -105,6 +137,7 @@ class NodeShape:
         mem_per_node: bytes of memory per node.
         gpus_per_node: GPUs per node.
         exclusive: whole nodes, shared with no other job.
+        flags: the job options that travel with the shape (mail, requeue, environment).
     """
 
     nodes: int | None = None
@@ -113,6 +146,7 @@ class NodeShape:
     mem_per_node: int | None = None
     gpus_per_node: int | None = None
     exclusive: bool = False
+    flags: JobFlags = JobFlags()
 
     @property
     def cpus_per_node(self) -> int | None:
@@ -245,3 +279,50 @@ def positive_int(value: str) -> int | None:
     if re.fullmatch(r"[0-9]+", value, re.ASCII) and int(value) > 0:
         return int(value)
     return None
+
+
+#: One mail recipient: a user name or an address (``me``, ``me@example.org``).
+MAIL_ADDRESS = re.compile(r"[A-Za-z0-9_.+\-]+(@[A-Za-z0-9_.\-]+)?", re.ASCII)
+#: One exported variable, optionally with a value (``OMP_NUM_THREADS=4``).
+EXPORT_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=[^,]*)?", re.ASCII)
+
+
+def screen_directive_line(line: str, path: str) -> Result[str, ConfigError]:
+    """Refuse an escape-hatch directive line that could end its ``#SBATCH``/``#PBS`` line.
+
+    The line goes verbatim after the prefix, so only what ends a line (line breaks, NUL,
+    any other control or invisible separator character) could start a new directive or
+    a shell command; quotes and ``$`` stay comments to bash and are the scheduler's to read.
+
+    >>> screen_directive_line("--qos=long", "").unwrap()
+    '--qos=long'
+    >>> print(screen_directive_line("--qos=x\\n#SBATCH --wrap=rm", "").failure())
+    extra directive '--qos=x\\n#SBATCH --wrap=rm' must be one line: control character \
+U+000A would end the directive and start another
+    """
+    bad = next((c for c in line if not c.isprintable()), None)
+    if bad is not None:
+        return Failure(
+            ConfigError(
+                f"extra directive {line!r} must be one line: control character "
+                f"U+{ord(bad):04X} would end the directive and start another",
+                path,
+            )
+        )
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return Failure(
+            ConfigError(
+                f"extra directive {line!r}: write it without the '#SBATCH '/'#PBS ' prefix "
+                "(hsm adds it)",
+                path,
+            )
+        )
+    if not stripped.startswith("-"):
+        return Failure(
+            ConfigError(
+                f"extra directive {line!r} must start with an option (e.g. --qos=long or -m ae)",
+                path,
+            )
+        )
+    return Success(stripped)

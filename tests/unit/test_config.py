@@ -17,9 +17,13 @@ from hsm.pure.config import (
     SlurmOptions,
     SystemName,
     parse_config,
+    section_extra,
+    section_leaves,
+    section_settings,
 )
 from hsm.pure.config_layers import ENV_VARS, FLAGS, env_overrides, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError
+from hsm.pure.schedulers import LOCAL, PBSPRO, SLURM, TORQUE
 
 DEFAULTS = Config()
 
@@ -104,6 +108,42 @@ def test_system_is_case_insensitive(given: str, stored: str) -> None:
 
 def test_null_setup_means_no_lines() -> None:
     assert ok({"hpc": {"setup": None}}).hpc.setup == ()
+
+
+def test_extra_lines_are_structured_per_section() -> None:
+    text = """
+hpc:
+  slurm:
+    extra: ["--gpu-freq=high", "--mail-type=END"]
+  pbs:
+    extra:
+      - -W umask=022
+"""
+    hpc = ok(yaml.safe_load(text)).hpc
+    assert hpc.slurm.extra == ("--gpu-freq=high", "--mail-type=END")
+    assert hpc.pbs.extra == ("-W umask=022",)
+    assert ok({"hpc": {"slurm": {"extra": None}}}).hpc.slurm.extra == ()
+
+
+def test_section_extra_reads_the_schedulers_own_section() -> None:
+    hpc = ok({"hpc": {"slurm": {"extra": ["--qos=long"]}, "pbs": {"extra": ["-m ae"]}}}).hpc
+    assert section_extra(hpc, SLURM.config_section) == ("--qos=long",)
+    assert section_extra(hpc, PBSPRO.config_section) == ("-m ae",)
+    assert section_extra(hpc, TORQUE.config_section) == ("-m ae",)
+    assert section_extra(hpc, LOCAL.config_section) == ()
+    # queue and account are still what section_settings / section_leaves report
+    assert section_settings(hpc, SLURM.config_section) == (None, None)
+    assert all(not leaf.endswith(".extra") for leaf, _ in section_leaves(hpc))
+
+
+def test_a_later_layer_replaces_extra_lines() -> None:
+    files = [
+        ("hsm.yaml", {"hpc": {"slurm": {"extra": ["--qos=long", "--comment=a"]}}}),
+        ("sweep.yaml", {"hpc": {"slurm": {"extra": ["--qos=short"]}}}),
+    ]
+    resolved = resolve_config(DEFAULTS, files, {}, {}).unwrap()
+    assert resolved.config.hpc.slurm.extra == ("--qos=short",)
+    assert resolved.sources["hpc.slurm.extra"] == "file:sweep.yaml"
 
 
 def test_walltime_syntax_is_not_checked_here() -> None:
@@ -199,6 +239,31 @@ ERROR_CASES = [
         ["expected a list of shell lines"],
     ),
     ("setup-item", {"hpc": {"setup": ["ok", 3]}}, "$.hpc.setup[1]", ["expected text"]),
+    (
+        "extra-string",
+        {"hpc": {"slurm": {"extra": "--qos=long"}}},
+        "$.hpc.slurm.extra",
+        ["expected a list of directive lines"],
+    ),
+    ("extra-item", {"hpc": {"pbs": {"extra": ["-m ae", 3]}}}, "$.hpc.pbs.extra[1]", ["text"]),
+    (
+        "extra-newline",
+        {"hpc": {"slurm": {"extra": ["--qos=x\n#SBATCH --wrap=rm"]}}},
+        "$.hpc.slurm.extra[0]",
+        ["one line", "U+000A"],
+    ),
+    (
+        "extra-nul",
+        {"hpc": {"pbs": {"extra": ["-m ae\x00"]}}},
+        "$.hpc.pbs.extra[0]",
+        ["one line", "U+0000"],
+    ),
+    (
+        "extra-typo",
+        {"hpc": {"slurm": {"extras": []}}},
+        "$.hpc.slurm.extras",
+        ["did you mean extra"],
+    ),
     ("hpc-scalar", {"hpc": 3}, "$.hpc", ["expected a mapping of settings"]),
     ("pbs-list", {"hpc": {"pbs": ["q"]}}, "$.hpc.pbs", ["expected a mapping of settings"]),
     ("queue-number", {"hpc": {"pbs": {"queue": 7}}}, "$.hpc.pbs.queue", ["expected text"]),
@@ -473,8 +538,10 @@ def test_rows_cover_every_leaf_in_file_order() -> None:
         "hpc.setup",
         "hpc.pbs.queue",
         "hpc.pbs.account",
+        "hpc.pbs.extra",
         "hpc.slurm.partition",
         "hpc.slurm.account",
+        "hpc.slurm.extra",
     )
     assert ("hpc.slurm.partition", "p", "env:HSM_HPC_PARTITION") in rows
     assert ("hpc.python_interpreter", "python", "default") in rows

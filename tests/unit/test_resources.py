@@ -7,6 +7,7 @@ The last section holds hypothesis laws (round trips through the other dialect, a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -26,6 +27,9 @@ from hsm.pure.resources_model import (
     render_slurm_size,
     slurm_size_bytes,
 )
+from hsm.pure.schedulers.pbs import resources as pbs_resources
+from hsm.pure.schedulers.slurm import resources as slurm_resources
+from hsm.pure.schedulers.slurm import translate as slurm_translate
 
 GiB = 1024**3
 MiB = 1024**2
@@ -100,6 +104,32 @@ SLURM_NATIVE = [
     ),
     ("   --nodes=1    --mem=1G   ", ("--nodes=1", "--mem=1G"), None, None),
     ("--reservation=maint --tmp=100G", ("--reservation=maint", "--tmp=100G"), None, None),
+    # job options on the allow-list (see the README's resources table)
+    (
+        "--mail-type=END,FAIL --mail-user=me@example.org",
+        ("--mail-type=END,FAIL", "--mail-user=me@example.org"),
+        None,
+        None,
+    ),
+    ("--mail-type=time_limit_80", ("--mail-type=time_limit_80",), None, None),
+    ("--signal=B:USR1@300", ("--signal=B:USR1@300",), None, None),
+    ("--signal USR2", ("--signal=USR2",), None, None),
+    ("--requeue", ("--requeue",), None, None),
+    ("--no-requeue", ("--no-requeue",), None, None),
+    ("--export=ALL", ("--export=ALL",), None, None),
+    ("--export=NONE", ("--export=NONE",), None, None),
+    ("--export ALL,OMP_NUM_THREADS=4,X=", ("--export=ALL,OMP_NUM_THREADS=4,X=",), None, None),
+    ("--export A=1 --nodes=1", ("--export=A=1", "--nodes=1"), None, None),
+    ("--comment=nightly-run", ("--comment=nightly-run",), None, None),
+    ("--nice", ("--nice",), None, None),
+    ("--nice=100", ("--nice=100",), None, None),
+    (
+        "--exclusive --qos=high -C a100",
+        ("--exclusive", "--qos=high", "--constraint=a100"),
+        None,
+        None,
+    ),
+    ("-m block:cyclic", ("--distribution=block:cyclic",), None, None),
 ]
 
 
@@ -134,6 +164,21 @@ PBS_NATIVE = [
     ("select=1:mem=8GB", ("-l select=1:mem=8GB",), None, None),
     ("mem=8g,vmem=16gb", ("-l mem=8g", "-l vmem=16gb"), None, None),
     ("software=matlab", ("-l software=matlab",), None, None),
+    # job options on the allow-list (see the README's resources table)
+    ("-m abe -M me@example.org", ("-m abe", "-M me@example.org"), None, None),
+    ("-mae", ("-m ae",), None, None),
+    ("-m n", ("-m n",), None, None),
+    ("-m bj", ("-m bj",), None, None),
+    ("-M a@x.org,b", ("-M a@x.org,b",), None, None),
+    ("-r y", ("-r y",), None, None),
+    ("-r n select=1:ncpus=2", ("-r n", "-l select=1:ncpus=2"), None, None),
+    ("-V", ("-V",), None, None),
+    ("-V -v OMP_NUM_THREADS=4,DEBUG", ("-V", "-v OMP_NUM_THREADS=4,DEBUG"), None, None),
+    ("-W group_list=bio", ("-W group_list=bio",), None, None),
+    ("-Wsandbox=PRIVATE -W umask=022", ("-W sandbox=PRIVATE", "-W umask=022"), None, None),
+    ("-W stagein=in.dat@host:/data/in.dat", ("-W stagein=in.dat@host:/data/in.dat",), None, None),
+    ("-W run_count=3", ("-W run_count=3",), None, None),
+    ("-q gpu -m e -V", ("-m e", "-V"), "gpu", None),
 ]
 
 
@@ -210,6 +255,76 @@ def test_slurm_translates_to_pbs(
 ) -> None:
     assert directives(text, "pbspro").lines == pbspro
     assert directives(text, "torque").lines == torque
+
+
+FLAGS_SLURM_TO_PBS = [
+    # text, lines on PBS Pro and Torque (same for both)
+    ("--mail-type=END,FAIL", ("-m ae",)),
+    ("--mail-type=fail,end", ("-m ae",)),
+    ("--mail-type=BEGIN,END,FAIL", ("-m abe",)),
+    ("--mail-type=NONE", ("-m n",)),
+    ("--mail-user=me@example.org", ("-M me@example.org",)),
+    ("--requeue", ("-r y",)),
+    ("--no-requeue", ("-r n",)),
+    ("--export=ALL", ("-V",)),
+    ("--export=ALL,A=1,B", ("-V", "-v A=1,B")),
+    ("--export=A=1,B", ("-v A=1,B",)),
+    (
+        "--mem=8G --mail-type=END --mail-user=me --requeue --export=ALL",
+        ("-l select=1:mem=8gb", "-m e", "-M me", "-r y", "-V"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "lines"), FLAGS_SLURM_TO_PBS)
+@pytest.mark.parametrize("target", ["pbspro", "torque"])
+def test_slurm_job_options_translate_to_pbs(text: str, lines: tuple[str, ...], target: str) -> None:
+    got = directives(text, target).lines
+    if target == "torque":
+        lines = tuple(line.replace("-l select=1:mem=8gb", "-l mem=8gb") for line in lines)
+    assert got == lines
+
+
+def test_array_task_mail_is_pbs_pro_j() -> None:
+    assert directives("--mail-type=END,ARRAY_TASKS", "pbspro").lines == ("-m ej",)
+    assert "no Torque equivalent" in error("--mail-type=END,ARRAY_TASKS", "torque").message
+
+
+FLAGS_PBS_TO_SLURM = [
+    ("-m ae", ("--mail-type=END,FAIL",)),
+    ("-m abe", ("--mail-type=BEGIN,END,FAIL",)),
+    ("-m bej", ("--mail-type=BEGIN,END,ARRAY_TASKS",)),
+    ("-m n", ("--mail-type=NONE",)),
+    ("-M me@example.org", ("--mail-user=me@example.org",)),
+    ("-r y", ("--requeue",)),
+    ("-r n", ("--no-requeue",)),
+    ("-V", ("--export=ALL",)),
+    ("-V -v A=1,B", ("--export=ALL,A=1,B",)),
+    ("-v A=1,B", ("--export=A=1,B",)),
+    (
+        "select=1:ncpus=2 -m e -r y -V",
+        (
+            "--nodes=1",
+            "--ntasks-per-node=1",
+            "--cpus-per-task=2",
+            "--mail-type=END",
+            "--requeue",
+            "--export=ALL",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "lines"), FLAGS_PBS_TO_SLURM)
+def test_pbs_job_options_translate_to_slurm(text: str, lines: tuple[str, ...]) -> None:
+    assert directives(text, "slurm").lines == lines
+
+
+@pytest.mark.parametrize("text", [t for t, _ in FLAGS_SLURM_TO_PBS])
+def test_job_options_survive_a_round_trip(text: str) -> None:
+    pbs = " ".join(directives(text, "pbspro").lines)
+    back = " ".join(directives(pbs, "slurm").lines)
+    assert _shape(back, "pbspro").flags == _shape(text, "pbspro").flags
 
 
 def test_slurm_queue_and_account_travel_separately() -> None:
@@ -350,24 +465,58 @@ REFUSED = [
     ("--time-min=10", "slurm", "walltime"),
     ("walltime=01:00:00", "pbspro", "walltime"),
     ("-l walltime=01:00:00", "torque", "walltime"),
-    ("--wrap=rm", "slurm", "hsm sets --wrap itself"),
+    ("--wrap=rm", "slurm", "--wrap would replace it"),
     ("--output=x.log", "slurm", "hsm sets --output itself"),
     ("-o x.log", "slurm", "hsm sets --output itself"),
-    ("--error=x", "slurm", "hsm sets --error itself"),
+    ("--error=x", "slurm", "split tracebacks away"),
+    ("-e x", "slurm", "put --error in hpc.slurm.extra"),
     ("--array=0-9", "slurm", "hsm sets --array itself"),
     ("--job-name=x", "slurm", "hsm sets --job-name itself"),
     ("-J x", "slurm", "hsm sets --job-name itself"),
     ("--dependency=afterok:1", "slurm", "hsm sets --dependency itself"),
-    ("--chdir=/tmp", "slurm", "hsm sets --chdir itself"),
-    ("-D /tmp", "slurm", "hsm sets --chdir itself"),
-    ("--export=ALL", "slurm", "hsm sets --export itself"),
-    ("-N job", "pbspro", "hsm sets the job name itself"),
-    ("-o x", "pbspro", "hsm sets the output path itself"),
-    ("-J 1-10", "pbspro", "hsm sets the array range itself"),
-    ("-t 1-10", "torque", "hsm sets the array range itself"),
-    ("-W depend=afterok:1", "pbspro", "hsm sets job attributes"),
-    ("-m abe", "pbspro", "not a PBS resource option"),
-    ("--mail-user=me", "slurm", "not a Slurm resource option hsm knows"),
+    ("--chdir=/tmp", "slurm", "relative to the directory hsm submits from"),
+    ("-D /tmp", "slurm", "--chdir would lose both"),
+    ("--wait", "slurm", "hsm submits and then polls"),
+    ("-W", "slurm", "hsm submits and then polls"),
+    ("--test-only", "slurm", "submit nothing"),
+    ("--parsable", "slurm", "put the line in hpc.slurm.extra"),
+    ("--hold", "slurm", "not a Slurm resource option hsm knows"),
+    ("-N job", "pbspro", "hsm sets -N itself (the job name"),
+    ("-o x", "pbspro", "hsm sets -o itself (the log path"),
+    ("-J 1-10", "pbspro", "hsm sets -J itself (the array range)"),
+    ("-t 1-10", "torque", "hsm sets -t itself (the array range)"),
+    ("-W depend=afterok:1", "pbspro", "hsm sets dependencies itself"),
+    ("-Wdepend=afterok:1", "torque", "hsm sets dependencies itself"),
+    ("-W block=true", "pbspro", "hsm submits and then polls"),
+    ("-W foo=bar", "pbspro", "put other attributes in hpc.pbs.extra"),
+    ("-W umask", "pbspro", "put other attributes in hpc.pbs.extra"),
+    ("-W umask=999", "pbspro", "not a valid umask value"),
+    ("-W sandbox=TMP", "pbspro", "not a valid sandbox value"),
+    ("-e err.log", "pbspro", "PBS would ignore -e"),
+    ("-j oe", "pbspro", "hsm sets -j itself (log joining"),
+    ("-k oe", "torque", "away from the -o path"),
+    ("-z", "pbspro", "would not print the job id"),
+    ("-I", "pbspro", "not interactive ones"),
+    ("-S /bin/sh", "pbspro", "put other options in hpc.pbs.extra"),
+    ("-m x", "pbspro", "-m takes mail events"),
+    ("-m j", "pbspro", "j only together with a, b or e"),
+    ("-m an", "pbspro", "-m takes mail events"),
+    ("-M a,,b", "pbspro", "-M takes mail recipients"),
+    ("-r yes", "pbspro", "-r takes y or n"),
+    ("-v 1A", "pbspro", "-v takes NAME"),
+    ("-V x", "pbspro", "'x' is not a PBS resource"),
+    ("-Vx", "pbspro", "-V takes no value"),
+    ("-m ae -m b", "pbspro", "repeats option '-m'"),
+    ("-W umask=022 -W umask=077", "pbspro", "repeats option '-W umask'"),
+    ("--mail-type=SOMETIMES", "slurm", "'SOMETIMES' is not a --mail-type"),
+    ("--mail-type=NONE,END", "slurm", "NONE cannot be combined"),
+    ("--mail-user=a,b", "slurm", "Slurm has no list of recipients"),
+    ("--signal=USR1@x", "slurm", "--signal must be"),
+    ("--export=NONE,A", "slurm", "--export=NONE stands alone"),
+    ("--export=1A", "slurm", "--export takes ALL, NONE, NIL"),
+    ("--nice=-5", "slurm", "a whole number of 0 or more"),
+    ("--requeue --no-requeue", "slurm", "contradicts '--requeue'"),
+    ("--requeue=yes", "slurm", "takes no value"),
     ("--part=gpu", "slurm", "not a Slurm resource option hsm knows"),
     ("-Z", "slurm", "not a Slurm resource option hsm knows"),
     ("--", "slurm", "not a Slurm option"),
@@ -430,8 +579,9 @@ CROSS_REFUSED = [
     (
         "--constraint=skylake",
         "pbspro",
-        "'--constraint=skylake' has no PBS Pro equivalent hsm can translate; write the resources "
-        "in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm",
+        "'--constraint=skylake' has no PBS Pro equivalent hsm can translate (PBS asks for node "
+        "features as site-defined chunk resources); write the resources in PBS syntax "
+        "(e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm",
     ),
     ("--qos=long", "torque", "'--qos=long' has no Torque equivalent"),
     ("--mem-per-gpu=8G", "pbspro", "no PBS Pro equivalent"),
@@ -480,6 +630,29 @@ CROSS_REFUSED = [
     ("vmem=16gb", "slurm", "'vmem=16gb' has no Slurm equivalent"),
     ("software=matlab", "slurm", "no Slurm equivalent"),
     ("-l select=1 -q gpu@server1", "slurm", "names a PBS server"),
+    # placement: translated by the node count, or refused -- never dropped
+    ("place=scatter", "slurm", "without select= or nodes= there is one chunk"),
+    ("place=free", "slurm", "without select= or nodes= there is one chunk"),
+    ("select=2:ncpus=1 place=free", "slurm", "use place=scatter for one chunk per node"),
+    ("nodes=2:ppn=1 place=free", "slurm", "several chunks on one host"),
+    ("select=2:ncpus=1 place=vscatter", "slurm", "a vnode is not a node"),
+    ("select=1:ncpus=1 place=shared", "slurm", "the partition's setting"),
+    # job options
+    ("--qos=long", "pbspro", "PBS has no quality of service; pick a queue with -q"),
+    ("--signal=B:USR1@60", "torque", "no warning signal before the walltime"),
+    ("--reservation=r1", "pbspro", "use -q R<id>"),
+    ("--comment=x", "pbspro", "qsub sets no job comment"),
+    ("--nice=5", "pbspro", "a different scale"),
+    ("--constraint=a100", "torque", "site-defined chunk resources"),
+    ("--mail-type=ALL", "pbspro", "write --mail-type=BEGIN,END,FAIL (PBS -m abe)"),
+    ("--mail-type=END,REQUEUE", "pbspro", "no mail when a job is requeued"),
+    ("--mail-type=TIME_LIMIT_90", "torque", "as the walltime nears"),
+    ("--mail-type=ARRAY_TASKS", "pbspro", "only together with begin, end or abort"),
+    ("--export=NONE", "pbspro", "already start without your environment"),
+    ("--export=NIL", "torque", "already start without your environment"),
+    ("-M a@x.org,b@x.org", "slurm", "takes one user or address"),
+    ("-W group_list=bio", "slurm", "'-W group_list=bio' has no Slurm equivalent"),
+    ("-W umask=022 select=1", "slurm", "no Slurm equivalent"),
 ]
 
 
@@ -704,6 +877,31 @@ def test_accepted_strings_give_safe_single_lines(text: str, target: str) -> None
         got = result.unwrap()
         for line in got.lines:
             assert _SAFE_LINE.fullmatch(line), line
-            assert line.startswith(("-l ", "--"))
+            assert re.fullmatch(r"--[a-z-]+(=\S+)?|-[lmMrvW] \S+|-V", line), line
         for name in (got.queue, got.account):
             assert name is None or _SAFE_LINE.fullmatch(name)
+
+
+# ------------------------------------------------------------------ the README's tables
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+RESOURCES_DOC = README.split("### Resources: what passes", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        *(f"--{name}" for name in slurm_resources.SET_BY_HSM),
+        *(f"--{name}" for name in slurm_resources.BREAKS_HSM),
+        *(f"--{name}" for name in slurm_resources.RESOURCES_ONLY_REFUSED),
+        *(f"--{name}" for name in slurm_translate.UNTRANSLATABLE_WHY),
+        *(f"--{name}" for name in ("mail-type", "mail-user", "requeue", "no-requeue", "export")),
+        *(f"-{letter}" for letter in pbs_resources.SET_BY_HSM),
+        *(f"-{letter}" for letter in pbs_resources.BREAKS_HSM),
+        *(f"-{letter}" for letter in pbs_resources.JOB_OPTIONS),
+        *(f"{attr}" for attr in pbs_resources.W_ATTRIBUTES),
+        *(f"-W {attr}=" for attr in pbs_resources.W_REFUSED),
+    ],
+)
+def test_readme_names_every_allowed_and_refused_option(option: str) -> None:
+    assert f"`{option}" in RESOURCES_DOC or f" {option}`" in RESOURCES_DOC

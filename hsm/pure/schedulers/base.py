@@ -20,7 +20,7 @@ from enum import StrEnum
 from returns.result import Result, Success
 
 from hsm.pure.errors import ConfigError, ParseError
-from hsm.pure.resources_model import NodeShape, ResourceRequest
+from hsm.pure.resources_model import NodeShape, ResourceRequest, screen_directive_line
 from hsm.pure.states import JobState, JobStatus
 
 #: A parsed status/history answer: job id (or array task id) -> status.
@@ -104,6 +104,9 @@ class ResourceDialect:
         marks: ``(tokens, k)`` -> True when token ``k`` can only be this dialect.
         parse: screened tokens and the config path -> a request in this dialect.
         shape: ``(request, target label, path)`` -> the portable :class:`NodeShape`.
+        check_extra: ``(line, path)`` -> an escape-hatch directive line (``hpc.<section>
+            .extra``) accepted as written, or refused when it could break out of its
+            directive line or sets what hsm sets itself.
     """
 
     name: str
@@ -111,6 +114,7 @@ class ResourceDialect:
     marks: Callable[[Sequence[str], int], bool]
     parse: Callable[[Sequence[str], str], Result[ResourceRequest, ConfigError]]
     shape: Callable[[ResourceRequest, str, str], Result[NodeShape, ConfigError]]
+    check_extra: Callable[[str, str], Result[str, ConfigError]] = screen_directive_line
 
 
 @dataclass(frozen=True, slots=True)

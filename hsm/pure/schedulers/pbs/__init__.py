@@ -17,9 +17,8 @@ from hsm.pure.schedulers.base import (
 )
 from hsm.pure.schedulers.pbs import commands, qstat
 from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
-from hsm.pure.schedulers.pbs.resources import (
-    is_pbs_mark,
-    parse_pbs,
+from hsm.pure.schedulers.pbs.resources import check_pbs_extra, is_pbs_mark, parse_pbs
+from hsm.pure.schedulers.pbs.translate import (
     pbs_shape_for,
     refuse_partition_list,
     render_pbspro_lines,
@@ -48,7 +47,12 @@ def torque_task_log_name(pattern: str, index: int) -> str:
 
 
 DIALECT = ResourceDialect(
-    label="PBS resources", name="pbs", marks=is_pbs_mark, parse=parse_pbs, shape=pbs_shape_for
+    label="PBS resources",
+    name="pbs",
+    marks=is_pbs_mark,
+    parse=parse_pbs,
+    shape=pbs_shape_for,
+    check_extra=check_pbs_extra,
 )
 
 PRO_COMMANDS = Commands(

@@ -1,44 +1,92 @@
-"""PBS Pro / Torque resources: parse ``-l select=1:ncpus=4 -q gpu`` and translate both ways.
+"""PBS Pro / Torque resource strings: parse ``-l select=1:ncpus=4 -q gpu -m ae``; check extras.
 
 Strategy: a PBS resource string is a list of ``name=value`` pieces -- bare, after ``-l``,
-comma- or space-separated -- plus ``-q queue`` and ``-A account``.  Each piece becomes
-one ``-l name=value`` line, exactly as written.  The pieces hsm understands (``select``,
-Torque ``nodes``, ``mem``, ``place``) are checked against their grammar; other resources
-pass through untouched for a PBS target.  For a Slurm target the pieces are reduced to a
-:class:`~hsm.pure.resources_model.NodeShape`: one kind of ``select`` chunk (a chunk is a
-node) or one Torque node spec, and job-wide ``mem`` (divided per node when exact).
-Anything else is an error that says how to write it for Slurm.
+comma- or space-separated -- plus ``-q queue``, ``-A account`` and the allow-listed job
+options of :data:`JOB_OPTIONS` (mail ``-m``/``-M``, rerun ``-r``, environment ``-v``/``-V``,
+``-W`` attributes of :data:`W_ATTRIBUTES`).  Each piece becomes one directive line,
+exactly as written.  The pieces hsm understands (``select``, Torque ``nodes``, ``mem``,
+``place``) are checked against their grammar; other resources pass through untouched for
+a PBS target.  Options hsm writes itself (:data:`SET_BY_HSM`) or that would stop it from
+submitting or reading the log (:data:`BREAKS_HSM`) are refused with the reason; any other
+option is pointed to the ``hpc.pbs.extra`` escape hatch (:func:`check_pbs_extra`).
+Translation for a Slurm target is :mod:`hsm.pure.schedulers.pbs.translate`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
 from hsm.pure.resources_model import (
-    NodeShape,
+    EXPORT_ITEM,
+    MAIL_ADDRESS,
     Piece,
     ResourceRequest,
     is_pbs_size,
-    pbs_size_bytes,
     positive_int,
-    render_pbs_size,
+    screen_directive_line,
 )
 
-#: qsub options hsm writes itself; refusing them keeps the script's own settings in charge.
-SET_BY_HSM = {
-    "N": "the job name",
-    "o": "the output path",
-    "e": "the error path",
-    "j": "log joining",
+#: qsub options every hsm script sets itself (see ``job.sh.j2``), and where their value
+#: comes from.  Refused in resources and in ``hpc.pbs.extra`` alike (a later ``#PBS``
+#: line would silently win over hsm's).  Queue and account are taken from a resource
+#: string (they win over the config), but not from an extra line.
+SET_BY_HSM: dict[str, str] = {
+    "N": "the job name <sweep id>_<job key>, by which hsm finds its jobs again",
+    "o": "the log path, which hsm reads for log tails",
+    "j": "log joining (-j oe), which keeps stderr in the log hsm reads",
     "J": "the array range",
     "t": "the array range",
-    "W": "job attributes (dependencies...)",
+    "q": "the queue, from --queue, hpc.pbs.queue or the resources",
+    "A": "the account, from --account, hpc.pbs.account or the resources",
 }
+
+#: qsub options hsm does not set but that would stop it from submitting the job or
+#: from reading its log.  Refused in resources and extra lines alike.
+BREAKS_HSM: dict[str, str] = {
+    "e": "hsm joins stderr into the -o log (-j oe), so PBS would ignore -e",
+    "k": "-k keeps the log on the execution host, away from the -o path hsm reads",
+    "z": "qsub would not print the job id hsm reads",
+    "I": "hsm runs batch jobs, not interactive ones",
+    "X": "hsm runs batch jobs, not interactive ones",
+}
+
+#: ``-W`` attributes hsm sets or that break it, with the reason.
+W_REFUSED: dict[str, str] = {
+    "depend": "hsm sets dependencies itself, from --after",
+    "block": "qsub would not return until the job ends, but hsm submits and then polls",
+    "interactive": "hsm runs batch jobs, not interactive ones",
+}
+
+#: ``-W`` attributes a resource string may carry (qsub(1B)), with their value's grammar.
+W_ATTRIBUTES: dict[str, re.Pattern[str]] = {
+    "group_list": re.compile(r"[A-Za-z0-9_.\-]+(@[A-Za-z0-9_.\-]+)?(,[A-Za-z0-9_.\-@]+)*"),
+    "sandbox": re.compile(r"HOME|PRIVATE", re.IGNORECASE),
+    "umask": re.compile(r"[0-7]{1,4}"),
+    "stagein": re.compile(r"[A-Za-z0-9_.\-/@:,\[\]]+"),
+    "stageout": re.compile(r"[A-Za-z0-9_.\-/@:,\[\]]+"),
+    "run_count": re.compile(r"[0-9]+"),
+    "release_nodes_on_stageout": re.compile(r"true|false", re.IGNORECASE),
+    "tolerate_node_failures": re.compile(r"all|job_start|none"),
+}
+
+#: Job options a PBS resource string may carry besides -l/-q/-A: letter -> what it takes.
+JOB_OPTIONS: dict[str, str] = {
+    "m": "mail events: n, or letters from a (abort), b (begin), e (end), j (subjobs)",
+    "M": "mail recipients: user[@host][,user[@host]...]",
+    "r": "y or n: whether the job may be rerun",
+    "v": "NAME[=value][,NAME[=value]...]: variables exported to the job",
+    "V": "no value: export the whole submission environment",
+    "W": f"attr=value with attr one of {', '.join(W_ATTRIBUTES)}",
+}
+
+#: PBS ``-m`` letters -> portable mail events (:data:`MAIL_EVENTS`).
+MAIL_LETTERS = {"b": "begin", "e": "end", "a": "fail", "j": "array_tasks"}
+_MAIL = re.compile(r"n|[abej]+", re.ASCII)
+
 _SIZE_RESOURCES = frozenset({"mem", "vmem", "pmem", "pvmem"})
 _INT_CHUNK_RESOURCES = frozenset({"ncpus", "mpiprocs", "ngpus", "ompthreads"})
 _PLACE_WORDS = frozenset({"free", "pack", "scatter", "vscatter", "excl", "shared", "exclhost"})
@@ -49,45 +97,35 @@ _ACCOUNT = re.compile(r"[A-Za-z0-9_.\-]+", re.ASCII)
 _WORD = re.compile(r"[A-Za-z0-9_.\-\[\]]+", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
-_HOW_SLURM = (
-    "write Slurm options (e.g. --nodes=1 --cpus-per-task=4 --mem=16G) or set hpc.system=pbs"
-)
 
+#: A ``select`` chunk: its count and its resources.
 Chunk = tuple[int, dict[str, str]]
 
 
 def is_pbs_mark(tokens: Sequence[str], k: int) -> bool:
-    """Token ``k`` can only be PBS: a ``-l`` list or a bare ``name=value`` piece.
+    """Token ``k`` can only be PBS: a ``-l`` list, a bare ``name=value`` piece (not the
+    value of the option before it), or a job option Slurm's sbatch does not have
+    (``-V``, ``-v``, ``-M``, ``-r``, ``-m`` with mail letters, ``-W attr=value``).
 
     >>> is_pbs_mark(["select=1:ncpus=4"], 0), is_pbs_mark(["-A", "proj"], 0)
     (True, False)
+    >>> is_pbs_mark(["-m", "ae"], 0), is_pbs_mark(["-m", "block"], 0)
+    (True, False)
+    >>> is_pbs_mark(["--export", "A=1"], 1)
+    False
     """
     token = tokens[k]
-    return token.startswith("-l") or (not token.startswith("-") and "=" in token)
-
-
-def pbs_shape_for(
-    request: ResourceRequest, target: str, path: str
-) -> Result[NodeShape, ConfigError]:
-    """:func:`pbs_shape` with the dialect record's signature (the target label is unused:
-    PBS's messages name Slurm, the only other dialect)."""
-    return pbs_shape(request, path)
-
-
-def render_pbspro_lines(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
-    """:func:`render_pbspro` with the record's signature (every shape fits PBS Pro)."""
-    return Success(render_pbspro(shape))
-
-
-def refuse_partition_list(queue: str, path: str) -> Result[str, ConfigError]:
-    """A Slurm partition list (``a,b``) has no PBS equivalent.
-
-    >>> print(refuse_partition_list("a,b", "").failure())
-    partition list 'a,b' has no PBS equivalent; give one queue
-    """
-    if "," in queue:
-        return _err(f"partition list {queue!r} has no PBS equivalent; give one queue", path)
-    return Success(queue)
+    if not token.startswith("-"):
+        before = tokens[k - 1] if k > 0 else ""
+        is_value = before.startswith("-") and "=" not in before and before not in ("-V",)
+        return "=" in token and not is_value
+    letter = token[1:2]
+    value = token[2:] or (tokens[k + 1] if k + 1 < len(tokens) else "")
+    if letter == "m":
+        return _MAIL.fullmatch(value) is not None
+    if letter == "W":
+        return "=" in value
+    return letter in ("l", "V", "v", "M", "r")
 
 
 def _err(message: str, path: str) -> Failure[ConfigError]:
@@ -95,11 +133,13 @@ def _err(message: str, path: str) -> Failure[ConfigError]:
 
 
 def parse_pbs(tokens: Sequence[str], path: str) -> Result[ResourceRequest, ConfigError]:
-    """Read screened PBS tokens into a request with one ``-l name=value`` line per piece.
+    """Read screened PBS tokens into a request with one directive line per piece.
 
     >>> r = parse_pbs(["-l", "select=1:ncpus=4", "-l", "place=free", "-q", "gpu"], "").unwrap()
     >>> r.lines, r.queue
     (('-l select=1:ncpus=4', '-l place=free'), 'gpu')
+    >>> parse_pbs(["-m", "ae", "-Mme@example.org", "-V", "-W", "group_list=g"], "").unwrap().lines
+    ('-m ae', '-M me@example.org', '-V', '-W group_list=g')
     """
     pieces: list[Piece] = []
     queue: str | None = None
@@ -112,24 +152,21 @@ def parse_pbs(tokens: Sequence[str], path: str) -> Result[ResourceRequest, Confi
             lists = [token]
         else:
             letter, attached = token[1:2], token[2:]
-            if letter in SET_BY_HSM:
-                return _err(
-                    f"{token!r} is not a resource option: hsm sets "
-                    f"{SET_BY_HSM[letter]} itself; remove it",
-                    path,
-                )
-            if letter not in ("l", "q", "A"):
-                return _err(
-                    f"{token!r} is not a PBS resource option; PBS resources take "
-                    "-l name=value, -q queue and -A account",
-                    path,
-                )
+            refusal = _refusal(letter, token)
+            if refusal:
+                return _err(refusal, path)
+            if letter == "V":
+                if attached:
+                    return _err(f"{token!r}: -V takes no value", path)
+                pieces.append(Piece("-V", None, token, "-V"))
+                continue
             value = attached
             if not attached:
                 if i >= len(tokens) or tokens[i].startswith("-"):
                     return _err(f"{token!r} needs a value: write -{letter} VALUE", path)
                 value = tokens[i]
                 i += 1
+            source = f"-{letter} {value}"
             if letter == "q":
                 if queue is not None or not _QUEUE.fullmatch(value):
                     return _err(f"'-q {value}': give one queue name (queue or queue@server)", path)
@@ -143,6 +180,12 @@ def parse_pbs(tokens: Sequence[str], path: str) -> Result[ResourceRequest, Confi
                     )
                 account = value
                 continue
+            if letter != "l":
+                option = _job_option(letter, value, source, path)
+                if isinstance(option, Failure):
+                    return option
+                pieces.append(option.unwrap())
+                continue
             lists = [value]
         for resource_list in lists:
             for text in resource_list.split(","):
@@ -150,15 +193,67 @@ def parse_pbs(tokens: Sequence[str], path: str) -> Result[ResourceRequest, Confi
                 if isinstance(piece, Failure):
                     return piece
                 pieces.append(piece.unwrap())
-    names = [p.name.lower() for p in pieces]
+    # Resource names are case-insensitive; option letters are not (-m is not -M).
+    names = [p.name if p.name.startswith("-") else p.name.lower() for p in pieces]
     for k, name in enumerate(names):
         if name in names[:k]:
-            return _err(f"{pieces[k].source!r} repeats resource {name!r}; give it once", path)
+            what = "option" if name.startswith("-") else "resource"
+            return _err(f"{pieces[k].source!r} repeats {what} {name!r}; give it once", path)
     if "select" in names and "nodes" in names:
         return _err(
             "select= and nodes= cannot be combined; use select= (PBS Pro) or nodes= (Torque)", path
         )
     return Success(ResourceRequest("pbs", tuple(pieces), queue, account))
+
+
+def _refusal(letter: str, token: str) -> str:
+    if letter in SET_BY_HSM and letter not in ("q", "A"):
+        return (
+            f"{token!r} is not a resource option: hsm sets -{letter} itself "
+            f"({SET_BY_HSM[letter]}); remove it"
+        )
+    if letter in BREAKS_HSM:
+        return f"{token!r} is refused: {BREAKS_HSM[letter]}"
+    if letter not in ("l", "q", "A", *JOB_OPTIONS):
+        return (
+            f"{token!r} is not a PBS option hsm passes through; a PBS resource string "
+            "takes -l name=value, -q queue, -A account, -m, -M, -r, -v, -V and "
+            "-W attr=value; put other options in hpc.pbs.extra"
+        )
+    return ""
+
+
+def _job_option(letter: str, value: str, source: str, path: str) -> Result[Piece, ConfigError]:
+    """``-m ae``, ``-M me@x``, ``-r y``, ``-v A=1,B`` or ``-W attr=value`` as a checked piece."""
+    name = f"-{letter}"
+    if letter == "W":
+        attr, eq, attr_value = value.partition("=")
+        if attr in W_REFUSED:
+            return _err(f"{source!r} is refused: {W_REFUSED[attr]}", path)
+        grammar = W_ATTRIBUTES.get(attr)
+        if grammar is None or not eq:
+            return _err(
+                f"{source!r}: hsm passes -W {', '.join(W_ATTRIBUTES)} through "
+                "(one attr=value per -W); put other attributes in hpc.pbs.extra",
+                path,
+            )
+        if not grammar.fullmatch(attr_value):
+            return _err(f"{source!r}: {attr_value!r} is not a valid {attr} value", path)
+        name = f"-W {attr}"
+    elif not _option_value_ok(letter, value):
+        extra = " (j only together with a, b or e)" if letter == "m" else ""
+        return _err(f"{source!r}: -{letter} takes {JOB_OPTIONS[letter]}{extra}", path)
+    return Success(Piece(name, value, source, f"-{letter} {value}"))
+
+
+def _option_value_ok(letter: str, value: str) -> bool:
+    if letter == "m":
+        return _MAIL.fullmatch(value) is not None and value.strip("j") != ""
+    if letter == "M":
+        return all(MAIL_ADDRESS.fullmatch(address) for address in value.split(","))
+    if letter == "r":
+        return value in ("y", "n")
+    return all(EXPORT_ITEM.fullmatch(item) for item in value.split(","))  # -v
 
 
 def _parse_piece(text: str, resource_list: str, path: str) -> Result[Piece, ConfigError]:
@@ -182,7 +277,7 @@ def _parse_piece(text: str, resource_list: str, path: str) -> Result[Piece, Conf
         )
     problem = ""
     if key == "select":
-        problem = _select_chunks(value)[1]
+        problem = select_chunks(value)[1]
     elif key == "nodes":
         problem = _check_nodes(value)
     elif key in _SIZE_RESOURCES and not is_pbs_size(value):
@@ -194,7 +289,7 @@ def _parse_piece(text: str, resource_list: str, path: str) -> Result[Piece, Conf
     return Success(Piece(name, value, text, f"-l {text}"))
 
 
-def _select_chunks(value: str) -> tuple[list[Chunk], str]:
+def select_chunks(value: str) -> tuple[list[Chunk], str]:
     """``2:ncpus=8+1:ncpus=4`` -> chunks, or an error phrase ("" when valid)."""
     bad = "[N:]name=value[:name=value...] chunks joined by '+', e.g. select=2:ncpus=8:mem=16gb"
     chunks: list[Chunk] = []
@@ -241,214 +336,57 @@ def _check_place(value: str) -> str:
     return ""
 
 
-# ---------------------------------------------------------------- PBS -> shape (for Slurm)
+# ---------------------------------------------------------------- hpc.pbs.extra lines
+
+# qsub options that take no argument: ``-Vz`` is ``-V -z``.
+_SHORT_FLAGS = frozenset("fhIVXxz")
 
 
-def pbs_shape(request: ResourceRequest, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce PBS pieces to a :class:`NodeShape` for a Slurm target.
+def check_pbs_extra(line: str, path: str) -> Result[str, ConfigError]:
+    """Accept an ``hpc.pbs.extra`` line unless it could break out of its ``#PBS`` line
+    or sets what hsm sets (:data:`SET_BY_HSM`, ``-l walltime``, ``-W depend``) or needs
+    (:data:`BREAKS_HSM`, ``-W block``).
 
-    >>> r = parse_pbs(["select=2:ncpus=8:mpiprocs=4:mem=32gb:ngpus=1"], "").unwrap()
-    >>> pbs_shape(r, "").unwrap()
-    NodeShape(nodes=2, tasks_per_node=4, cpus_per_task=2, mem_per_node=34359738368, \
-gpus_per_node=1, exclusive=False)
+    qsub reads every option on a directive line, so every option-looking word is
+    checked, and every comma-separated ``-l``/``-W`` piece.
+
+    >>> check_pbs_extra("-W umask=022", "").unwrap()
+    '-W umask=022'
+    >>> print(check_pbs_extra("-l mem=1gb,walltime=1:00:00", "").failure())
+    extra directive '-l mem=1gb,walltime=1:00:00' sets the walltime, which hsm sets itself \
+(from --walltime or hpc.default_walltime); remove it
     """
-    by_name: dict[str, Piece] = {}
-    for piece in request.pieces:
-        if piece.name.lower() not in ("select", "nodes", "mem", "place"):
-            return _err(
-                f"{piece.source!r} has no Slurm equivalent hsm can translate; {_HOW_SLURM}", path
+    screened = screen_directive_line(line, path)
+    if isinstance(screened, Failure):
+        return screened
+    text = screened.unwrap()
+    for word in text.split():
+        refusal = _extra_refusal(word)
+        if refusal:
+            return _err(f"extra directive {text!r} {refusal}", path)
+    return Success(text)
+
+
+def _extra_refusal(word: str) -> str:
+    """Why ``word`` of an extra line is refused, or ""."""
+    if word.startswith("-") and len(word) > 1:
+        letter = word[1]
+        if letter in SET_BY_HSM:
+            return f"sets -{letter}, which hsm sets itself ({SET_BY_HSM[letter]}); remove it"
+        if letter in BREAKS_HSM:
+            return f"is refused: {BREAKS_HSM[letter]}"
+        if letter in _SHORT_FLAGS and len(word) > 2:
+            return (
+                f"bundles several options in {word!r}; write them one by one so hsm can check each"
             )
-        by_name[piece.name.lower()] = piece
-    shape = NodeShape()
-    if "select" in by_name:
-        result = _select_shape(by_name["select"], path)
-    elif "nodes" in by_name:
-        result = _nodes_shape(by_name["nodes"], path)
-    else:
-        result = Success(shape)
-    if isinstance(result, Failure):
-        return result
-    shape = result.unwrap()
-    if "mem" in by_name:
-        piece = by_name["mem"]
-        if shape.mem_per_node is not None:
-            return _err(
-                f"{piece.source!r} repeats the memory already given in select=; give it once", path
+        word = word[2:]
+    for piece in word.split(","):
+        name = piece.partition("=")[0].lower()
+        if piece.partition("=")[1] and name == "walltime":
+            return (
+                "sets the walltime, which hsm sets itself (from --walltime or "
+                "hpc.default_walltime); remove it"
             )
-        total = pbs_size_bytes(piece.value or "")
-        nodes = shape.nodes or 1
-        if total is None:
-            return _err(
-                f"{piece.source!r}: word units cannot be translated; write bytes (e.g. mem=16gb)",
-                path,
-            )
-        if total % nodes:
-            return _err(
-                f"{piece.source!r} is memory for the whole job and does not split "
-                f"evenly over {nodes} nodes; write --mem per node in Slurm options or "
-                "a mem= that divides evenly",
-                path,
-            )
-        shape = replace(shape, mem_per_node=total // nodes)
-    if "place" in by_name:
-        return _place_shape(by_name["place"], shape, path)
-    return Success(shape)
-
-
-def _select_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
-    chunks, _ = _select_chunks(piece.value or "")
-    if len(chunks) > 1:
-        return _err(
-            f"{piece.source!r} asks for different kinds of chunk ('+'), which Slurm "
-            "cannot express in one job; use one chunk type or write Slurm options",
-            path,
-        )
-    count, res = chunks[0]
-    for key, val in res.items():
-        if key not in ("ncpus", "mpiprocs", "ompthreads", "mem", "ngpus"):
-            return _err(
-                f"'{key}={val}' in {piece.source!r} has no Slurm equivalent hsm can "
-                f"translate; {_HOW_SLURM}",
-                path,
-            )
-    ncpus = positive_int(res["ncpus"]) if "ncpus" in res else None
-    procs = positive_int(res["mpiprocs"]) if "mpiprocs" in res else None
-    if ("ncpus" in res and ncpus is None) or ("mpiprocs" in res and procs is None):
-        return _err(
-            f"{piece.source!r}: ncpus and mpiprocs must be at least 1 to be translated to Slurm",
-            path,
-        )
-    tasks = cpus = None
-    if ncpus is not None:
-        tasks = procs or 1
-        if ncpus % tasks:
-            return _err(
-                f"{piece.source!r}: ncpus={ncpus} is not a multiple of "
-                f"mpiprocs={tasks}, so it cannot become --cpus-per-task",
-                path,
-            )
-        cpus = ncpus // tasks
-    elif procs is not None:
-        return _err(
-            f"{piece.source!r}: give ncpus= with mpiprocs= so hsm can translate the cores per node",
-            path,
-        )
-    if "ompthreads" in res and int(res["ompthreads"]) != cpus:
-        return _err(
-            f"{piece.source!r}: ompthreads must equal ncpus/mpiprocs to be translated "
-            "to --cpus-per-task; drop it or fix it",
-            path,
-        )
-    mem = None
-    if "mem" in res:
-        mem = pbs_size_bytes(res["mem"])
-        if mem is None:
-            return _err(
-                f"{piece.source!r}: word units cannot be translated; write bytes (e.g. mem=16gb)",
-                path,
-            )
-    gpus = int(res["ngpus"]) if "ngpus" in res and int(res["ngpus"]) > 0 else None
-    return Success(NodeShape(count, tasks, cpus, mem, gpus))
-
-
-def _nodes_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
-    value = piece.value or ""
-    if "+" in value:
-        return _err(
-            f"{piece.source!r} joins different node specs ('+'), which Slurm cannot "
-            "express in one job; use one spec (nodes=N:ppn=P) or write Slurm options",
-            path,
-        )
-    first, *rest = value.split(":")
-    nodes = positive_int(first)
-    if nodes is None:
-        return _err(
-            f"{piece.source!r} names host {first!r}; hsm translates only a node count "
-            "(nodes=N:ppn=P); write Slurm options (--nodelist=...) or set "
-            "hpc.system=pbs",
-            path,
-        )
-    tasks = gpus = None
-    for part in rest:
-        key, _, val = part.partition("=")
-        if key == "ppn":
-            tasks = positive_int(val)
-        elif key == "gpus":
-            gpus = positive_int(val)
-        else:
-            return _err(
-                f"{part!r} in {piece.source!r} has no Slurm equivalent hsm can "
-                f"translate; {_HOW_SLURM}",
-                path,
-            )
-    return Success(NodeShape(nodes, tasks, None, None, gpus))
-
-
-def _place_shape(piece: Piece, shape: NodeShape, path: str) -> Result[NodeShape, ConfigError]:
-    words = (piece.value or "").split(":")
-    if any(w.startswith("group=") for w in words):
-        return _err(
-            f"{piece.source!r} has no Slurm equivalent hsm can translate; {_HOW_SLURM}", path
-        )
-    if "pack" in words and (shape.nodes or 1) > 1:
-        return _err(
-            f"{piece.source!r} puts all chunks on one host, which hsm cannot translate "
-            "to Slurm nodes; use select=1:... or write Slurm options",
-            path,
-        )
-    return Success(replace(shape, exclusive=bool({"excl", "exclhost"} & set(words))))
-
-
-# ---------------------------------------------------------------- shape -> PBS lines
-
-
-def render_pbspro(shape: NodeShape) -> tuple[str, ...]:
-    """PBS Pro lines for a shape: ``select=N:ncpus=T*C:mpiprocs=T:mem=..:ngpus=G``.
-
-    More than one node adds ``place=scatter`` so that each chunk is a node, as in Slurm.
-
-    >>> render_pbspro(NodeShape(2, 4, 2, 32 * 1024**3, 1))
-    ('-l select=2:ncpus=8:mpiprocs=4:mem=32gb:ngpus=1', '-l place=scatter')
-    """
-    lines: list[str] = []
-    cpus = shape.cpus_per_node
-    if any(v is not None for v in (shape.nodes, cpus, shape.mem_per_node, shape.gpus_per_node)):
-        chunk = [str(shape.nodes or 1)]
-        if cpus is not None:
-            chunk += [f"ncpus={cpus}", f"mpiprocs={shape.tasks_per_node or 1}"]
-        if shape.mem_per_node is not None:
-            chunk.append(f"mem={render_pbs_size(shape.mem_per_node)}")
-        if shape.gpus_per_node is not None:
-            chunk.append(f"ngpus={shape.gpus_per_node}")
-        lines.append("-l select=" + ":".join(chunk))
-    if (shape.nodes or 1) > 1:
-        lines.append("-l place=scatter:excl" if shape.exclusive else "-l place=scatter")
-    elif shape.exclusive:
-        lines.append("-l place=excl")
-    return tuple(lines)
-
-
-def render_torque(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
-    """Torque lines for a shape: ``nodes=N:ppn=T*C[:gpus=G]`` and job-wide ``mem=``.
-
-    >>> render_torque(NodeShape(2, 4, 2, 16 * 1024**3, 1), "").unwrap()
-    ('-l nodes=2:ppn=8:gpus=1', '-l mem=32gb')
-    """
-    if shape.exclusive:
-        return _err(
-            "'--exclusive' has no Torque equivalent hsm can translate; request whole "
-            "nodes with nodes=N:ppn=<cores per node> in PBS syntax",
-            path,
-        )
-    lines: list[str] = []
-    cpus = shape.cpus_per_node
-    if any(v is not None for v in (shape.nodes, cpus, shape.gpus_per_node)):
-        spec = f"nodes={shape.nodes or 1}"
-        if cpus is not None:
-            spec += f":ppn={cpus}"
-        if shape.gpus_per_node is not None:
-            spec += f":gpus={shape.gpus_per_node}"
-        lines.append(f"-l {spec}")
-    if shape.mem_per_node is not None:
-        lines.append(f"-l mem={render_pbs_size(shape.mem_per_node * (shape.nodes or 1))}")
-    return Success(tuple(lines))
+        if piece.partition("=")[1] and name in W_REFUSED:
+            return f"is refused: {W_REFUSED[name]}"
+    return ""

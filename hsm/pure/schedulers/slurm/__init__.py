@@ -15,13 +15,8 @@ from hsm.pure.schedulers.base import (
 from hsm.pure.schedulers.slurm import commands
 from hsm.pure.schedulers.slurm.detect import DETECTION
 from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
-from hsm.pure.schedulers.slurm.resources import (
-    is_slurm_mark,
-    parse_slurm,
-    refuse_pbs_server,
-    render_slurm,
-    slurm_shape,
-)
+from hsm.pure.schedulers.slurm.resources import check_slurm_extra, is_slurm_mark, parse_slurm
+from hsm.pure.schedulers.slurm.translate import refuse_pbs_server, render_slurm, slurm_shape
 
 
 def render_walltime(seconds: int) -> str:
@@ -49,7 +44,12 @@ def task_log_name(pattern: str, index: int) -> str:
 
 
 DIALECT = ResourceDialect(
-    label="Slurm options", name="slurm", marks=is_slurm_mark, parse=parse_slurm, shape=slurm_shape
+    label="Slurm options",
+    name="slurm",
+    marks=is_slurm_mark,
+    parse=parse_slurm,
+    shape=slurm_shape,
+    check_extra=check_slurm_extra,
 )
 
 SCHEDULER = Scheduler(

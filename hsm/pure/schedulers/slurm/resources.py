@@ -1,12 +1,14 @@
-"""Slurm resource options: parse ``--nodes=2 -p gpu --mem 16G`` and translate both ways.
+"""Slurm resource options: parse ``--nodes=2 -p gpu --mem 16G``; check extra directive lines.
 
-Strategy: a literal table lists every sbatch option hsm accepts in a resource string and
-the kind of value it takes; options hsm sets itself (``--output``, ``--array``...) and
-the walltime (which has its own setting) are refused by name, anything else as unknown.
-Each accepted option becomes one ``--long=value`` line, so the caller never sees short
-forms or the space-separated spelling.  For a PBS target the options are reduced to a
-:class:`~hsm.pure.resources_model.NodeShape`; options outside it (``--constraint``,
-``--qos``...) are errors that say how to write the request for PBS instead.
+Strategy: a literal table (:data:`OPTIONS`) is the allow-list of sbatch options a
+resource string may carry -- resources, and the job options users need (mail, signal,
+requeue, QOS, constraint, environment...) -- with the kind of value each takes.  Options
+hsm writes itself (:data:`SET_BY_HSM`) and options that would stop hsm from submitting
+or finding the job's log and program (:data:`BREAKS_HSM`) are refused with the reason;
+anything else is refused as unknown and pointed to the ``hpc.slurm.extra`` escape hatch
+(checked by :func:`check_slurm_extra`).  Each accepted option becomes one
+``--long=value`` line, so the caller never sees short forms or the space-separated
+spelling.  Translation for a PBS target is :mod:`hsm.pure.schedulers.slurm.translate`.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
 from hsm.pure.resources_model import (
-    NodeShape,
+    EXPORT_ITEM,
+    MAIL_ADDRESS,
     Piece,
     ResourceRequest,
     positive_int,
-    render_slurm_size,
+    screen_directive_line,
     slurm_size_bytes,
 )
 
 # Value kinds: count (positive integer), nodes (count or MIN-MAX), size (Slurm memory),
-# text (anything the screen let through), flag (no value), exclusive (flag or =user|mcs|topo).
+# text (anything the screen let through), flag (no value), exclusive (flag or =user|mcs|topo),
+# nice (flag or =N), mail (--mail-type events), address (one mail recipient), signal
+# ([R|B:]SIG[@seconds]), export (ALL, NONE, NIL or [ALL,]NAME[=value],...).
 OPTIONS: dict[str, str] = {
     "nodes": "nodes",
     "ntasks": "count",
@@ -75,6 +80,15 @@ OPTIONS: dict[str, str] = {
     "oversubscribe": "flag",
     "spread-job": "flag",
     "use-min-nodes": "flag",
+    # job options (not resources) users need to get through; see the README's table
+    "mail-type": "mail",
+    "mail-user": "address",
+    "signal": "signal",
+    "requeue": "flag",
+    "no-requeue": "flag",
+    "export": "export",
+    "comment": "text",
+    "nice": "nice",
 }
 
 SHORT: dict[str, str] = {
@@ -107,48 +121,69 @@ SHORT: dict[str, str] = {
 }
 
 WALLTIME_OPTIONS = frozenset({"time", "time-min"})
-SET_BY_HSM = frozenset(
-    {
-        "wrap",
-        "output",
-        "error",
-        "array",
-        "job-name",
-        "dependency",
-        "chdir",
-        "export",
-        "export-file",
-        "input",
-        "open-mode",
-        "parsable",
-        "wait",
-        "test-only",
-        "hold",
-    }
-)
 
-#: Options a PBS target can receive (partition/account travel separately).
-TRANSLATABLE = frozenset(
-    {
-        "nodes",
-        "ntasks",
-        "ntasks-per-node",
-        "cpus-per-task",
-        "mem",
-        "mem-per-cpu",
-        "gres",
-        "gpus",
-        "gpus-per-node",
-        "exclusive",
-    }
-)
+#: Options every hsm script sets itself (see ``job.sh.j2``), and where their value comes
+#: from.  Refused in resources and in ``hpc.slurm.extra`` alike (a later ``#SBATCH``
+#: line would silently win over hsm's).  Partition and account are taken from a
+#: resource string (they win over the config), but not from an extra line.
+SET_BY_HSM: dict[str, str] = {
+    "job-name": "the job name <sweep id>_<job key>, by which hsm finds its jobs again",
+    "output": "the log path, which hsm reads for log tails",
+    "array": "the array range",
+    "dependency": "dependencies, from --after",
+    "time": "the walltime, from --walltime or hpc.default_walltime",
+    "partition": "the partition, from --partition, hpc.slurm.partition or the resources",
+    "account": "the account, from --account, hpc.slurm.account or the resources",
+}
 
+#: Options hsm does not set but that would stop it from submitting the job, or from
+#: finding the job's log and program.  Refused in resources and extra lines alike.
+BREAKS_HSM: dict[str, str] = {
+    "wrap": "hsm writes the batch script itself, and --wrap would replace it",
+    "chdir": (
+        "the --output log path and the program path in hsm's script are relative to "
+        "the directory hsm submits from, so --chdir would lose both"
+    ),
+    "wait": "sbatch would not return until the job ends, but hsm submits and then polls",
+    "test-only": "sbatch would only test the script and submit nothing",
+}
+
+#: Refused in resources only, with the reason; allowed in ``hpc.slurm.extra`` for
+#: whoever accepts the consequence.
+RESOURCES_ONLY_REFUSED: dict[str, str] = {
+    "error": (
+        "hsm keeps stderr in the --output log, which it reads for the log tails of "
+        "failed tasks, and --error would split tracebacks away from it; if you accept "
+        "that, put --error in hpc.slurm.extra"
+    ),
+}
+
+#: Slurm ``--mail-type`` events (sbatch(1)) -> the portable event, or why PBS has none.
+MAIL_TYPES: dict[str, str] = {
+    "BEGIN": "begin",
+    "END": "end",
+    "FAIL": "fail",
+    "ARRAY_TASKS": "array_tasks",
+    "NONE": "",
+    "ALL": (
+        "ALL also mails on REQUEUE, INVALID_DEPEND and STAGE_OUT, which PBS cannot; "
+        "write --mail-type=BEGIN,END,FAIL (PBS -m abe)"
+    ),
+    "REQUEUE": "PBS sends no mail when a job is requeued",
+    "INVALID_DEPEND": "PBS sends no mail for a broken dependency",
+    "STAGE_OUT": "PBS sends no mail for burst-buffer stage-out",
+    "TIME_LIMIT": "PBS sends no mail as the walltime nears",
+    "TIME_LIMIT_90": "PBS sends no mail as the walltime nears",
+    "TIME_LIMIT_80": "PBS sends no mail as the walltime nears",
+    "TIME_LIMIT_50": "PBS sends no mail as the walltime nears",
+}
 _NODES = re.compile(r"[0-9]+(-[0-9]+)?", re.ASCII)
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*", re.ASCII)
-_GPU_SPEC = re.compile(r"(?:gpu:)?(?:([A-Za-z0-9_.\-]+):)?([0-9]+)", re.ASCII)
+_SIGNAL = re.compile(r"(?:[RB]{1,2}:)?[A-Za-z0-9]+(?:@[0-9]+)?", re.ASCII)
 _RESOURCE_HINT = (
     "use resource options such as --nodes, --ntasks-per-node, --cpus-per-task, --mem, "
-    "--gres, --gpus-per-node, --partition, --account, --constraint, --qos or --exclusive"
+    "--gres, --gpus-per-node, --partition, --account, --constraint, --qos or --exclusive, "
+    "or put the line in hpc.slurm.extra"
 )
 
 
@@ -202,7 +237,7 @@ def parse_slurm(tokens: Sequence[str], path: str) -> Result[ResourceRequest, Con
         kind = OPTIONS[name]
         source = token
         value = attached
-        if kind in ("flag", "exclusive"):
+        if kind in ("flag", "exclusive", "nice"):
             if kind == "flag" and attached is not None:
                 return _err(f"{token!r}: --{name} is a flag and takes no value", path)
         elif attached is None:
@@ -217,6 +252,9 @@ def parse_slurm(tokens: Sequence[str], path: str) -> Result[ResourceRequest, Con
             return _err(problem, path)
         if name in seen:
             return _err(f"{source!r} repeats {seen[name]!r}; give each option once", path)
+        opposite = {"requeue": "no-requeue", "no-requeue": "requeue"}.get(name, "")
+        if opposite in seen:
+            return _err(f"{source!r} contradicts {seen[opposite]!r}; give one of them", path)
         seen[name] = source
         if name == "partition":
             queue = value
@@ -261,8 +299,14 @@ def _refusal(name: str, token: str) -> str:
             f"{token!r} sets the walltime, which has its own setting (--walltime or "
             "hpc.default_walltime); remove it from the resources"
         )
-    if name in SET_BY_HSM:
-        return f"{token!r} is not a resource option: hsm sets --{name} itself; remove it"
+    if name in SET_BY_HSM and name not in OPTIONS:
+        return (
+            f"{token!r} is not a resource option: hsm sets --{name} itself "
+            f"({SET_BY_HSM[name]}); remove it"
+        )
+    why = BREAKS_HSM.get(name) or RESOURCES_ONLY_REFUSED.get(name)
+    if why:
+        return f"{token!r} is refused: {why}"
     if name not in OPTIONS:
         return f"{token!r} is not a Slurm resource option hsm knows; {_RESOURCE_HINT}"
     return ""
@@ -275,8 +319,22 @@ def _check_value(name: str, kind: str, value: str | None, source: str) -> str:
     if kind == "exclusive":
         ok = value in (None, "user", "mcs", "topo")
         return "" if ok else f"{source!r}: --exclusive takes no value or one of user, mcs, topo"
+    if kind == "nice":
+        ok = value is None or (value.isdigit() and value.isascii())
+        return "" if ok else f"{source!r}: --nice takes no value or a whole number of 0 or more"
     if not value:
         return f"{source!r} has an empty value"
+    if kind == "mail":
+        return _check_mail_types(value, source)
+    if kind == "address" and not MAIL_ADDRESS.fullmatch(value):
+        return (
+            f"{source!r}: --mail-user takes one user name or mail address "
+            "(Slurm has no list of recipients)"
+        )
+    if kind == "signal" and not _SIGNAL.fullmatch(value):
+        return f"{source!r}: --signal must be [R:|B:]SIGNAL[@SECONDS], e.g. B:USR1@300"
+    if kind == "export":
+        return _check_export(value, source)
     if kind == "count" and positive_int(value) is None:
         return f"{source!r}: --{name} must be a positive whole number"
     if kind == "nodes" and not (
@@ -295,192 +353,97 @@ def _check_value(name: str, kind: str, value: str | None, source: str) -> str:
     return ""
 
 
-# ---------------------------------------------------------------- Slurm -> shape (for PBS)
+def _check_mail_types(value: str, source: str) -> str:
+    names = value.upper().split(",")
+    unknown = [n for n in names if n not in MAIL_TYPES]
+    if unknown:
+        return (
+            f"{source!r}: {unknown[0]!r} is not a --mail-type; use "
+            f"{', '.join(MAIL_TYPES)} (comma-separated)"
+        )
+    if "NONE" in names and len(names) > 1:
+        return f"{source!r}: NONE cannot be combined with other mail types"
+    return ""
 
 
-def slurm_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce Slurm options to a :class:`NodeShape` for a PBS ``target`` (label for errors).
+def _check_export(value: str, source: str) -> str:
+    items = value.split(",")
+    if items[0] in ("NONE", "NIL"):
+        return "" if len(items) == 1 else f"{source!r}: --export={items[0]} stands alone"
+    named = items[1:] if items[0] == "ALL" else items
+    if not all(EXPORT_ITEM.fullmatch(item) for item in named):
+        return (
+            f"{source!r}: --export takes ALL, NONE, NIL or [ALL,]NAME[=value],... with "
+            "variable names of letters, digits and '_'"
+        )
+    return ""
 
-    >>> r = parse_slurm(["--nodes=2", "--ntasks-per-node=4", "-c", "2", "--mem=8G"], "")
-    >>> slurm_shape(r.unwrap(), "PBS Pro", "").unwrap()
-    NodeShape(nodes=2, tasks_per_node=4, cpus_per_task=2, mem_per_node=8589934592, \
-gpus_per_node=None, exclusive=False)
+
+# ---------------------------------------------------------------- hpc.slurm.extra lines
+
+#: Short options hsm refuses in an extra line, by the long name they stand for.
+_EXTRA_SHORT = {
+    "J": "job-name",
+    "o": "output",
+    "a": "array",
+    "d": "dependency",
+    "t": "time",
+    "p": "partition",
+    "A": "account",
+    "D": "chdir",
+    "W": "wait",
+}
+# sbatch short options that take no argument: ``-HJx`` is ``-H -J x``.
+_SHORT_FLAGS = frozenset("hHIkOQsuvVW")
+
+
+def check_slurm_extra(line: str, path: str) -> Result[str, ConfigError]:
+    """Accept an ``hpc.slurm.extra`` line unless it could break out of its ``#SBATCH``
+    line or sets what hsm sets (:data:`SET_BY_HSM`) or needs (:data:`BREAKS_HSM`).
+
+    sbatch reads every option on a directive line and any unambiguous prefix of a long
+    option (``--out`` is ``--output``), so every option-looking word is checked, and a
+    prefix of a refused option is refused too.
+
+    >>> check_slurm_extra("--mail-type=END,FAIL --mail-user=me@example.org", "").unwrap()
+    '--mail-type=END,FAIL --mail-user=me@example.org'
+    >>> print(check_slurm_extra("--out=x.log", "").failure())
+    extra directive '--out=x.log' sets --output, which hsm sets itself (the log path, which \
+hsm reads for log tails); remove it
     """
-    how = (
-        "write the resources in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm"
-    )
-    opts: dict[str, Piece] = {}
-    for piece in request.pieces:
-        if piece.name not in TRANSLATABLE:
+    screened = screen_directive_line(line, path)
+    if isinstance(screened, Failure):
+        return screened
+    text = screened.unwrap()
+    for word in text.split():
+        name = _extra_option(word)
+        if name is None:
             return _err(
-                f"{piece.source!r} has no {target} equivalent hsm can translate; {how}", path
-            )
-        opts[piece.name] = piece
-
-    def count(name: str) -> int | None:
-        return positive_int(opts[name].value or "") if name in opts else None
-
-    if "nodes" in opts and positive_int(opts["nodes"].value or "") is None:
-        return _err(
-            f"{opts['nodes'].source!r}: a node range cannot be translated to {target}; "
-            "give one number of nodes",
-            path,
-        )
-    nodes = count("nodes")
-    tasks = count("ntasks-per-node")
-    total_tasks = count("ntasks")
-    if total_tasks is not None:
-        source = opts["ntasks"].source
-        if nodes is None:
-            return _err(
-                f"{source!r} without --nodes cannot be translated to {target} (Slurm "
-                f"may spread the tasks over any number of nodes); write --nodes=1 "
-                f"--ntasks-per-node={total_tasks} or give --nodes",
+                f"extra directive {text!r}: write short options one by one ({word!r} "
+                "bundles several) or use their --long form",
                 path,
             )
-        if tasks is None and total_tasks % nodes == 0:
-            tasks = total_tasks // nodes
-        elif tasks is None or tasks * nodes != total_tasks:
+        if name in SET_BY_HSM:
             return _err(
-                f"{source!r} does not split evenly over {nodes} node(s); use "
-                "--ntasks-per-node instead",
+                f"extra directive {text!r} sets --{name}, which hsm sets itself "
+                f"({SET_BY_HSM[name]}); remove it",
                 path,
             )
-    cpus = count("cpus-per-task")
-
-    mem = _slurm_mem(opts, tasks, cpus, target, path)
-    if isinstance(mem, Failure):
-        return mem
-    gpus = _slurm_gpus(opts, nodes, target, path)
-    if isinstance(gpus, Failure):
-        return gpus
-    if "exclusive" in opts and opts["exclusive"].value is not None:
-        return _err(
-            f"{opts['exclusive'].source!r} has no {target} equivalent hsm can "
-            f"translate; use --exclusive alone or {how}",
-            path,
-        )
-    return Success(NodeShape(nodes, tasks, cpus, mem.unwrap(), gpus.unwrap(), "exclusive" in opts))
+        if name in BREAKS_HSM:
+            return _err(f"extra directive {text!r} is refused: {BREAKS_HSM[name]}", path)
+    return Success(text)
 
 
-def _slurm_mem(
-    opts: dict[str, Piece], tasks: int | None, cpus: int | None, target: str, path: str
-) -> Result[int | None, ConfigError]:
-    if "mem" in opts and "mem-per-cpu" in opts:
-        return _err(
-            f"{opts['mem'].source!r} and {opts['mem-per-cpu'].source!r} cannot be "
-            "combined (Slurm refuses it too); give one of them",
-            path,
-        )
-    if "mem" in opts:
-        nbytes = slurm_size_bytes(opts["mem"].value or "")
-        if not nbytes:
-            return _err(
-                f"{opts['mem'].source!r} (all of a node's memory) has no {target} "
-                "equivalent; give a size such as --mem=32G",
-                path,
-            )
-        return Success(nbytes)
-    if "mem-per-cpu" in opts:
-        per_cpu = slurm_size_bytes(opts["mem-per-cpu"].value or "")
-        if not per_cpu:
-            return _err(
-                f"{opts['mem-per-cpu'].source!r} must be a positive size to be "
-                f"translated to {target}",
-                path,
-            )
-        return Success(per_cpu * (tasks or 1) * (cpus or 1))
-    return Success(None)
-
-
-def _slurm_gpus(
-    opts: dict[str, Piece], nodes: int | None, target: str, path: str
-) -> Result[int | None, ConfigError]:
-    given = [opts[n] for n in ("gres", "gpus", "gpus-per-node") if n in opts]
-    if not given:
-        return Success(None)
-    if len(given) > 1:
-        return _err(
-            f"{given[0].source!r} and {given[1].source!r} both ask for GPUs; give them once", path
-        )
-    piece = given[0]
-    value = piece.value or ""
-    if piece.name == "gres" and (value == "gpu" or value.startswith("gpu:")):
-        value = value if value != "gpu" else "gpu:1"
-    elif piece.name == "gres":
-        return _err(
-            f"{piece.source!r} has no {target} equivalent hsm can translate (only "
-            "--gres=gpu:N is); write the resources in PBS syntax or set "
-            "hpc.system=slurm",
-            path,
-        )
-    match = _GPU_SPEC.fullmatch(value)
-    if match is None or positive_int(match.group(2)) is None:
-        return _err(
-            f"{piece.source!r} is not a GPU count hsm can translate; write "
-            "--gres=gpu:N or --gpus-per-node=N",
-            path,
-        )
-    if match.group(1):
-        return _err(
-            f"{piece.source!r} names GPU type {match.group(1)!r}, which hsm cannot "
-            f"translate to {target}; drop the type (--gres=gpu:{match.group(2)}) or "
-            "write PBS resources with your site's GPU-type resource "
-            f"(e.g. select=1:ngpus={match.group(2)}:<gpu_type_resource>=...)",
-            path,
-        )
-    count = int(match.group(2))
-    if piece.name != "gpus":
-        return Success(count)
-    if count % (nodes or 1):
-        return _err(
-            f"{piece.source!r} does not split evenly over {nodes} nodes; use --gpus-per-node", path
-        )
-    return Success(count // (nodes or 1))
-
-
-# ---------------------------------------------------------------- shape -> Slurm lines
-
-
-def refuse_pbs_server(queue: str, path: str) -> Result[str, ConfigError]:
-    """A PBS ``queue@server`` has no Slurm equivalent.
-
-    >>> print(refuse_pbs_server("q@srv", "").failure())
-    queue 'q@srv' names a PBS server, which Slurm partitions cannot; give the partition name alone
-    """
-    if "@" in queue:
-        return _err(
-            f"queue {queue!r} names a PBS server, which Slurm partitions cannot; give the "
-            "partition name alone",
-            path,
-        )
-    return Success(queue)
-
-
-def render_slurm(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
-    """Slurm option lines for a shape (PBS -> Slurm translation).
-
-    >>> render_slurm(NodeShape(2, 4, 2, 8 * 1024**3, 1), "").unwrap()
-    ('--nodes=2', '--ntasks-per-node=4', '--cpus-per-task=2', '--mem=8G', '--gres=gpu:1')
-    """
-    lines: list[str] = []
-    if shape.nodes is not None:
-        lines.append(f"--nodes={shape.nodes}")
-    if shape.tasks_per_node is not None:
-        lines.append(f"--ntasks-per-node={shape.tasks_per_node}")
-    if shape.cpus_per_task is not None:
-        lines.append(f"--cpus-per-task={shape.cpus_per_task}")
-    if shape.mem_per_node is not None:
-        mem = render_slurm_size(shape.mem_per_node)
-        if mem is None:
-            return _err(
-                f"memory of {shape.mem_per_node} bytes per node is not a whole number "
-                "of kilobytes, Slurm's smallest unit; write it in kb, mb or gb",
-                path,
-            )
-        lines.append(f"--mem={mem}")
-    if shape.gpus_per_node is not None:
-        lines.append(f"--gres=gpu:{shape.gpus_per_node}")
-    if shape.exclusive:
-        lines.append("--exclusive")
-    return Success(tuple(lines))
+def _extra_option(word: str) -> str | None:
+    """The refused option ``word`` sets, "" for any other word, None for a bundle."""
+    refused = (*SET_BY_HSM, *BREAKS_HSM)
+    if word.startswith("--"):
+        given = word[2:].partition("=")[0]
+        return next((n for n in refused if given and n.startswith(given)), "")
+    if word.startswith("-") and len(word) > 1:
+        letter = word[1]
+        if letter in _EXTRA_SHORT:
+            return _EXTRA_SHORT[letter]
+        if letter in _SHORT_FLAGS and len(word) > 2:
+            return None
+    return ""
