@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
 
 from hsm.effects.backend import Backend
+from hsm.effects.lock import with_sweep_lock
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import (
     Submitted,
@@ -226,13 +228,31 @@ def submit_sweep(
     sweep_id: str,
     job_name: str | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Plan, write and submit a sweep; running it again resumes without duplicates."""
+    """Plan, write and submit a sweep; running it again resumes without duplicates.
+
+    A script that does not exist is refused before anything is written: every task would
+    fail on it.
+    """
     limit = array_limit_for(options, backend, mode)
     planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name)
     if isinstance(planned, Failure):
         return IOFailure(planned.failure())
+    missing = _missing_script(options)
+    if missing is not None:
+        return IOFailure(missing)
     manifest, jobs = planned.unwrap()
     return submit_planned(manifest, jobs, backend, sweep_dir=sweep_dir)
+
+
+def _missing_script(options: JobOptions) -> ConfigError | None:
+    script = Path(options.script_path)
+    where = script if script.is_absolute() else options.project_dir / script
+    if where.is_file():
+        return None
+    return ConfigError(
+        f"script {options.script_path} does not exist (looked for {where}); give script_path "
+        "relative to project_dir, or an absolute path"
+    )
 
 
 def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> int:
@@ -254,7 +274,16 @@ def _default_limit(backend: Backend) -> int:
 def submit_planned(
     manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, *, sweep_dir: Path
 ) -> IOResult[Submitted, HSMFailure]:
-    """Write an already planned sweep (see :func:`plan_sweep`) and submit it."""
+    """Write an already planned sweep (see :func:`plan_sweep`) and submit it, holding the
+    sweep's lock (one writer per sweep)."""
+    return with_sweep_lock(
+        sweep_dir, partial(_write_and_submit, manifest, jobs, backend, sweep_dir)
+    )
+
+
+def _write_and_submit(
+    manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, sweep_dir: Path
+) -> IOResult[Submitted, HSMFailure]:
     written = result_of(write_sweep(sweep_dir, manifest, jobs))
     if isinstance(written, Failure):
         return IOFailure(written.failure())
@@ -275,8 +304,10 @@ def task_views(report: SweepReport) -> tuple[TaskView, ...]:
 def cancel(
     sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
 ) -> IOResult[Cancelled, HSMFailure]:
-    """Cancel a sweep, or some of its tasks; say per job id what the scheduler did."""
-    return cancel_sweep(sweep_dir, backend, tasks)
+    """Cancel a sweep, or some of its tasks; say per job id what the scheduler did.
+
+    Holds the sweep's lock, so no submission of the same sweep runs meanwhile."""
+    return with_sweep_lock(sweep_dir, partial(cancel_sweep, sweep_dir, backend, tasks))
 
 
 def resubmit(
@@ -286,12 +317,21 @@ def resubmit(
     *,
     settle_seconds: float = 5.0,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk.
+    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk,
+    holding the sweep's lock.
 
     A task that just finished can be missing from both the queue and accounting for a few
     seconds (sacct lags), so when some tasks look ``unknown`` the sweep is polled once more
     after ``settle_seconds`` and only tasks still unknown then are resubmitted.
     """
+    return with_sweep_lock(
+        sweep_dir, partial(_resubmit, sweep_dir, backend, states, settle_seconds)
+    )
+
+
+def _resubmit(
+    sweep_dir: Path, backend: Backend, states: frozenset[JobState], settle_seconds: float
+) -> IOResult[Submitted, HSMFailure]:
     sealed = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(sealed, Failure):
         return IOFailure(sealed.failure())
@@ -409,13 +449,16 @@ def write_planned(
     manifest: Manifest, jobs: Sequence[PlannedJob], *, sweep_dir: Path
 ) -> IOResult[Manifest, HSMFailure]:
     """Write an already planned sweep's scripts and manifest, submitting nothing."""
-    return write_sweep(sweep_dir, manifest, jobs)
+    return with_sweep_lock(sweep_dir, partial(write_sweep, sweep_dir, manifest, jobs))
 
 
 def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
-    """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash."""
-    from hsm.effects.sweeps import load_manifest
+    """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash
+    and the manifest's seal, holding the sweep's lock."""
+    return with_sweep_lock(sweep_dir, partial(_submit_rendered, sweep_dir, backend))
 
+
+def _submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
     loaded = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())

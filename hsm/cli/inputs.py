@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -59,7 +58,6 @@ from hsm.pure.plan import check_sweep_id
 CONFIG_CANDIDATES = ("hsm_config.yaml", ".hsm/config.yaml")
 #: Where sweeps named only by ``--sweep-id`` live.
 DEFAULT_SWEEPS = Path("sweeps")
-_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\[\]-]*")
 
 # -- console --------------------------------------------------------------------------------
 
@@ -276,16 +274,20 @@ def cancel_request(args: argparse.Namespace) -> IOResult[CancelRequest, HSMFailu
         )
     if by_sweep:
         return _existing(args)
-    for job_id in args.job_ids:
-        if _JOB_ID.fullmatch(job_id) is None:
-            return IOResult.from_failure(
-                ConfigError(f"{job_id!r} is not a job id (like 123, 123_4 or 123[4].server)")
-            )
-    return _backend_of(None, args).map(partial(_jobs_ref, tuple(args.job_ids)))
+    return _backend_of(None, args).bind(partial(_jobs_ref, tuple(args.job_ids)))
 
 
-def _jobs_ref(job_ids: tuple[str, ...], backend: Backend) -> JobsRef:
-    return JobsRef(backend, job_ids)
+def _jobs_ref(job_ids: tuple[str, ...], backend: Backend) -> IOResult[JobsRef, HSMFailure]:
+    """The ids, once each has the form of the chosen scheduler's job ids."""
+    from hsm.pure.schedulers import SCHEDULERS
+    from hsm.pure.schedulers.base import check_job_ids
+
+    checked = check_job_ids(SCHEDULERS[backend.key], job_ids)
+    return IOResult.from_result(checked.map(partial(JobsRef, backend)).alt(_as_failure))
+
+
+def _as_failure(error: ConfigError) -> HSMFailure:
+    return error
 
 
 def config_request(args: argparse.Namespace, warn: Console) -> Result[Settings, HSMFailure]:

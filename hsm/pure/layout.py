@@ -14,6 +14,7 @@ names (``scripts/array_000.sh``), which keeps a sweep directory movable.
         scripts/<key>.sh     one rendered script per job
         logs/                the jobs' output (names: see :func:`job_log_name`)
         jobs/<job name>/     a single job's own sweep directory (``submit_single_job``)
+        .lock                held (flock) by the one command writing the sweep; says who
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ STATUS_CACHE = "status.json"
 SCRIPTS = "scripts"
 LOGS = "logs"
 JOBS = "jobs"
+LOCK = ".lock"
 
 
 def script_file(key: str) -> str:

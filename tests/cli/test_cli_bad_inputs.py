@@ -288,7 +288,12 @@ CASES = [
         "not an hsm sweep directory",
     ),
     Case("cancel-nothing-named", ("cancel",), USAGE, "either --sweep-id"),
-    Case("cancel-bad-job-id", ("cancel", "1;reboot", "--system", "local"), USAGE, "not a job id"),
+    Case(
+        "cancel-bad-job-id",
+        ("cancel", "1;reboot", "--system", "local"),
+        USAGE,
+        "not a local job id",
+    ),
 ]
 
 
