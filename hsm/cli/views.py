@@ -182,9 +182,7 @@ def _summary(report: SweepReport, split: ParamSplit, shown: Shown, ref: str) -> 
             + (f"; the first {len(listed)}" if more else "")
             + f", with the last {lines} log line(s):"
         )
-        logs = _log_paths(report.manifest, listed)
-        for task in listed:
-            parts.extend(_failure(task, report, split, logs.get(task), lines, with_path=False))
+        parts.extend(_failures(listed, report, split, lines, with_path=False))
         if more:
             parts.append(f"\n{more} more: hsm monitor {ref} --state failed")
         parts.append(f"a task's whole log: hsm logs {ref} TASK")
@@ -217,9 +215,7 @@ def _table(
         parts.append(format_table(headers, cells, max_width=100))
     ended = [t for t, s in rows if s.state in (JobState.FAILED, JobState.CANCELLED)]
     listed, more = capped(ended, None if shown.every else LISTED)
-    logs = _log_paths(manifest, listed)
-    for task in listed:
-        parts.extend(_failure(task, report, split, logs.get(task), lines))
+    parts.extend(_failures(listed, report, split, lines))
     if more:
         parts.append(
             f"\n{more} more failed or cancelled task(s) not shown: hsm monitor {ref} --all, "
@@ -255,23 +251,34 @@ def _why(status: JobStatus) -> str:
     return why
 
 
-def _failure(
-    task: int,
+def _failures(
+    tasks: Sequence[int],
     report: SweepReport,
     split: ParamSplit,
-    log: Path | None,
     lines: int,
     with_path: bool = True,
 ) -> list[str]:
-    """One failed or cancelled task: a line, then its log's tail when there is a log."""
-    status = report.statuses[task]
-    params = format_params(pick(report.manifest.tasks[task].params, split.varying))
-    head = f"\n{status.state.value} task {task}" + (f" {params}" if params else "")
-    head += f" (job {status.job_id or '-'}, {_why(status)})"
-    if log is None or not exists(log):
-        return [f"{head}: no log" + (f" at {log}" if log and with_path else "")]
-    where = f"; log: {log}" if with_path else ":"
-    return [head + where, *(f"  | {line}" for line in tail(log, lines))]
+    """Failed or cancelled tasks: a block (a line and its log's tail) for each task with
+    a log, one line for each without; blocks stand apart, one-liners stay together."""
+    logs = _log_paths(report.manifest, tasks)
+    parts: list[str] = []
+    apart = True
+    for task in tasks:
+        status = report.statuses[task]
+        params = format_params(pick(report.manifest.tasks[task].params, split.varying))
+        head = f"{status.state.value} task {task}" + (f" {params}" if params else "")
+        head += f" (job {status.job_id or '-'}, {_why(status)})"
+        log = logs.get(task)
+        if log is None or not exists(log):
+            where = f" at {log}" if log and with_path else ""
+            parts.append(("\n" if apart else "") + f"{head}: no log{where}")
+            apart = False
+            continue
+        where = f"; log: {log}" if with_path else ":"
+        parts.append(f"\n{head}{where}")
+        parts.extend(f"  | {line}" for line in tail(log, lines))
+        apart = True
+    return parts
 
 
 def _stuck(report: SweepReport) -> list[str]:
