@@ -219,3 +219,9 @@ def test_sweep_list_from_cached_states_and_refreshed(hsm: Hsm) -> None:
     assert by_dir["sweeps/one"]["created"]
 
     assert "no sweeps in elsewhere/" in hsm.ok("sweep", "list", "--sweep-root", "elsewhere").out
+
+
+@pytest.mark.parametrize("argv", [["results"], ["logs"], ["sweep", "list"]])
+def test_help_of_the_reading_commands(argv: list[str], hsm: Hsm) -> None:
+    run = hsm.ok(*argv, "--help")
+    assert run.out.startswith("usage: hsm") and "exit codes:" in run.out
