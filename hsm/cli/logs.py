@@ -5,7 +5,8 @@ the log is a :class:`~hsm.cli.output.Reply` like any other.  Followed (``-f``), 
 read from where the last read stopped every half second and what is new goes straight to
 stdout -- a reply would arrive only at the end -- while the sweep is polled every
 ``--poll-interval`` seconds (one scheduler call, as ``hsm monitor`` makes) to learn when the
-task is final; then the file is read one last time and the command ends.  Ctrl-C ends it
+task is final (or unknown to every source for a few polls in a row, as ``--wait`` judges a
+lost job); then the file is read one last time and the command ends.  Ctrl-C ends it
 with exit code 130 (:func:`hsm.cli.output.report`).
 """
 
@@ -22,9 +23,11 @@ from returns.io import IOResult
 from hsm import api
 from hsm.cli.output import Console, Reply, repeat
 from hsm.cli.requests import LogsRequest
+from hsm.cli.wait import IDLE_POLLS
 from hsm.effects.reading import last_lines, read_from, size
 from hsm.effects.sweeps import SweepReport
 from hsm.pure.errors import HSMFailure, StateError
+from hsm.pure.states import JobState
 
 #: Seconds between reads of a followed log.
 READ_INTERVAL = 0.5
@@ -67,6 +70,7 @@ class _Follower:
     offset: int = 0
     polled: float = 0.0
     waiting_said: bool = False
+    unknown: int = 0
 
     def step(self) -> IOResult[Reply | None, HSMFailure]:
         """Print what is new; the final reply once the task is final and all is read."""
@@ -81,10 +85,15 @@ class _Follower:
 
     def _after_poll(self, report: SweepReport) -> Reply | None:
         status = report.statuses.get(self.request.task)
-        if status is None or not status.state.is_final or report.stale:
+        if status is None or report.stale:
+            return None
+        # a task no source knows about for a few polls in a row is lost, as for --wait
+        self.unknown = self.unknown + 1 if status.state is JobState.UNKNOWN else 0
+        if not status.state.is_final and self.unknown < IDLE_POLLS:
             return None
         self._print_new()
-        self.console.note(f"hsm: task {self.request.task} is {status.state.value}")
+        said = f"{status.state.value} ({status.raw})" if self.unknown else status.state.value
+        self.console.note(f"hsm: task {self.request.task} is {said}")
         return Reply("", None, shown=True)
 
     def _print_new(self) -> None:

@@ -225,3 +225,13 @@ def test_sweep_list_from_cached_states_and_refreshed(hsm: Hsm) -> None:
 def test_help_of_the_reading_commands(argv: list[str], hsm: Hsm) -> None:
     run = hsm.ok(*argv, "--help")
     assert run.out.startswith("usage: hsm") and "exit codes:" in run.out
+
+
+def test_logs_follow_gives_up_on_a_task_no_one_runs(hsm: Hsm) -> None:
+    (hsm.cwd / "task.py").write_text(PROGRAM)
+    hsm.ok("sweep", "render", "--script", "task.py", "--system", "local", "--sweep-id", "r0")
+    run = hsm("logs", "--sweep-id", "r0", "0", "-f", "--poll-interval", "0.2", timeout=60)
+    assert run.code == 0, str(run)
+    assert run.out == "" and "task 0 is unknown (NOT_SUBMITTED)" in run.err
+    once = hsm("logs", "--sweep-id", "r0", "0")
+    assert once.code == 4 and "has no log yet" in once.err, str(once)
