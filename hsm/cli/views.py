@@ -186,9 +186,22 @@ def _summary(report: SweepReport, split: ParamSplit, shown: Shown, ref: str) -> 
         if more:
             parts.append(f"\n{more} more: hsm monitor {ref} --state failed")
         parts.append(f"a task's whole log: hsm logs {ref} TASK")
+    parts.extend(_others(report, ref))
     parts.extend(_stuck(report))
     parts.append(f"\nevery task: hsm monitor {ref} --all; one state: --state failed,running")
     return parts
+
+
+def _others(report: SweepReport, ref: str) -> list[str]:
+    """Which tasks were cancelled or are unknown, as ranges of task numbers."""
+    parts = []
+    for state in (JobState.CANCELLED, JobState.UNKNOWN):
+        tasks = [t for t, s in report.statuses.items() if s.state is state]
+        if tasks:
+            shown = ranges(tasks)
+            shown = shown if len(shown) <= 60 else shown[:59].rsplit(",", 1)[0] + ",…"
+            parts.append(f"{state.value}: task(s) {shown} (--state {state.value})")
+    return ["", *parts] if parts else []
 
 
 def _table(
