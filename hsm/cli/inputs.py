@@ -18,7 +18,9 @@ Where each value is checked (each in one place):
 - a new sweep's file, command-line axes, script, id and directory, and ``--mode local``
   against ``--system``: :mod:`hsm.cli.sweep_inputs`;
 - ``--sweep-id`` / ``--sweep-dir`` of an existing sweep: :func:`sweep_dir_of`;
-- job ids given to ``cancel``: :func:`cancel_request`.
+- job ids given to ``cancel``: :func:`cancel_request`;
+- the reading commands' flags (``monitor``, ``results``, ``logs``, ``sweep list``):
+  :mod:`hsm.cli.read_inputs`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from hsm.cli.output import Console
 from hsm.cli.requests import (
     CancelRequest,
     JobsRef,
-    MonitorRequest,
     QueueRequest,
     Settings,
     SubmitRequest,
@@ -241,12 +242,6 @@ def submit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailu
 def resubmit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailure]:
     """``sweep resubmit --sweep-id ID``: a sweep whose failed tasks go in again."""
     return _existing(args).map(partial(SubmitRequest, wait=interval(args.wait, args)))
-
-
-def monitor_request(args: argparse.Namespace) -> IOResult[MonitorRequest, HSMFailure]:
-    """``monitor --sweep-id ID``."""
-    watch = interval(args.watch, args)
-    return _existing(args).map(partial(MonitorRequest, watch=watch, lines=args.lines))
 
 
 def interval(flag: bool, args: argparse.Namespace) -> float | None:
