@@ -32,7 +32,14 @@ from typing import Any
 
 from hsm.pure.hydra_grammar import Call, Choice, HydraSyntaxError, parse_value_tree
 
-__all__ = ["MAX_AXIS_VALUES", "Choice", "Glob", "HydraSyntaxError", "parse_override_value"]
+__all__ = [
+    "MAX_AXIS_VALUES",
+    "Choice",
+    "Glob",
+    "HydraSyntaxError",
+    "parse_override_value",
+    "reads_as_sweep",
+]
 
 #: The most values one ``range()`` may give (each value is one task or more).
 MAX_AXIS_VALUES = 100_000
@@ -222,3 +229,20 @@ grids — use range()
     if isinstance(value, Choice):
         return Choice(tuple(_plain(v, "a,b sweep") for v in value.values))
     return _plain(value, "a list or dict")
+
+
+#: Hydra's functions whose value is a sweep (run by hsm or refused by name).
+SWEEP_FUNCTIONS = frozenset({"choice", "range", "glob", "interval", "shuffle", "sort", "tag"})
+
+
+def reads_as_sweep(text: str) -> bool:
+    """Whether Hydra reads ``key=<text>`` as a sweep (``a,b`` or a sweep function).
+
+    >>> [reads_as_sweep(t) for t in ("a,b", "range(3)", "interval(0,1)", "'a,b'", "f(x)", "a")]
+    [True, True, True, False, False, False]
+    """
+    try:
+        tree = parse_value_tree(text)
+    except HydraSyntaxError:
+        return False
+    return isinstance(tree, Choice) or (isinstance(tree, Call) and tree.name in SWEEP_FUNCTIONS)

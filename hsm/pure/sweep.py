@@ -18,11 +18,19 @@ Rules (what a user can rely on):
   (also inside ``paired`` groups and ``combinations``).  To sweep dict *values*, put the
   dicts in the list: ``optimizer: [{name: adam}, {name: sgd}]``.
 - A parameter may appear in one place only (the grid or one paired group); combinations
-  are independent points and may set anything.
+  are extra points and may set anything.  ``+seed`` and ``seed`` are one parameter
+  (Hydra's ``+`` only says "add the key"): the spelling written is what the program gets.
+- A grid scalar is a constant, the same as a one-value list (``epochs: 10`` is
+  ``epochs: [10]``); a string that Hydra would read as a sweep (``'0.1,0.01'``,
+  ``'range(5)'``) is refused with the list to write instead.
+- Constants -- every parameter with a single value: a one-value grid axis, a one-row
+  paired group -- apply to the combinations too.  A combination's own value wins; the
+  constants it lacks follow its own keys, in factor order.
 - Values are compared by type and value, so ``1``, ``1.0`` and ``True`` are distinct
   values (they render differently), while ``0.1`` twice is a duplicate.  Duplicates are
   errors: an axis value twice, a paired row twice, a combination twice, or a combination
-  that the product already contains -- so a valid sweep never runs the same point twice.
+  that the product already contains (both after the constants are added) -- so a valid
+  sweep never runs the same point twice.
 - ``grid: {}``, ``paired: []`` and ``combinations: []`` (or null) count as absent, but the
   sweep as a whole must have at least one point.
 
@@ -45,6 +53,7 @@ from typing import Any, NoReturn, SupportsIndex, overload
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
+from hsm.pure.hydra_syntax import reads_as_sweep
 
 #: The keys a sweep mapping may have.
 SWEEP_KEYS = ("grid", "paired", "combinations")
@@ -56,16 +65,28 @@ _PLAIN_PATH_KEY = re.compile(r"[A-Za-z0-9_$.-]+\Z")
 class Factor:
     """One axis of the product: a grid parameter (one name) or a paired group (several).
 
-    ``rows[k]`` holds the values of ``names`` at position ``k`` of the axis.
+    ``rows[k]`` holds the values of ``names`` at position ``k`` of the axis; ``paired``
+    tells a paired group (even of one name) from a grid axis.
     """
 
     names: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    paired: bool = False
+
+
+def param_name(key: str) -> str:
+    """The parameter a key sets: ``+seed`` and ``++seed`` set ``seed``.
+
+    >>> param_name("++model.lr"), param_name("db@pkg")
+    ('model.lr', 'db@pkg')
+    """
+    return key.lstrip("+")
 
 
 @dataclass(frozen=True, slots=True)
 class SweepSpec:
-    """A validated sweep: product ``factors`` first, then the explicit ``combinations``."""
+    """A validated sweep: product ``factors`` first, then the explicit ``combinations``
+    (as written: :meth:`constants` are added when the sweep is expanded)."""
 
     factors: tuple[Factor, ...]
     combinations: tuple[tuple[tuple[str, Any], ...], ...] = ()
@@ -77,6 +98,23 @@ class SweepSpec:
 
     def __len__(self) -> int:
         return self.product_size + len(self.combinations)
+
+    def constants(self) -> tuple[tuple[str, Any], ...]:
+        """``(name, value)`` of every parameter with a single value, in factor order."""
+        return tuple(
+            item
+            for factor in self.factors
+            if len(factor.rows) == 1
+            for item in zip(factor.names, factor.rows[0], strict=True)
+        )
+
+
+def _completed(
+    combination: tuple[tuple[str, Any], ...], constants: tuple[tuple[str, Any], ...]
+) -> tuple[tuple[str, Any], ...]:
+    """A combination's own items, then the constants it does not set."""
+    own = {param_name(name) for name, _ in combination}
+    return combination + tuple(c for c in constants if param_name(c[0]) not in own)
 
 
 class _Invalid(Exception):
@@ -171,6 +209,19 @@ def _leaves(mapping: Mapping[Any, Any], path: str, prefix: str) -> Iterator[tupl
             yield name, value, here
 
 
+def _constant(value: Any, name: str, path: str) -> list[Any]:
+    """A grid scalar: a constant, unless it is text Hydra reads as a sweep."""
+    if isinstance(value, str) and reads_as_sweep(value):
+        leaf = name.rsplit(".", 1)[-1]
+        _fail(
+            f"'{name}' is the text {_show(value)}, which Hydra reads as a sweep; a sweep file "
+            f"lists values: `{leaf}: [a, b]` (or give {name}={value} on the command line); "
+            f"for this text as one value write `{leaf}: [{_show(value)}]`",
+            path,
+        )
+    return [_clean_value(value, path)]
+
+
 def _values(values: Any, name: str, path: str) -> list[Any]:
     """Check one axis list (non-empty, a list) and return cleaned copies of its values."""
     if not isinstance(values, list | tuple):
@@ -184,7 +235,8 @@ def _values(values: Any, name: str, path: str) -> list[Any]:
     return [_clean_value(v, f"{path}[{i}]") for i, v in enumerate(values)]
 
 
-def _claim(owners: dict[str, str], name: str, path: str) -> None:
+def _claim(owners: dict[str, str], key: str, path: str) -> None:
+    name = param_name(key)
     if owners.get(name) == path:
         _fail(
             f"parameter '{name}' is written twice, once as a dotted key and once as nested "
@@ -208,7 +260,10 @@ def _grid_factors(grid: Any, owners: dict[str, str]) -> list[Factor]:
     factors = []
     for name, raw, path in _leaves(grid, "$.grid", ""):
         _claim(owners, name, path)
-        values = _values(raw, name, path)
+        if isinstance(raw, list | tuple):
+            values = _values(raw, name, path)
+        else:
+            values = _constant(raw, name, path)
         first: dict[Hashable, int] = {}
         for i, value in enumerate(values):
             j = first.setdefault(value_key(value), i)
@@ -249,7 +304,7 @@ def _paired_factor(index: int, group: Any, owners: dict[str, str]) -> Factor:
         j = first.setdefault(value_key(row), i)
         if j != i:
             _fail(f"paired group {index} repeats the same row at positions {j} and {i}", path)
-    return Factor(tuple(names), rows)
+    return Factor(tuple(names), rows, paired=True)
 
 
 def _combination(index: int, combo: Any) -> tuple[tuple[str, Any], ...]:
@@ -257,15 +312,17 @@ def _combination(index: int, combo: Any) -> tuple[tuple[str, Any], ...]:
     if not isinstance(combo, Mapping):
         _fail(f"each combination must be a mapping of parameter to value, got {_show(combo)}", path)
     point: dict[str, Any] = {}
+    seen: set[str] = set()
     for name, raw, here in _leaves(combo, path, ""):
-        if name in point:
-            _fail(f"parameter '{name}' is given twice in combination {index}", here)
+        if param_name(name) in seen:
+            _fail(f"parameter '{param_name(name)}' is given twice in combination {index}", here)
+        seen.add(param_name(name))
         point[name] = _clean_value(raw, here)
     return tuple(point.items())
 
 
 def _point_key(items: Sequence[tuple[str, Any]]) -> Hashable:
-    return frozenset((name, value_key(v)) for name, v in items)
+    return frozenset((param_name(name), value_key(v)) for name, v in items)
 
 
 class _ProductIndex:
@@ -273,14 +330,15 @@ class _ProductIndex:
 
     def __init__(self, factors: Sequence[Factor]) -> None:
         self.factors = factors
-        self.names = {n for f in factors for n in f.names}
+        self.names = {param_name(n) for f in factors for n in f.names}
         self.rows = [{value_key(r) for r in f.rows} for f in factors]
 
-    def __contains__(self, point: Mapping[str, Any]) -> bool:
+    def __contains__(self, items: Sequence[tuple[str, Any]]) -> bool:
+        point = {param_name(name): value for name, value in items}
         if not self.factors or point.keys() != self.names:
             return False
         return all(
-            value_key(tuple(point[n] for n in f.names)) in rows
+            value_key(tuple(point[param_name(n)] for n in f.names)) in rows
             for f, rows in zip(self.factors, self.rows, strict=True)
         )
 
@@ -312,30 +370,50 @@ def _parse(data: Any) -> SweepSpec:
         _fail(
             f"'combinations' must be a list of mappings, got {_show(raw_combos)}", "$.combinations"
         )
-    combos: list[tuple[tuple[str, Any], ...]] = []
+    combos = tuple(_combination(i, raw) for i, raw in enumerate(raw_combos))
+    return _checked(SweepSpec(tuple(factors), combos))
+
+
+def _checked(spec: SweepSpec) -> SweepSpec:
+    """Refuse a spec with no point, or a combination that (with the constants) repeats."""
+    constants = spec.constants()
     seen: dict[Hashable, int] = {}
-    product = _ProductIndex(factors)
-    for i, raw in enumerate(raw_combos):
-        combo = _combination(i, raw)
-        j = seen.setdefault(_point_key(combo), i)
+    product = _ProductIndex(spec.factors)
+    for i, combo in enumerate(spec.combinations):
+        point = _completed(combo, constants)
+        added = point[len(combo) :]
+        also = f" once the constants {_listing(added)} are added" if added else ""
+        j = seen.setdefault(_point_key(point), i)
         if j != i:
-            _fail(f"combination {i} repeats combination {j}", f"$.combinations[{i}]")
-        if dict(combo) in product:
+            _fail(f"combination {i} repeats combination {j}{also}", f"$.combinations[{i}]")
+        if point in product:
             _fail(
-                f"combination {i} is already a point of the grid/paired product",
+                f"combination {i} is already a point of the grid/paired product{also}",
                 f"$.combinations[{i}]",
             )
-        combos.append(combo)
-    if not factors and not combos:
+    if not spec.factors and not spec.combinations:
         _fail("the sweep is empty: give at least one of grid, paired or combinations", "$")
-    return SweepSpec(tuple(factors), tuple(combos))
+    return spec
+
+
+def _listing(items: Sequence[tuple[str, Any]]) -> str:
+    return ", ".join(f"{name}={_show(value)}" for name, value in items)
+
+
+def check_sweep_spec(spec: SweepSpec) -> Result[SweepSpec, ConfigError]:
+    """Check a spec built from parts (e.g. with command-line axes) as :func:`parse_sweep_spec`
+    checks a file: some point, no combination repeated or already in the product."""
+    try:
+        return Success(_checked(spec))
+    except _Invalid as exc:
+        return Failure(exc.error)
 
 
 def parse_sweep_spec(data: Any) -> Result[SweepSpec, ConfigError]:
     """Validate a mapping as loaded from YAML into a :class:`SweepSpec`.
 
-    >>> error = parse_sweep_spec({"grid": {"lr": 0.1}}).failure()
-    >>> error.path, "write `lr: [0.1]`" in error.message
+    >>> error = parse_sweep_spec({"grid": {"lr": "0.1,0.01"}}).failure()
+    >>> error.path, 'write `lr: ["0.1,0.01"]`' in error.message
     ('$.grid.lr', True)
     >>> print(parse_sweep_spec({"gird": {}}).failure().message)
     unknown key 'gird' (did you mean 'grid'?); allowed: grid, paired, combinations
@@ -363,7 +441,8 @@ class Sweep(Sequence[dict[str, Any]]):
         self._radices = tuple(len(r) for r in self._rows)
         self._single = all(len(f.names) == 1 for f in spec.factors)
         self._product_size = spec.product_size
-        self._combos = spec.combinations
+        constants = spec.constants()
+        self._combos = tuple(_completed(c, constants) for c in spec.combinations)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Laws of sweep expansion: the size is the product of the axis lengths (times the paired
 group lengths, plus the combinations); indexing and iteration agree; the order is
 itertools.product's (last factor fastest) followed by the combinations; no point repeats;
-every index in range works and every index out of range raises IndexError.
+every index in range works and every index out of range raises IndexError; the constants
+reach every combination, whose own values win.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hsm.pure.sweep import Sweep, expand_sweep, parse_sweep_spec
-from tests.property.strategies import expected_points, sweep_specs, value_identity
+from tests.property.strategies import constants, expected_points, sweep_specs, value_identity
 
 
 def expand(raw: dict[str, Any]) -> Sweep:
@@ -133,6 +134,38 @@ def test_paired_groups_are_zipped_axes() -> None:
         {"seed": 1, "model": "large", "batch": 16},
         {"model": "huge", "batch": 1, "seed": 0},
     ]
+
+
+@given(sweep_specs())
+def test_constants_reach_every_combination_whose_own_values_win(raw: dict[str, Any]) -> None:
+    sweep = expand(raw)
+    combos = raw.get("combinations") or []
+    for combo, point in zip(combos, sweep[len(sweep) - len(combos) :], strict=True):
+        assert list(point)[: len(combo)] == list(combo)
+        for name, value in constants(raw):
+            expected = combo.get(name, value)
+            assert value_identity(point[name]) == value_identity(expected)
+
+
+def test_grid_constants_reach_combinations() -> None:
+    sweep = expand(
+        {
+            "grid": {"epochs": 10, "lr": [0.1, 0.01], "model": {"name": ["mlp"]}},
+            "paired": [{"data": ["cifar"], "classes": [10]}],
+            "combinations": [{"lr": 1.0}, {"lr": 1.0, "epochs": 1}],
+        }
+    )
+    assert list(sweep) == [
+        {"epochs": 10, "lr": 0.1, "model.name": "mlp", "data": "cifar", "classes": 10},
+        {"epochs": 10, "lr": 0.01, "model.name": "mlp", "data": "cifar", "classes": 10},
+        {"lr": 1.0, "epochs": 10, "model.name": "mlp", "data": "cifar", "classes": 10},
+        {"lr": 1.0, "epochs": 1, "model.name": "mlp", "data": "cifar", "classes": 10},
+    ]
+
+
+def test_a_plus_key_is_the_same_parameter_as_the_bare_key() -> None:
+    sweep = expand({"grid": {"+seed": [0]}, "combinations": [{"seed": 5}, {"x": 1}]})
+    assert list(sweep) == [{"+seed": 0}, {"seed": 5}, {"x": 1, "+seed": 0}]
 
 
 def test_one_and_true_and_one_point_zero_are_distinct_values() -> None:

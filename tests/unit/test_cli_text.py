@@ -74,7 +74,11 @@ def test_shorthand_merges_into_the_grid_in_place_and_expands() -> None:
         {"lr": [3], "seed": [0, 1]},
     )
     points = list(expand_sweep(parse_sweep_spec(merged).unwrap()))
-    assert points == [{"lr": 3, "m": "a", "seed": 0}, {"lr": 3, "m": "a", "seed": 1}, {"x": 1}]
+    assert points == [
+        {"lr": 3, "m": "a", "seed": 0},
+        {"lr": 3, "m": "a", "seed": 1},
+        {"x": 1, "lr": 3, "m": "a"},
+    ]
 
 
 def test_no_parameters_means_one_run_without_overrides() -> None:
