@@ -80,6 +80,10 @@ class HydraSyntaxError(ValueError):
     """The text is not a value hsm reads the way Hydra does; the message says why."""
 
 
+class GrammarError(HydraSyntaxError):
+    """The text is not in Hydra's grammar at all (Hydra refuses it too)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """A sweep over ``values`` in the order given (``a,b``, ``choice()``, ``range()``)."""
@@ -102,7 +106,7 @@ def _quoted_end(text: str, start: int) -> int:
     while True:
         j = text.find(quote, i)
         if j < 0:
-            raise HydraSyntaxError(
+            raise GrammarError(
                 f"the quote {quote} at column {start + 1} is never closed "
                 f"(write \\{quote} for a quote inside a quoted value)"
             )
@@ -129,7 +133,7 @@ def tokens(text: str) -> list[Token]:
             if match and match.end() - i > best[0]:
                 best = (match.end() - i, name)
         if not best[0]:
-            raise HydraSyntaxError(
+            raise GrammarError(
                 f"{text[i]!r} (column {i + 1}) cannot appear unquoted; quote the value, "
                 f"e.g. '{text}'"
             )
@@ -159,7 +163,7 @@ def _primitive(run: Sequence[Token]) -> Any:
     first, last = 0, len(run)
     if run[0].kind == "WS":
         if last == 1:
-            raise HydraSyntaxError("a value cannot be whitespace only; quote it: ' '")
+            raise GrammarError("a value cannot be whitespace only; quote it: ' '")
         first = 1
     if run[-1].kind == "WS":
         last -= 1
@@ -211,10 +215,10 @@ class _Parser:
 
     def unexpected(self, wanted: str) -> Any:
         if self.i >= len(self.tokens):
-            raise HydraSyntaxError(f"it ends too early ({wanted})")
+            raise GrammarError(f"it ends too early ({wanted})")
         token = self.tokens[self.i]
         shown = token.text.strip() or token.text
-        raise HydraSyntaxError(f"unexpected {shown!r} at column {token.start + 1} ({wanted})")
+        raise GrammarError(f"unexpected {shown!r} at column {token.start + 1} ({wanted})")
 
     def value(self) -> Any:
         elements = [self.element()]
@@ -276,7 +280,7 @@ class _Parser:
                     raise HydraSyntaxError(f"{name}() is given {arg}= twice")
                 kwargs[arg] = self.element()
             elif kwargs:
-                raise HydraSyntaxError(f"in {name}(), a positional argument follows a keyword")
+                raise GrammarError(f"in {name}(), a positional argument follows a keyword")
             else:
                 args.append(self.element())
         self.take("PCLOSE")
@@ -286,7 +290,7 @@ class _Parser:
 def parse_value_tree(text: str) -> Any:
     """The value after ``key=`` as a tree: a plain value, a :class:`Choice` of elements,
     or a :class:`Call` (possibly nested); ``''`` for empty text.  Raises
-    :class:`HydraSyntaxError`.
+    :class:`GrammarError` for text outside Hydra's grammar.
 
     >>> parse_value_tree("a b, 'c,d' ,[1,{x: null}]")
     Choice(values=('a b', 'c,d', [1, {'x': None}]))

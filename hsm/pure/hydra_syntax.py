@@ -185,7 +185,7 @@ def _range(call: Call) -> Choice:
 def _patterns(value: Any, what: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(p, str) for p in items):
-        raise HydraSyntaxError(f"glob() {what} must be a pattern or a list of patterns")
+        raise HydraSyntaxError(f"glob() {what} must be text patterns (quote numbers: '3*')")
     return tuple(items)
 
 

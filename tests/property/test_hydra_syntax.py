@@ -27,7 +27,7 @@ from hydra.errors import HydraException
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hsm.pure.hydra_grammar import tokens
+from hsm.pure.hydra_grammar import GrammarError, tokens
 from hsm.pure.hydra_syntax import (
     MAX_AXIS_VALUES,
     Choice,
@@ -47,9 +47,10 @@ NESTED = "<nested sweep>"
 
 @dataclass(frozen=True)
 class Refusal:
-    """hsm refused the text, saying why."""
+    """hsm refused the text, saying why (``grammar``: as not Hydra syntax at all)."""
 
     reason: str
+    grammar: bool = False
 
 
 def same(a: Any, b: Any) -> bool:
@@ -110,13 +111,11 @@ def hydra(text: str) -> Any:
     return _plain(value)
 
 
-#: What hsm says when text is not Hydra syntax at all (as opposed to refusing by name).
-SYNTAX_ERRORS = ("unexpected", "ends too early", "never closed", "cannot appear unquoted")
-
-
 def hsm(text: str) -> Any:
     try:
         return parse_override_value(text)
+    except GrammarError as error:
+        return Refusal(str(error), grammar=True)
     except HydraSyntaxError as error:
         return Refusal(str(error))
 
@@ -127,7 +126,7 @@ def agree(text: str) -> None:
         if theirs is REFUSED_BY_HYDRA or theirs is NESTED:
             return
         # Hydra reads it: hsm may refuse it by name, never as a syntax error
-        assert not any(s in ours.reason for s in SYNTAX_ERRORS), (text, ours.reason, theirs)
+        assert not ours.grammar, (text, ours.reason, theirs)
         return
     if theirs is REFUSED_BY_HYDRA and "choice" in text and "null" in text.lower():
         return  # hsm's one leniency: choice(a,null)
@@ -260,7 +259,7 @@ REFUSED = [
     ("range(1,2,3,4)", "at most 3 arguments"),
     ("range(1,start=2)", "given start twice"),
     ("range(go=1)", "no argument go="),
-    ("glob(1)", "glob() include must be a pattern"),
+    ("glob(1)", "glob() include must be text patterns"),
     ("choice()", "needs at least one value"),
     ("a,,b", "unexpected ','"),
     ("[1,2", "ends too early"),
