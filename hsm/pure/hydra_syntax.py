@@ -227,7 +227,7 @@ grids — use range()
     if isinstance(value, Call):
         return _evaluate(value)
     if isinstance(value, Choice):
-        return Choice(tuple(_plain(v, "a,b sweep") for v in value.values))
+        return Choice(tuple(_plain(v, "an a,b sweep") for v in value.values))
     return _plain(value, "a list or dict")
 
 
