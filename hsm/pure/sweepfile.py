@@ -40,7 +40,7 @@ from hsm.pure.errors import ConfigError
 from hsm.pure.hydra_grammar import GrammarError
 from hsm.pure.hydra_syntax import Choice, Glob, HydraSyntaxError, parse_override_value
 from hsm.pure.overrides import is_valid_key, render_value
-from hsm.pure.sweep import (
+from hsm.pure.sweep_spec import (
     Factor,
     SweepSpec,
     check_sweep_spec,
