@@ -133,9 +133,9 @@ def tokens(text: str) -> list[Token]:
             if match and match.end() - i > best[0]:
                 best = (match.end() - i, name)
         if not best[0]:
+            example = "" if "'" in text else f", e.g. '{text}'"
             raise GrammarError(
-                f"{text[i]!r} (column {i + 1}) cannot appear unquoted; quote the value, "
-                f"e.g. '{text}'"
+                f"{text[i]!r} (column {i + 1}) cannot appear unquoted; quote the value{example}"
             )
         out.append(Token(best[1], text[i : i + best[0]], i))
         i += best[0]

@@ -218,7 +218,12 @@ def file_sweep_spec(sweep: Mapping[str, Any]) -> Result[SweepSpec, ConfigError]:
 
 def _text(value: Any) -> str:
     """What a glob pattern is matched against: the string, or the override text."""
-    return value if isinstance(value, str) else render_value(value)
+    if isinstance(value, str):
+        return value
+    try:
+        return render_value(value)
+    except (ValueError, RecursionError):  # refused later, when the task's argv is rendered
+        return repr(value)
 
 
 def _filtered(axis: Axis, glob: Glob, factor: Factor) -> Factor:

@@ -21,7 +21,9 @@ from hsm.pure.errors import ConfigError
 from hsm.pure.hydra_syntax import Glob
 from hsm.pure.sweep import expand_sweep
 from hsm.pure.sweepfile import apply_axes, file_sweep_spec, parse_shorthand
+from hsm.pure.yaml12 import load_yaml
 from tests.property.test_hydra_syntax import same
+from tests.unit.test_yaml12 import SCALARS
 
 PARSER = OverridesParser.create()
 
@@ -80,6 +82,12 @@ def test_axes_are_read_as_hydra_reads_them(arg: str, key: str, values: list[Any]
     assert same(list(axis.values), values), axis.values
     hydra_key, hydra_values = hydra_axis(arg)
     assert hydra_key == key and same(hydra_values, values), (hydra_key, hydra_values)
+
+
+@pytest.mark.parametrize("text", SCALARS)
+def test_a_value_means_on_the_command_line_what_it_means_in_the_sweep_file(text: str) -> None:
+    (axis,) = parse_shorthand([f"v={text}"]).unwrap()
+    assert same(list(axis.values), [load_yaml(f"v: {text}\n", "s.yaml").unwrap()["v"]])
 
 
 def test_glob_is_read_not_resolved() -> None:
@@ -194,6 +202,11 @@ def test_glob_filters_the_files_values_of_that_key() -> None:
     assert {(p["epochs"], p["batch"]) for p in got[:-1]} == {(3, 32)}
     got = points(FILE, "lr=glob([0.0*])")
     assert {p["lr"] for p in got[:-1]} == {0.01}  # numbers match by their override text
+
+
+def test_glob_over_values_with_no_override_text_does_not_crash() -> None:
+    error = refusal({"grid": {"x": [{"a b": 1}, "y"]}}, "x=glob(z)")
+    assert "keeps none of the sweep file's values ({'a b': 1}, y)" in error.message
 
 
 def test_glob_that_keeps_nothing_or_has_nothing_to_filter_is_refused() -> None:
