@@ -33,8 +33,14 @@ from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.layout import LOCK, MANIFEST
 from hsm.pure.plan import check_sweep_id
-from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep, parse_sweep_spec
-from hsm.pure.sweepfile import SweepFile, merge_shorthand, parse_shorthand, parse_sweep_file
+from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
+from hsm.pure.sweepfile import (
+    SweepFile,
+    apply_axes,
+    file_sweep_spec,
+    parse_shorthand,
+    parse_sweep_file,
+)
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -148,17 +154,20 @@ def _with_axes(
 ) -> Result[_Source, HSMFailure]:
     file, path = loaded
     return flow(
-        parse_shorthand(overrides),
-        bind(partial(_spec, file.sweep, path)),
+        _file_spec(file.sweep, path),
+        bind(partial(_with_command_line, overrides)),
         map_(expand_sweep),
         map_(partial(_Source, file, path)),
     )
 
 
-def _spec(
-    sweep: Mapping[str, Any], path: Path | None, axes: Mapping[str, list[Any]]
-) -> Result[SweepSpec, HSMFailure]:
-    return parse_sweep_spec(merge_shorthand(sweep, axes)).alt(partial(_in_file, path))
+def _file_spec(sweep: Mapping[str, Any], path: Path | None) -> Result[SweepSpec, HSMFailure]:
+    return file_sweep_spec(sweep).alt(partial(_in_file, path))
+
+
+def _with_command_line(overrides: Sequence[str], spec: SweepSpec) -> Result[SweepSpec, HSMFailure]:
+    """The command-line axes applied; their errors name the argument, not the file."""
+    return parse_shorthand(overrides).bind(partial(apply_axes, spec))
 
 
 def _in_file(path: Path | None, error: ConfigError) -> HSMFailure:
