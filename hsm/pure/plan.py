@@ -171,11 +171,13 @@ def plan_jobs(
     width = max(3, len(str(len(argvs) - 1)))
     if settings.mode == "individual":
         return _collect(_individual(settings, argvs, task, width) for task in wanted)
+    record = SCHEDULERS[settings.scheduler]
     chunks = plan_array_chunks(
         wanted,
         settings.array_limit,
         settings.throttle,
-        dense=SCHEDULERS[settings.scheduler].dense_arrays,
+        dense=record.dense_arrays,
+        base=record.index_base,
     )
     if isinstance(chunks, Failure):
         return Failure(ConfigError(chunks.failure().message))
