@@ -105,7 +105,7 @@ def record_status(job_id: str, failed: int, exit_status: int, failed_text: str =
     >>> record_status("25", 100, 137).state, record_status("34", 37, 137).state
     (<JobState.CANCELLED: 'cancelled'>, <JobState.FAILED: 'failed'>)
     """
-    raw = f"failed {failed}"
+    raw = f"failed={failed}"
     signal = exit_status - 128 if 128 < exit_status <= 192 else None
     exit_words = f"exit status {exit_status}" + (
         f" (128+{signal}: {_signal_name(signal)})" if signal else ""
