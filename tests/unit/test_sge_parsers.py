@@ -9,8 +9,10 @@ and the capture's README -- never copied from the module.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from returns.result import Failure, Result, Success
 from hsm.pure.arrays import plan_array_chunks
 from hsm.pure.detect import ProbeFacts, decide_scheduler, parse_qstat_version
 from hsm.pure.errors import ParseError
+from hsm.pure.jobspec import JobSpec, Task
+from hsm.pure.render import render_script
 from hsm.pure.resources import resource_directives
 from hsm.pure.resources_model import NodeShape
 from hsm.pure.schedulers import SCHEDULERS
@@ -850,3 +854,36 @@ def test_detection_on_the_captured_version_output() -> None:
     assert decide_scheduler(probe).unwrap().key == "sge"
     for requested in ("pbs", "pbspro", "torque"):
         assert isinstance(decide_scheduler(probe, requested), Failure)
+
+
+# --- the script: qsub reads "#$" lines anywhere ---------------------------------------------
+
+# Seen on the cell: a "#$ -N" line after a command, even inside a quoted string, renamed
+# the job.  A value with a newline must therefore never start a line of the script.
+INJECTIONS = ("a\n#$ -N injected", "x\\y'z\n", "\n#$ -q evil\n#$ -o /etc/x", "é\r\n#$ -V")
+
+
+@pytest.mark.parametrize("array", [False, True], ids=["single", "array"])
+def test_no_value_can_start_a_directive_line(array: bool, tmp_path: Path) -> None:
+    argv = ("import sys, json; print(json.dumps(sys.argv[1:]))", *INJECTIONS)
+    spec = JobSpec(
+        scheduler="sge",
+        job_name="inj",
+        walltime_seconds=60,
+        log_path="inj.log",
+        python_path=sys.executable,
+        script_path="-c",
+        tasks=(Task(1 if array else None, argv),),
+        array_text="1" if array else None,
+    )
+    text = render_script(spec).unwrap()
+    lines = text.split("\n")
+    directives = [line for line in lines if line.startswith("#$")]
+    assert directives == lines[1 : 1 + len(directives)], "a #$ line after the header"
+    assert not any("injected" in line or "evil" in line for line in directives)
+    script = tmp_path / "job.sh"
+    script.write_text(text, encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "SGE_TASK_ID": "1"}
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == list(INJECTIONS)

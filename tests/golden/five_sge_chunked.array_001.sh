@@ -1,0 +1,15 @@
+#!/bin/bash
+#$ -S /bin/bash
+#$ -N five_array_001
+#$ -l h_rt=00:20:00
+#$ -t 1-2
+#$ -cwd
+#$ -j y
+#$ -o sweeps/five/logs/array_001_$TASK_ID.log
+# hsm: sweep five, array 1, 2 tasks, offset 1
+case "${SGE_TASK_ID:?SGE_TASK_ID is not set}" in
+  1) set -- "seed=2" "tag='a b'" ;;
+  2) set -- "seed=3" "tag='a b'" ;;
+  *) echo "hsm: no task for array index ${SGE_TASK_ID}" >&2; exit 64 ;;
+esac
+python3 train.py "$@"
