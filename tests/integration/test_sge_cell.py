@@ -391,6 +391,33 @@ def test_cancel_a_queued_job_leaves_no_record_so_it_is_unknown_never_completed(
     assert not _records(task)
 
 
+def test_a_job_in_error_state_stops_wait_instead_of_waiting_forever(
+    tmp_path: Path, task: Path, qdel_after: list[str]
+) -> None:
+    sweep_file = tmp_path / "eqw.yaml"
+    sweep_file.write_text(
+        yaml.safe_dump(
+            {"script": str(task), "grid": {"i": [0]}, "hpc": {"python_interpreter": PYTHON}}
+        ),
+        encoding="utf-8",
+    )
+    rendered = _hsm(
+        tmp_path, "sweep", "render", "--config", str(sweep_file), "--system", "sge",
+        "--mode", "individual", "--sweep-id", "eqw",
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    sweep_dir = tmp_path / "sweeps" / "eqw"
+    shutil.rmtree(sweep_dir / "logs")  # qsub accepts it; the job cannot open its -o file
+    waited = _hsm(tmp_path, "sweep", "submit", str(sweep_dir), "--wait", "--poll-interval", "1")
+    manifest = json.loads((sweep_dir / "manifest.json").read_text())
+    qdel_after.extend(j["job_id"] for j in manifest["jobs"] if j.get("job_id"))
+    assert waited.returncode == 5, waited.stderr + waited.stdout
+    assert "can never start" in waited.stderr
+    status = _statuses(sweep_dir, _backend())[0]
+    assert (status.state, status.raw) == (JobState.QUEUED, "Eqw")
+    assert "qmod -cj" in status.reason
+
+
 # --------------------------------------------------------------------------- resubmit
 
 

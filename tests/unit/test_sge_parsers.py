@@ -613,6 +613,15 @@ def test_classify_transient(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "name", ["timeout_task_001", "timed.out_array_000", "try-again_task_002", "refused_x"]
+)
+def test_a_job_name_never_reads_as_an_outage(name: str) -> None:
+    # `qstat -j NAME` / `qacct -j NAME` echo the name when nothing matches (exit 1)
+    for text in (f"Following jobs do not exist: \n{name}\n", f"error: job name {name} not found"):
+        assert classify_failure(text) is FailureKind.UNKNOWN_JOB
+
+
+@pytest.mark.parametrize(
     ("name", "words"),
     [
         ("qsub_refused_bad_queue.stderr.txt", "qconf -sql"),
