@@ -208,6 +208,16 @@ def _hsm(cwd: Path, *args: str, timeout: float = 150) -> subprocess.CompletedPro
     )
 
 
+def _started(task: Path, key: str, value: object) -> bool:
+    """Whether a task whose argv holds ``key=value`` has started its program.
+
+    Cancel only after this: before it, the job's login shell may still be in root's
+    profile (``pyenv rehash`` takes a lock file), and a SIGKILL there leaves the lock
+    behind for every later login shell to wait on.
+    """
+    return any(_parsed(r["argv"]).get(key) == value for r in _records(task))
+
+
 def _live_names(prefix: str) -> list[str]:
     done = subprocess.run(["qstat", "-xml"], capture_output=True, text=True, check=True)
     names = [
@@ -303,13 +313,11 @@ def test_states_live_then_from_accounting(
         )
     ).unwrap()
     qdel_after.extend(done.job_ids.values())
-    wait_until(
-        lambda: _statuses(sweep_dir, backend)[2].state is JobState.RUNNING,
-        60,
-        "the sleeper to run",
-    )
+    wait_until(lambda: _started(task, "sleep", 300), 60, "the sleeper's program to start")
     live = _statuses(sweep_dir, backend)[2]
-    assert live.raw in ("r", "t") and live.source == "qstat"  # t: being started, seen here
+    # qstat may still say t(ransferring) while the program already runs (seen here):
+    # the evidence for mapping t to running
+    assert live.state is JobState.RUNNING and live.raw in ("r", "t") and live.source == "qstat"
     cancelled = result_of(api.cancel(sweep_dir, backend, tasks=[2])).unwrap()
     assert cancelled == [done.job_ids["task_002"]]
     statuses = _wait_final(sweep_dir, backend)
@@ -341,11 +349,8 @@ def test_a_failing_array_task_and_one_cancelled_array_task(tmp_path: Path, task:
     ).unwrap()
     array_id = done.job_ids["array_000"]
     try:
-        wait_until(
-            lambda: _statuses(sweep_dir, backend)[0].state is JobState.RUNNING,
-            60,
-            "task 0 to run",
-        )
+        wait_until(lambda: _started(task, "sleep", 300), 60, "task 0's program to start")
+        assert _statuses(sweep_dir, backend)[0].state is JobState.RUNNING
         assert result_of(api.cancel(sweep_dir, backend, tasks=[0])).unwrap() == [f"{array_id}.1"]
         statuses = _wait_final(sweep_dir, backend)
     finally:

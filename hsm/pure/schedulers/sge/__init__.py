@@ -14,6 +14,8 @@ each seen on a real cell (tests/data/sge/README.md):
 - ``-o`` expands ``$TASK_ID``; hsm's directive checks refuse ``$`` in a log path, so the
   planner's ``%a`` pattern is kept in the manifest and the template writes ``$TASK_ID``.
 - Job names must not start with a digit and are at most 512 characters.
+- ``login_shells`` lists bash by default, so ``-S /bin/bash`` runs the script as a login
+  shell: the user's profile runs before the script (as ``module`` users expect).
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ STATES: dict[str, JobState] = {
     "r": JobState.RUNNING, "hr": JobState.RUNNING,
     # Choice: t(ransferring) -- dispatched, its slots granted, being started on the
     # execution host.  sge_status(5) files it under "Running / transferring" (DRMAA
-    # RUNNING) and `qstat -s r` lists it, so running, unlike Slurm's CONFIGURING.
+    # RUNNING), and on the cell qstat still said "t" while the job's program already ran
+    # (tests/integration/test_sge_cell.py), so running, unlike Slurm's CONFIGURING.
     "t": JobState.RUNNING,
     # Running or being started again after a re-run (qmod -rj, a migrated job).
     "Rr": JobState.RUNNING, "Rt": JobState.RUNNING,
