@@ -229,7 +229,7 @@ class SchedulerBackend:
                 outcomes.update(self.commands.parse_cancel_output(text, chunk))
                 continue
             error = done.failure()
-            said = self.commands.parse_cancel_output(error.stderr, chunk)
+            said = self.commands.parse_cancel_output(f"{error.message}\n{error.stderr}", chunk)
             if error.transient or all(o is CancelOutcome.CANCELLED for o, _ in said.values()):
                 return IOFailure(error)
             outcomes.update(said)

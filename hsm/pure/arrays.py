@@ -6,8 +6,10 @@ array can only carry indices below its limit (Slurm: ``MaxArraySize - 1``; PBS:
 ``(t // limit) * limit`` at index ``t - offset``.  A plain sweep therefore becomes arrays
 ``0-(limit-1)``, ``0-(limit-1)``, ..., each index restarting at 0 with the offset
 recorded; a resubmission of a few failed tasks keeps their original index when it fits
-(``--array=3,17,42``).  Range text follows Slurm's ``--array`` syntax
-(``0-3,7,9-15:2%4``), which PBS ``-J``/``-t`` accept in their simpler forms.
+(``--array=3,17,42``).  Range text follows Slurm's ``--array`` syntax (``0-3,7,9-15:2%4``),
+which PBS ``-J``/``-t`` accept in their simpler forms.  A scheduler whose indices start at
+1 (Grid Engine) passes ``base=1``: every index moves up by one and a chunk still holds
+``limit`` tasks.
 """
 
 from __future__ import annotations
@@ -121,16 +123,20 @@ def plan_array_chunks(
     throttle: int | None = None,
     *,
     dense: bool = False,
+    base: int = 0,
 ) -> Result[tuple[ArrayChunk, ...], ParseError]:
-    """Split global task numbers into arrays whose indices stay below ``limit``.
+    """Split global task numbers into arrays whose indices stay below ``limit + base``.
 
     Args:
         tasks: the global task numbers to submit, or ``N`` for ``0..N-1``.
-        limit: the scheduler's array limit: every index is ``< limit``.
+        limit: the scheduler's array limit: every index is ``< limit + base``, so a chunk
+            holds at most ``limit`` tasks.
         throttle: optional cap on simultaneously running tasks per array.
-        dense: number each chunk's indices ``0..k-1`` whatever its tasks are (PBS Pro's
-            ``-J`` takes only one ``X-Y`` range); otherwise task ``t`` keeps index
-            ``t % limit`` so a resubmission reads ``--array=3,17,42``.
+        dense: number each chunk's indices ``base..base+k-1`` whatever its tasks are (PBS
+            Pro's ``-J`` and Grid Engine's ``-t`` take only one ``X-Y`` range); otherwise
+            task ``t`` keeps index ``t % limit + base`` so a resubmission reads
+            ``--array=3,17,42``.
+        base: the scheduler's first array index (0, or 1 on Grid Engine).
 
     >>> [(c.offset, c.range_text) for c in plan_array_chunks(5, 2).unwrap()]
     [(0, '0-1'), (2, '0-1'), (4, '0')]
@@ -138,9 +144,13 @@ def plan_array_chunks(
     [(0, '3,17,42')]
     >>> [(c.tasks, c.range_text) for c in plan_array_chunks([3, 17, 42], 2, dense=True).unwrap()]
     [((3, 17), '0-1'), ((42,), '0')]
+    >>> [(c.offset, c.range_text) for c in plan_array_chunks(5, 2, dense=True, base=1).unwrap()]
+    [(-1, '1-2'), (1, '1-2'), (3, '1')]
     """
     if limit < 1:
         return Failure(ParseError(f"array limit must be at least 1, got {limit}"))
+    if base < 0:
+        return Failure(ParseError(f"array index base must not be negative, got {base}"))
     if throttle is not None and throttle < 1:
         return Failure(ParseError(f"array throttle must be at least 1, got {throttle}"))
     numbers: Sequence[int] = range(tasks) if isinstance(tasks, int) else sorted(set(tasks))
@@ -149,7 +159,7 @@ def plan_array_chunks(
     if dense or isinstance(numbers, range):
         return Success(
             tuple(
-                ArrayChunk(tuple(range(len(group))), tuple(group), throttle)
+                ArrayChunk(tuple(range(base, base + len(group))), tuple(group), throttle)
                 for group in (numbers[i : i + limit] for i in range(0, len(numbers), limit))
             )
         )
@@ -159,14 +169,15 @@ def plan_array_chunks(
     for task in numbers:
         offset = (task // limit) * limit
         if offset != current_offset and current:
-            chunks.append(_chunk_at(current_offset, current, throttle))
+            chunks.append(_chunk_at(current_offset - base, current, throttle))
             current = []
         current_offset = offset
-        current.append(task - offset)
+        current.append(task - offset + base)
     if current:
-        chunks.append(_chunk_at(current_offset, current, throttle))
+        chunks.append(_chunk_at(current_offset - base, current, throttle))
     return Success(tuple(chunks))
 
 
 def _chunk_at(offset: int, indices: list[int], throttle: int | None) -> ArrayChunk:
+    """``offset`` is ``task - index`` for every task of the chunk."""
     return ArrayChunk(tuple(indices), tuple(offset + i for i in indices), throttle)

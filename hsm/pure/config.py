@@ -164,10 +164,6 @@ def _system(value: object, _: type) -> SystemName:
     text = _strict_str(value, str).strip().lower()
     if text in SYSTEMS:
         return SystemName(text)
-    if text in {"sge", "gridengine", "grid engine", "uge", "ogs"}:
-        raise _BadValue(
-            f"Grid Engine ({value!r}) is not supported; choose one of {', '.join(SYSTEMS)}"
-        )
     raise _BadValue(
         f"unknown system {value!r}; expected one of {', '.join(SYSTEMS)}"
         + _did_you_mean(text, SYSTEMS)

@@ -31,7 +31,6 @@ whose result is passed as ``requested``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -51,19 +50,10 @@ PROBE_TIMEOUT = 10.0
 _PATH = "$.hpc.system"
 _SET_SYSTEM = "set hpc.system (or HSM_HPC_SYSTEM, or --system)"
 
-# ---------------------------------------------------------------------- until Grid Engine
-# Until Grid Engine gets its folder: recognised only to be refused, so that its qsub/qstat
-# are never taken for PBS.  An entry stops applying as soon as the registry has its key.
-KNOWN_UNSUPPORTED: dict[str, Detection] = {
-    "sge": Detection(
-        marks=("qsub", "qstat"),
-        version_lines=(re.compile(r"^\s*(?:SGE|UGE|OGS/GE|GE|Univa Grid Engine)\s+\d"),),
-        env=("SGE_ROOT", "SGE_CELL"),
-        realpath_hints=("gridengine", "/sge"),
-        label="Grid Engine",
-    ),
-}
-# ----------------------------------------------------------------------------------------
+#: Schedulers recognised only to be refused, so that their commands are never taken for a
+#: supported one's (none at present: Grid Engine has its folder).  An entry stops applying
+#: as soon as the registry has its key.
+KNOWN_UNSUPPORTED: dict[str, Detection] = {}
 
 
 @dataclass(frozen=True, slots=True)

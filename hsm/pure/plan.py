@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from returns.result import Failure, Result, Success
@@ -178,14 +178,18 @@ def plan_jobs(
     if wanted[0] < 0 or wanted[-1] >= len(argvs):
         return Failure(ConfigError(f"task numbers must lie in 0..{len(argvs) - 1}"))
     width = max(3, len(str(len(argvs) - 1)))
+    if params_json is None:  # without parameters there is no params.json to give tasks
+        settings = replace(settings, sweep_dir=None)
     task_of = partial(_task, argvs, params_json)
     if settings.mode == "individual":
         return _collect(_individual(settings, task_of, task, width) for task in wanted)
+    record = SCHEDULERS[settings.scheduler]
     chunks = plan_array_chunks(
         wanted,
         settings.array_limit,
         settings.throttle,
-        dense=SCHEDULERS[settings.scheduler].dense_arrays,
+        dense=record.dense_arrays,
+        base=record.index_base,
     )
     if isinstance(chunks, Failure):
         return Failure(ConfigError(chunks.failure().message))
@@ -193,7 +197,7 @@ def plan_jobs(
     chunk_width = max(3, len(str(len(all_chunks) - 1)))
     # A chunk too small to be an array on this scheduler (PBS Pro refuses a one-subjob
     # array) is submitted as plain jobs; every other chunk keeps its number.
-    smallest = SCHEDULERS[settings.scheduler].min_array_tasks
+    smallest = record.min_array_tasks
     return _collect(
         job
         for number, chunk in enumerate(all_chunks)

@@ -4,8 +4,11 @@ Strategy: a value reaches bash either as a bare word (only when every character 
 small safe set) or inside quotes.  Arguments use double quotes when that is exact (no
 ``$``, backtick, ``"``, ``\\``, ``!`` and only printable characters) because that is how
 the seed's scripts look (``python train.py "lr=0.001"``); anything else is single-quoted
-with ``'\\''`` for embedded single quotes, which bash never interprets.  No value is ever
-passed through ``eval``.
+with ``'\\''`` for embedded single quotes, which bash never interprets.  A value with a
+line break is written as bash's ``$'...'`` with the break escaped, so that no line of a
+script ever starts with a value's text: Grid Engine's qsub reads a ``#$`` line as a
+directive anywhere in a script, inside quotes too.  No value is ever passed through
+``eval``.
 """
 
 from __future__ import annotations
@@ -25,13 +28,33 @@ def sh_single(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
+_ANSI_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def sh_ansi(value: str) -> str:
+    """bash's ANSI-C quoting ``$'...'``: one line whatever ``value`` holds.
+
+    >>> print(sh_ansi("a\\nb 'c'"))
+    $'a\\nb \\'c\\''
+    """
+    escaped = "".join(
+        _ANSI_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 32 or ord(ch) == 127 else ch)
+        for ch in value
+    )
+    return f"$'{escaped}'"
+
+
+def _one_line(quoted: str, value: str) -> str:
+    return sh_ansi(value) if "\n" in value or "\r" in value else quoted
+
+
 def sh_word(value: str) -> str:
     """A bare word when safe, else single-quoted (for paths and commands).
 
     >>> sh_word("train.py"), sh_word("my script.py")
     ('train.py', "'my script.py'")
     """
-    return value if _SAFE_WORD.fullmatch(value) else sh_single(value)
+    return value if _SAFE_WORD.fullmatch(value) else _one_line(sh_single(value), value)
 
 
 def sh_arg(value: str) -> str:
@@ -44,4 +67,4 @@ def sh_arg(value: str) -> str:
     """
     if value.isprintable() and not _DOUBLE_QUOTE_UNSAFE.intersection(value):
         return f'"{value}"'
-    return sh_single(value)
+    return _one_line(sh_single(value), value)

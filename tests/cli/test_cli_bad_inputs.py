@@ -84,7 +84,7 @@ CASES = [
     # modes, systems, flags
     Case("unknown-mode", (*RUN, "--mode", "burst"), USAGE, "invalid choice"),
     Case("unknown-system", (*RUN, "--system", "lsf"), USAGE, "unknown system 'lsf'"),
-    Case("unsupported-system", (*RUN, "--system", "sge"), USAGE, "Grid Engine"),
+    Case("unsupported-system", (*RUN, "--system", "gridengine"), USAGE, "unknown system"),
     Case("unknown-system-env", RUN, USAGE, "unknown system", env=(("HSM_HPC_SYSTEM", "lsf"),)),
     Case(
         "mode-local-with-slurm",

@@ -12,5 +12,7 @@ export HSM_SWEEP_ID="five"
 export HSM_SWEEP_DIR="$PWD"/sweeps/five
 export HSM_TASK_INDEX="$hsm_task"
 export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"
-mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json" || { echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70; }
+if ! { mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json"; }; then
+  echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70
+fi
 python3 train.py "$@"

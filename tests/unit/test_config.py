@@ -216,7 +216,7 @@ ERROR_CASES = [
         "$.hpc.system",
         ["unknown system 'slrum'", "did you mean slurm?"],
     ),
-    ("system-sge", {"hpc": {"system": "sge"}}, "$.hpc.system", ["Grid Engine"]),
+    ("system-lsf", {"hpc": {"system": "lsf"}}, "$.hpc.system", ["unknown system 'lsf'"]),
     ("system-number", {"hpc": {"system": 1}}, "$.hpc.system", ["expected text"]),
     ("array-zero", {"hpc": {"max_array_size": 0}}, "$.hpc.max_array_size", ["positive"]),
     (

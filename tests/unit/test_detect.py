@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pytest
@@ -19,7 +18,6 @@ from hsm.pure.detect import (
 )
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers import SLURM as SLURM_RECORD
-from hsm.pure.schedulers import TORQUE as TORQUE_RECORD
 from hsm.pure.schedulers.base import Commands, Detection, Scheduler
 
 SLURM = frozenset({"sbatch", "squeue", "sacct", "scontrol"})
@@ -152,6 +150,35 @@ DECISIONS = [
         "pbspro",
         ["/opt/pbs/bin/qsub"],
     ),
+    (
+        "sge-8.1.9",
+        facts(SGE_CMDS, SGE_OUT, qsub="/usr/lib/gridengine/qsub"),
+        "auto",
+        "sge",
+        ["SGE 8.1.9", "Grid Engine"],
+    ),
+    (
+        "sge-root-only",
+        facts(SGE_CMDS, environ={"SGE_ROOT": "/var/lib/gridengine"}),
+        "auto",
+        "sge",
+        ["SGE_ROOT"],
+    ),
+    (
+        "sge-realpath",
+        facts(SGE_CMDS, GARBAGE_OUT, qsub="/usr/lib/gridengine/qsub"),
+        "auto",
+        "sge",
+        ["gridengine"],
+    ),
+    ("explicit-sge", facts(SGE_CMDS, SGE_OUT), "sge", "sge", ["qsub is on PATH"]),
+    (
+        "sge-beside-slurm",
+        facts(SLURM | SGE_CMDS, SGE_OUT),
+        "auto",
+        "slurm",
+        ["Grid Engine is here too", "set hpc.system to sge"],
+    ),
     ("nothing", facts(), "auto", "local", ["no scheduler commands"]),
     ("unrelated-env", facts(environ={"PBS_HOME": "", "SGE_ROOT": ""}), "auto", "local", []),
     # explicit requests
@@ -199,35 +226,23 @@ def test_decisions(probe: ProbeFacts, requested: str, key: str, words: list[str]
 
 REFUSALS = [
     # (id, facts, requested, words in the error message)
+    # Grid Engine has its folder: what still refuses is what contradicts or lacks it.
     (
-        "sge-8.1.9",
-        facts(SGE_CMDS, SGE_OUT, qsub="/usr/lib/gridengine/qsub"),
+        "sge-root-no-commands",
+        facts(environ={"SGE_ROOT": "/opt/sge"}),
         "auto",
-        ["Grid Engine is not supported", "SGE 8.1.9", "local"],
+        ["SGE_ROOT is set (/opt/sge) but qsub is not on PATH"],
     ),
-    (
-        "sge-root-only",
-        facts(SGE_CMDS, environ={"SGE_ROOT": "/var/lib/gridengine"}),
-        "auto",
-        ["Grid Engine is not supported", "SGE_ROOT"],
-    ),
-    ("sge-root-no-commands", facts(environ={"SGE_ROOT": "/opt/sge"}), "auto", ["Grid Engine"]),
-    (
-        "sge-realpath",
-        facts(SGE_CMDS, GARBAGE_OUT, qsub="/usr/lib/gridengine/qsub"),
-        "auto",
-        ["Grid Engine"],
-    ),
-    ("sge-explicit-pbs", facts(SGE_CMDS, SGE_OUT), "pbs", ["Grid Engine is not supported"]),
-    ("sge-explicit-torque", facts(SGE_CMDS, SGE_OUT), "torque", ["Grid Engine"]),
-    ("sge-requested", facts(SLURM), "sge", ["unknown hpc.system 'sge'"]),
+    ("sge-explicit-pbs", facts(SGE_CMDS, SGE_OUT), "pbs", ["SGE 8.1.9", "which is sge"]),
+    ("sge-explicit-torque", facts(SGE_CMDS, SGE_OUT), "torque", ["which is sge"]),
+    ("sge-requested", facts(SLURM), "sge", ["'sge' but qsub was not found on PATH"]),
     (
         "pbs-unknown-flavour",
         facts(PBS, GARBAGE_OUT),
         "auto",
-        ["cannot tell PBS Pro/OpenPBS from Torque", "illegal option", "pbspro or torque"],
+        ["cannot tell PBS Pro/OpenPBS from Torque", "illegal option", "pbspro, torque or sge"],
     ),
-    ("pbs-not-probed", facts(PBS), "auto", ["was not run", "pbspro or torque"]),
+    ("pbs-not-probed", facts(PBS), "auto", ["was not run", "pbspro, torque or sge"]),
     (
         "wrappers-without-sbatch",
         facts(SGE_CMDS, SLURM_WRAPPER_OUT),
@@ -301,7 +316,8 @@ def test_refusals(probe: ProbeFacts, requested: str, words: list[str]) -> None:
     ids=["version", "env", "version-beats-pbs-exec"],
 )
 def test_grid_engine_is_never_taken_for_pbs(probe: ProbeFacts) -> None:
-    for requested in ("auto", "pbs", "pbspro", "torque"):
+    assert decide_scheduler(probe).unwrap().key == "sge"
+    for requested in ("pbs", "pbspro", "torque"):
         assert isinstance(decide_scheduler(probe, requested), Failure)
 
 
@@ -376,20 +392,8 @@ def test_a_new_scheduler_is_detected_from_its_record_alone(monkeypatch: pytest.M
     assert decide_scheduler(facts(PBS, TORQUE_OUT)).unwrap().key == "torque"
 
 
-def test_a_grid_engine_folder_ends_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
-    sge = replace(
-        TORQUE_RECORD,
-        key="sge",
-        name="sge",
-        label="Grid Engine",
-        detection=Detection(
-            marks=("qsub", "qstat"), version_lines=(re.compile(r"^SGE \d"),), env=("SGE_ROOT",)
-        ),
-    )
+def test_the_grid_engine_folder_is_detected_from_its_record() -> None:
     probe = facts(SGE_CMDS, SGE_OUT, qsub="/usr/lib/gridengine/qsub")
-    assert isinstance(decide_scheduler(probe), Failure)
-    _register(monkeypatch, sge)
-
     found = decide_scheduler(probe).unwrap()
     assert found.key == "sge"
     assert "SGE 8.1.9" in found.reason
@@ -401,3 +405,4 @@ def test_a_grid_engine_folder_ends_the_refusal(monkeypatch: pytest.MonkeyPatch) 
     assert decide_scheduler(facts(PBS, PBSPRO_OUT)).unwrap().key == "pbspro"
     unsure = decide_scheduler(facts(PBS, GARBAGE_OUT)).failure().message
     assert "set hpc.system to pbspro, torque or sge" in unsure
+    assert not detect.KNOWN_UNSUPPORTED

@@ -565,7 +565,7 @@ REFUSED = [
     ("-q a -q b", "pbspro", "give one queue"),
     ("-A a -A b", "pbspro", "give one account"),
     ("-q gpu --", "pbspro", "'--' is not a Slurm option"),
-    ("--mem=1G", "sge", "unknown scheduler 'sge'"),
+    ("--mem=1G", "lsf", "unknown scheduler 'lsf'"),
 ]
 
 

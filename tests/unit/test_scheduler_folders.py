@@ -28,11 +28,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # sweep), named like the local backend on purpose; the mode maps to its record.
     ("cli/parser.py", "local"): "the seed CLI's mode name",
     ("cli/sweep_inputs.py", "local"): "the seed CLI's mode name",
-    # Grid Engine is recognised only to be refused until it gets its own folder.
-    ("pure/config.py", "sge"): "Grid Engine refused until it has a folder",
-    ("pure/config.py", "gridengine"): "Grid Engine refused until it has a folder",
-    ("pure/detect.py", "sge"): "Grid Engine refused until it has a folder",
-    ("pure/detect.py", "gridengine"): "Grid Engine refused until it has a folder",
 }
 #: Files still allowed to name schedulers, with the reason.
 ALLOWED_FILES: dict[str, str] = {}

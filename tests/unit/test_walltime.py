@@ -128,4 +128,4 @@ def test_render_refuses_non_positive(seconds: int) -> None:
 
 def test_render_refuses_unknown_target() -> None:
     with pytest.raises(ValueError, match="unknown walltime target"):
-        render_walltime(60, "sge")
+        render_walltime(60, "lsf")

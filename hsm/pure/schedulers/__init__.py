@@ -14,6 +14,7 @@ from hsm.pure.errors import ConfigError
 from hsm.pure.schedulers.base import ResourceDialect, Scheduler
 from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.pbs import PBSPRO, TORQUE
+from hsm.pure.schedulers.sge import SCHEDULER as SGE
 from hsm.pure.schedulers.slurm import SCHEDULER as SLURM
 
 #: Registry key (also an ``hpc.system`` value) -> scheduler, in detection order.
@@ -21,6 +22,7 @@ SCHEDULERS: dict[str, Scheduler] = {
     "slurm": SLURM,
     "pbspro": PBSPRO,
     "torque": TORQUE,
+    "sge": SGE,
     "local": LOCAL,
 }
 
@@ -44,7 +46,7 @@ def scheduler_for(key: str) -> Result[Scheduler, ConfigError]:
     >>> scheduler_for("slurm").unwrap().label
     'Slurm'
     >>> print(scheduler_for("lsf").failure())
-    unknown scheduler 'lsf'; expected one of slurm, pbspro, torque, local
+    unknown scheduler 'lsf'; expected one of slurm, pbspro, torque, sge, local
     """
     found = SCHEDULERS.get(key)
     if found is None:

@@ -245,6 +245,9 @@ class Scheduler:
         detection: what tells auto-detection this scheduler is here; None: it is never
             auto-detected (the local backend is what detection falls back to), only
             chosen by ``hpc.system``.
+        index_base: the first array index the scheduler accepts (Grid Engine's ``-t``
+            starts at 1); a chunk of ``limit`` tasks gets indices ``index_base ..
+            index_base + limit - 1``.
     """
 
     key: str
@@ -276,6 +279,7 @@ class Scheduler:
     never_starts: Callable[[str], bool] = _starts_eventually
     config_section: ConfigSection | None = None
     detection: Detection | None = None
+    index_base: int = 0
 
     @property
     def submit_command(self) -> str:

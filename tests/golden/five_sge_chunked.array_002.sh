@@ -1,0 +1,21 @@
+#!/bin/bash
+#$ -S /bin/bash
+#$ -N five_array_002
+#$ -l h_rt=00:20:00
+#$ -t 1
+#$ -cwd
+#$ -j y
+#$ -o sweeps/five/logs/array_002_$TASK_ID.log
+# hsm: sweep five, array 2, 1 tasks, offset 3
+case "${SGE_TASK_ID:?SGE_TASK_ID is not set}" in
+  1) set -- "seed=4" "tag='a b'"; hsm_task=4; hsm_params='{"seed": 4, "tag": "a b"}' ;;
+  *) echo "hsm: no task for array index ${SGE_TASK_ID}" >&2; exit 64 ;;
+esac
+export HSM_SWEEP_ID="five"
+export HSM_SWEEP_DIR="$PWD"/sweeps/five
+export HSM_TASK_INDEX="$hsm_task"
+export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"
+if ! { mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json"; }; then
+  echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70
+fi
+python3 train.py "$@"

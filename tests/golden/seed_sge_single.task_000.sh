@@ -1,0 +1,20 @@
+#!/bin/bash
+#$ -S /bin/bash
+#$ -N sweep_task_000
+#$ -l h_rt=04:00:00
+#$ -pe smp 4
+#$ -l h_vmem=4G
+#$ -cwd
+#$ -j y
+#$ -o sweeps/sweep/logs/task_000.log
+# hsm: sweep sweep, task 0
+hsm_task=0
+hsm_params='{"lr": 0.001, "batch_size": 32}'
+export HSM_SWEEP_ID="sweep"
+export HSM_SWEEP_DIR="$PWD"/sweeps/sweep
+export HSM_TASK_INDEX="$hsm_task"
+export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"
+if ! { mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json"; }; then
+  echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70
+fi
+python train.py "lr=0.001" "batch_size=32"
