@@ -36,6 +36,7 @@ from hsm.effects.sweeps import (
 from hsm.effects.sweeps import task_views as _task_views
 from hsm.pure import layout
 from hsm.pure.catalog import SweepEntry
+from hsm.pure.detect import Detected
 from hsm.pure.errors import ConfigError, HSMFailure, StateError
 from hsm.pure.jobspec import Dependency, parse_dependency
 from hsm.pure.manifest import Manifest, number_tasks
@@ -115,16 +116,21 @@ def detect_backend(
     environ: Mapping[str, str] | None = None,
 ) -> IOResult[Backend, HSMFailure]:
     """Probe the machine and pick the backend (``system`` may force one)."""
+    return detect_scheduler(system, environ=environ).map(
+        lambda found: make_backend(found.key, max_array_size=max_array_size, environ=environ)
+    )
+
+
+def detect_scheduler(
+    system: str = "auto", *, environ: Mapping[str, str] | None = None
+) -> IOResult[Detected, HSMFailure]:
+    """Which scheduler ``system`` means on this machine, and why (``hsm config show``)."""
     from hsm.effects.probe import probe
     from hsm.pure.detect import decide_scheduler
 
     facts = result_of(probe(environ)).unwrap()
-    decided = decide_scheduler(facts, system)
-    if isinstance(decided, Failure):
-        return IOFailure(decided.failure())
-    return IOSuccess(
-        make_backend(decided.unwrap().key, max_array_size=max_array_size, environ=environ)
-    )
+    decided: Result[Detected, HSMFailure] = decide_scheduler(facts, system)
+    return IOResult.from_result(decided)
 
 
 def _log_dir(sweep_dir: Path, project_dir: Path) -> str:

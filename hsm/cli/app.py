@@ -93,5 +93,5 @@ def _command(args: argparse.Namespace, console: Console) -> IOResult[Reply, HSMF
             from hsm.cli.config import config_show
             from hsm.cli.inputs import config_request
 
-            return IOResult.from_result(config_request(args, console).map(config_show))
+            return IOResult.from_result(config_request(args, console)).bind(config_show)
     raise ValueError(f"no command for {args.command} {getattr(args, 'action', '')}")

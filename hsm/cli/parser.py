@@ -107,7 +107,8 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         "overrides",
         nargs="*",
         metavar="KEY=V1,V2",
-        help="Hydra-style sweep axes, e.g. lr=0.1,0.01 model=a,b (added to the sweep file's grid)",
+        help="sweep axes in Hydra's syntax: lr=0.1,0.01 'seed=range(3)' 'model=choice(a,b)' "
+        "'model.name=glob(c*)' (each replaces the sweep file's axis of that key, or adds one)",
     )
     parser.add_argument(
         "--config",

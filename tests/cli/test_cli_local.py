@@ -325,6 +325,11 @@ def test_config_show_reports_every_source(hsm: Hsm) -> None:
     assert settings["hpc.setup"]["value"] == []
     text = hsm.ok("config", "show").out
     assert "hpc.slurm.partition" in text and "file:hsm_config.yaml" in text
+    # hpc.system auto: config show says what it found on this machine, and why.
+    assert data["scheduler"]["key"] and data["scheduler"]["reason"]
+    assert f"scheduler: {data['scheduler']['key']} (" in text.splitlines()[-1]
+    pinned = hsm.ok("config", "show", "--json", env={"HSM_HPC_SYSTEM": "local"}).json()
+    assert pinned["scheduler"] == {"key": "local", "reason": "hpc.system is 'local'"}
 
 
 def test_flag_beats_env_beats_file_in_a_run(hsm: Hsm) -> None:
