@@ -31,7 +31,7 @@ from hsm.cli.output import Console
 from hsm.cli.requests import Settings, SweepRequest
 from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
-from hsm.pure.layout import LOCK, MANIFEST
+from hsm.pure.layout import LOCK, LOGS, MANIFEST, SCRIPTS
 from hsm.pure.plan import check_sweep_id
 from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
 from hsm.pure.sweepfile import (
@@ -266,7 +266,9 @@ def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
                     "directory; choose another --sweep-dir"
                 )
             )
-        others = (p for p in sweep_dir.iterdir() if p.name != LOCK)  # a lock is not content
+        # What hsm writes before the manifest (a lock, scripts, logs) is an interrupted
+        # render of this sweep, to be finished, not someone else's content.
+        others = (p for p in sweep_dir.iterdir() if p.name not in (LOCK, SCRIPTS, LOGS))
         if any(others) and not (sweep_dir / MANIFEST).exists():
             return Failure(
                 ConfigError(

@@ -281,7 +281,9 @@ def submit_jobs(
     for job in manifest.jobs:
         if (keys is not None and job.key not in keys) or job.key in job_ids:
             continue
-        if job.key in state.in_flight:
+        # An in-flight submit, or one that failed (a lost answer -- a timeout, a dropped
+        # connection -- may hide a job the scheduler took): look for it by name first.
+        if job.key in state.in_flight or job.key in state.failed:
             found = result_of(backend.find_by_name(job.job_name))
             if isinstance(found, Failure):
                 return IOFailure(found.failure())
@@ -397,6 +399,23 @@ def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
     }
 
 
+def _find_unrecorded(
+    manifest: Manifest, job_ids: Mapping[str, str], journal: JournalState, backend: Backend
+) -> IOResult[dict[str, str], HSMFailure]:
+    """Ids of jobs whose submit was in flight (or failed) when hsm stopped, by name."""
+    found: dict[str, str] = {}
+    for job in manifest.jobs:
+        unsure = job.key in journal.in_flight or job.key in journal.failed
+        if job.key in job_ids or not unsure:
+            continue
+        named = result_of(backend.find_by_name(job.job_name))
+        if isinstance(named, Failure):
+            return IOFailure(named.failure())
+        if named.unwrap():
+            found[job.key] = named.unwrap()[0]
+    return IOSuccess(found)
+
+
 def cancel_sweep(
     sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
 ) -> IOResult[Cancelled, HSMFailure]:
@@ -405,9 +424,14 @@ def cancel_sweep(
     recorded = result_of(recorded_sweep(sweep_dir))
     if isinstance(recorded, Failure):
         return IOFailure(recorded.failure())
-    manifest, job_ids, _ = recorded.unwrap()
+    manifest, job_ids, journal = recorded.unwrap()
     owners = current_jobs(manifest, job_ids)
     if tasks is None:
+        # A submit interrupted mid-call may have reached the scheduler: find it by name.
+        found = result_of(_find_unrecorded(manifest, job_ids, journal, backend))
+        if isinstance(found, Failure):
+            return IOFailure(found.failure())
+        job_ids = {**job_ids, **found.unwrap()}
         # Every job hsm submitted, of every generation: none may be left behind.
         targets = list(dict.fromkeys(job_ids[j.key] for j in manifest.jobs if j.key in job_ids))
     else:
