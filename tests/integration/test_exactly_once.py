@@ -73,6 +73,7 @@ CHUNKS = N_TASKS // ARRAY_LIMIT
 #: Unique per test session, so job names never meet an earlier run's (sacct keeps a week,
 #: and hsm's name lookup reads it); the fault points depend on SEED only.
 NONCE = uuid.uuid4().hex[:4]
+SIGNALS = (signal.SIGINT, signal.SIGKILL)
 RECOVERIES = ("rerun", "resubmit", "submit_dir", "rerun_no_id", "concurrent")
 LOCK = "the per-sweep-directory lock"
 DERIVED_ID = "resume without --sweep-id (a default sweep id derived from the inputs)"
@@ -107,16 +108,22 @@ def _cases(seed: int) -> list[Case]:
         ("array", 12, 2 * CHUNKS, 1.3),
     ):
         scripts = N_TASKS if mode == "individual" else CHUNKS
+        # Every trigger kind meets both signals; the order is the seed's.
+        combos = [(k, sig) for k in ("time", "journal", "scripts") for sig in SIGNALS]
+        rng.shuffle(combos)
+        free = forced = 0
         for i in range(count):
-            cycle, slot = divmod(i, len(RECOVERIES))
-            recovery = RECOVERIES[slot]
-            sig = (signal.SIGINT, signal.SIGKILL)[(slot + cycle) % 2]
-            # Trigger kinds rotate against the recoveries: each meets each over 3 cycles.
-            kind = ("time", "journal", "scripts")[(slot + cycle) % 3]
+            recovery = RECOVERIES[i % len(RECOVERIES)]
             if recovery in ("rerun_no_id", "concurrent"):
                 # Mid-submission, with work left for the resumes to race over.
+                sig = SIGNALS[forced % 2]
+                forced += 1
                 trigger = Trigger("journal", rng.randint(1, max(2, units // 3)))
-            elif kind == "time":
+                cases.append(Case(len(cases), mode, sig, trigger, recovery))
+                continue
+            kind, sig = combos[free % len(combos)]
+            free += 1
+            if kind == "time":
                 trigger = Trigger(kind, round(rng.uniform(0.05, seconds), 3))
             elif kind == "journal":
                 trigger = Trigger(kind, rng.randint(1, units - 1))
