@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
 
 from hsm.effects.backend import Backend
+from hsm.effects.lock import with_sweep_lock
 from hsm.effects.results import result_of
 from hsm.effects.sweeps import (
     Submitted,
@@ -32,11 +34,13 @@ from hsm.effects.sweeps import (
 )
 from hsm.effects.sweeps import task_views as _task_views
 from hsm.pure import layout
+from hsm.pure.catalog import SweepEntry
 from hsm.pure.errors import ConfigError, HSMFailure, StateError
 from hsm.pure.jobspec import Dependency, parse_dependency
 from hsm.pure.manifest import Manifest, number_tasks
 from hsm.pure.overrides import render_overrides
 from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
+from hsm.pure.results import METRICS_FILE, ResultRow, check_metrics_file, result_row
 from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState
 from hsm.pure.walltime import parse_walltime
@@ -226,13 +230,31 @@ def submit_sweep(
     sweep_id: str,
     job_name: str | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Plan, write and submit a sweep; running it again resumes without duplicates."""
+    """Plan, write and submit a sweep; running it again resumes without duplicates.
+
+    A script that does not exist is refused before anything is written: every task would
+    fail on it.
+    """
     limit = array_limit_for(options, backend, mode)
     planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name)
     if isinstance(planned, Failure):
         return IOFailure(planned.failure())
+    missing = _missing_script(options)
+    if missing is not None:
+        return IOFailure(missing)
     manifest, jobs = planned.unwrap()
     return submit_planned(manifest, jobs, backend, sweep_dir=sweep_dir)
+
+
+def _missing_script(options: JobOptions) -> ConfigError | None:
+    script = Path(options.script_path)
+    where = script if script.is_absolute() else options.project_dir / script
+    if where.is_file():
+        return None
+    return ConfigError(
+        f"script {options.script_path} does not exist (looked for {where}); give script_path "
+        "relative to project_dir, or an absolute path"
+    )
 
 
 def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> int:
@@ -254,7 +276,16 @@ def _default_limit(backend: Backend) -> int:
 def submit_planned(
     manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, *, sweep_dir: Path
 ) -> IOResult[Submitted, HSMFailure]:
-    """Write an already planned sweep (see :func:`plan_sweep`) and submit it."""
+    """Write an already planned sweep (see :func:`plan_sweep`) and submit it, holding the
+    sweep's lock (one writer per sweep)."""
+    return with_sweep_lock(
+        sweep_dir, partial(_write_and_submit, manifest, jobs, backend, sweep_dir)
+    )
+
+
+def _write_and_submit(
+    manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, sweep_dir: Path
+) -> IOResult[Submitted, HSMFailure]:
     written = result_of(write_sweep(sweep_dir, manifest, jobs))
     if isinstance(written, Failure):
         return IOFailure(written.failure())
@@ -275,8 +306,10 @@ def task_views(report: SweepReport) -> tuple[TaskView, ...]:
 def cancel(
     sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None = None
 ) -> IOResult[Cancelled, HSMFailure]:
-    """Cancel a sweep, or some of its tasks; say per job id what the scheduler did."""
-    return cancel_sweep(sweep_dir, backend, tasks)
+    """Cancel a sweep, or some of its tasks; say per job id what the scheduler did.
+
+    Holds the sweep's lock, so no submission of the same sweep runs meanwhile."""
+    return with_sweep_lock(sweep_dir, partial(cancel_sweep, sweep_dir, backend, tasks))
 
 
 def resubmit(
@@ -286,12 +319,21 @@ def resubmit(
     *,
     settle_seconds: float = 5.0,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk.
+    """Submit the tasks in ``states`` again, as one compact array per array-limit chunk,
+    holding the sweep's lock.
 
     A task that just finished can be missing from both the queue and accounting for a few
     seconds (sacct lags), so when some tasks look ``unknown`` the sweep is polled once more
     after ``settle_seconds`` and only tasks still unknown then are resubmitted.
     """
+    return with_sweep_lock(
+        sweep_dir, partial(_resubmit, sweep_dir, backend, states, settle_seconds)
+    )
+
+
+def _resubmit(
+    sweep_dir: Path, backend: Backend, states: frozenset[JobState], settle_seconds: float
+) -> IOResult[Submitted, HSMFailure]:
     sealed = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(sealed, Failure):
         return IOFailure(sealed.failure())
@@ -409,13 +451,16 @@ def write_planned(
     manifest: Manifest, jobs: Sequence[PlannedJob], *, sweep_dir: Path
 ) -> IOResult[Manifest, HSMFailure]:
     """Write an already planned sweep's scripts and manifest, submitting nothing."""
-    return write_sweep(sweep_dir, manifest, jobs)
+    return with_sweep_lock(sweep_dir, partial(write_sweep, sweep_dir, manifest, jobs))
 
 
 def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
-    """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash."""
-    from hsm.effects.sweeps import load_manifest
+    """Submit exactly the files a :func:`render_sweep` wrote, after checking every hash
+    and the manifest's seal, holding the sweep's lock."""
+    return with_sweep_lock(sweep_dir, partial(_submit_rendered, sweep_dir, backend))
 
+
+def _submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
     loaded = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())
@@ -447,3 +492,120 @@ def backend_for_sweep(
             manifest.scheduler, environ=environ, max_array_size=int(limit) if limit else None
         )
     )
+
+
+# -- reading a sweep: results, logs, the sweeps under a root ------------------------------
+
+
+def results(
+    sweep_dir: Path, backend: Backend, file: str = METRICS_FILE
+) -> IOResult[tuple[ResultRow, ...], HSMFailure]:
+    """Every task's parameters, state, exit code and the metrics it left, by task number.
+
+    One poll of the sweep (as :func:`sweep_status`; the last known states when the
+    scheduler is away), then ``<sweep_dir>/tasks/<task>/<file>`` of each task: a JSON
+    object, flattened to dotted keys.  A task without the file has ``metrics=None``; one
+    whose file is not a JSON object has ``metrics_error`` saying so.  Sort and pick with
+    :func:`hsm.pure.results.sort_rows`.
+    """
+    return sweep_status(sweep_dir, backend).bind(partial(results_of, sweep_dir, file=file))
+
+
+def results_of(
+    sweep_dir: Path, report: SweepReport, *, file: str = METRICS_FILE
+) -> IOResult[tuple[ResultRow, ...], HSMFailure]:
+    """:func:`results` for a poll already made (``report``)."""
+    from hsm.effects.reading import task_metrics
+
+    checked = check_metrics_file(file)
+    if isinstance(checked, Failure):
+        return IOFailure(checked.failure())
+    tasks = report.manifest.tasks
+    metrics = task_metrics(sweep_dir, report.statuses, file)
+    return IOSuccess(
+        tuple(
+            result_row(task, tasks[task].params, status, metrics.get(task))
+            for task, status in sorted(report.statuses.items())
+        )
+    )
+
+
+def task_log(sweep_dir: Path, task: int) -> IOResult[Path, HSMFailure]:
+    """Where task ``task``'s log is (its newest job's), whether or not it exists yet."""
+    from hsm.effects.sweeps import load_manifest
+    from hsm.pure.manifest import current_jobs
+    from hsm.pure.plan import task_log_path
+
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    manifest = loaded.unwrap()
+    if not 0 <= task < len(manifest.tasks):
+        return IOFailure(
+            ConfigError(
+                f"sweep {manifest.sweep_id} has tasks 0 to {len(manifest.tasks) - 1}, not {task}"
+            )
+        )
+    job = current_jobs(manifest).get(task)
+    if job is None:
+        return IOFailure(StateError(f"no job of sweep {manifest.sweep_id} runs task {task}"))
+    return IOSuccess(Path(manifest.workdir) / task_log_path(job, manifest.scheduler, task))
+
+
+def sweeps_under(root: Path) -> IOResult[tuple[SweepEntry, ...], HSMFailure]:
+    """The sweep directories under ``root`` (``sweeps/``), oldest first, each with the
+    counts of its last cached status; asks no scheduler (see :func:`refresh_entry`).
+
+    A directory that is not a valid sweep is an entry whose ``problem`` says why.
+    """
+    from hsm.effects.reading import sweep_dirs
+
+    return sweep_dirs(root).map(_entries)
+
+
+def _entries(directories: list[Path]) -> tuple[SweepEntry, ...]:
+    entries = [_entry(directory) for directory in directories]
+    return tuple(sorted(entries, key=_created_key))
+
+
+def _created_key(entry: SweepEntry) -> tuple[float, str]:
+    return (entry.created or 0.0, entry.sweep_dir)
+
+
+def _entry(sweep_dir: Path) -> SweepEntry:
+    from hsm.effects.reading import cached_statuses, sweep_created
+    from hsm.effects.sweeps import load_manifest
+    from hsm.pure.manifest import count_states
+
+    loaded = result_of(load_manifest(sweep_dir))
+    if isinstance(loaded, Failure):
+        return SweepEntry(
+            str(sweep_dir), created=sweep_created(sweep_dir, None), problem=loaded.failure().message
+        )
+    manifest = loaded.unwrap()
+    cached = cached_statuses(sweep_dir)
+    return SweepEntry(
+        str(sweep_dir),
+        manifest.sweep_id,
+        manifest.scheduler,
+        manifest.mode,
+        len(manifest.tasks),
+        sweep_created(sweep_dir, manifest),
+        None if cached is None else count_states(cached.values()),
+    )
+
+
+def refresh_entry(entry: SweepEntry) -> SweepEntry:
+    """The entry with counts from a fresh poll of its scheduler (``sweep list
+    --refresh``); a poll that fails leaves the cached counts and says why."""
+    if entry.problem:
+        return entry
+    from hsm.pure.manifest import count_states
+
+    sweep_dir = Path(entry.sweep_dir)
+    polled = result_of(backend_for_sweep(sweep_dir).bind(partial(sweep_status, sweep_dir)))
+    if isinstance(polled, Failure):
+        return replace(entry, problem=f"could not poll: {polled.failure().message}")
+    report = polled.unwrap()
+    counts = count_states(report.statuses.values())
+    return replace(entry, counts=counts, problem=report.warning if report.stale else "")

@@ -29,6 +29,7 @@ from hsm.pure.errors import (
 )
 from hsm.pure.jobspec import sanitize_job_name
 from hsm.pure.schedulers import LOCAL, PBSPRO, SCHEDULERS, SLURM
+from hsm.pure.schedulers.base import check_job_ids
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
 T = TypeVar("T")
@@ -223,6 +224,7 @@ class HPCJobManager:
 
     def get_job_statuses(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         """Statuses of many jobs in one poll; an array id gets the roll-up of its tasks."""
+        _value(check_job_ids(SCHEDULERS[self.backend.key], job_ids))
         polled = result_of(self.backend.poll(list(job_ids)))
         if isinstance(polled, Failure):
             error = polled.failure()
@@ -260,6 +262,7 @@ class HPCJobManager:
     def cancel(self, job_ids: Sequence[str]) -> dict[str, str]:
         """Cancel jobs, arrays or single array tasks; return what happened to each id
         (``cancelled``, ``had already finished``, ``no such job``, ``refused``)."""
+        _value(check_job_ids(SCHEDULERS[self.backend.key], job_ids))
         outcomes = _value(self.backend.cancel(list(job_ids)))
         return {job_id: outcome.value for job_id, (outcome, _) in outcomes.items()}
 

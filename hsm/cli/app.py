@@ -59,11 +59,26 @@ def _command(args: argparse.Namespace, console: Console) -> IOResult[Reply, HSMF
             from hsm.cli.sweep import resubmit
 
             return resubmit_request(args).bind(partial(resubmit, console))
+        case "sweep", "list":
+            from hsm.cli.read_inputs import sweep_list_request
+            from hsm.cli.sweeps import sweep_list
+
+            return sweep_list_request(args).bind(partial(sweep_list, console))
         case "monitor", _:
-            from hsm.cli.inputs import monitor_request
             from hsm.cli.monitor import monitor
+            from hsm.cli.read_inputs import monitor_request
 
             return monitor_request(args).bind(partial(monitor, console))
+        case "results", _:
+            from hsm.cli.read_inputs import results_request
+            from hsm.cli.results import results
+
+            return results_request(args).bind(partial(results, console))
+        case "logs", _:
+            from hsm.cli.logs import logs
+            from hsm.cli.read_inputs import logs_request
+
+            return logs_request(args).bind(partial(logs, console))
         case "queue", _:
             from hsm.cli.inputs import queue_request
             from hsm.cli.queue import queue

@@ -18,7 +18,9 @@ Where each value is checked (each in one place):
 - a new sweep's file, command-line axes, script, id and directory, and ``--mode local``
   against ``--system``: :mod:`hsm.cli.sweep_inputs`;
 - ``--sweep-id`` / ``--sweep-dir`` of an existing sweep: :func:`sweep_dir_of`;
-- job ids given to ``cancel``: :func:`cancel_request`.
+- job ids given to ``cancel``: :func:`cancel_request`;
+- the reading commands' flags (``monitor``, ``results``, ``logs``, ``sweep list``):
+  :mod:`hsm.cli.read_inputs`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -43,7 +44,6 @@ from hsm.cli.output import Console
 from hsm.cli.requests import (
     CancelRequest,
     JobsRef,
-    MonitorRequest,
     QueueRequest,
     Settings,
     SubmitRequest,
@@ -59,7 +59,6 @@ from hsm.pure.plan import check_sweep_id
 CONFIG_CANDIDATES = ("hsm_config.yaml", ".hsm/config.yaml")
 #: Where sweeps named only by ``--sweep-id`` live.
 DEFAULT_SWEEPS = Path("sweeps")
-_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\[\]-]*")
 
 # -- console --------------------------------------------------------------------------------
 
@@ -245,12 +244,6 @@ def resubmit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFai
     return _existing(args).map(partial(SubmitRequest, wait=interval(args.wait, args)))
 
 
-def monitor_request(args: argparse.Namespace) -> IOResult[MonitorRequest, HSMFailure]:
-    """``monitor --sweep-id ID``."""
-    watch = interval(args.watch, args)
-    return _existing(args).map(partial(MonitorRequest, watch=watch, lines=args.lines))
-
-
 def interval(flag: bool, args: argparse.Namespace) -> float | None:
     """``--poll-interval`` if ``flag`` (``--wait`` or ``--watch``) was given, else None."""
     return float(args.poll_interval) if flag else None
@@ -276,16 +269,20 @@ def cancel_request(args: argparse.Namespace) -> IOResult[CancelRequest, HSMFailu
         )
     if by_sweep:
         return _existing(args)
-    for job_id in args.job_ids:
-        if _JOB_ID.fullmatch(job_id) is None:
-            return IOResult.from_failure(
-                ConfigError(f"{job_id!r} is not a job id (like 123, 123_4 or 123[4].server)")
-            )
-    return _backend_of(None, args).map(partial(_jobs_ref, tuple(args.job_ids)))
+    return _backend_of(None, args).bind(partial(_jobs_ref, tuple(args.job_ids)))
 
 
-def _jobs_ref(job_ids: tuple[str, ...], backend: Backend) -> JobsRef:
-    return JobsRef(backend, job_ids)
+def _jobs_ref(job_ids: tuple[str, ...], backend: Backend) -> IOResult[JobsRef, HSMFailure]:
+    """The ids, once each has the form of the chosen scheduler's job ids."""
+    from hsm.pure.schedulers import SCHEDULERS
+    from hsm.pure.schedulers.base import check_job_ids
+
+    checked = check_job_ids(SCHEDULERS[backend.key], job_ids)
+    return IOResult.from_result(checked.map(partial(JobsRef, backend)).alt(_as_failure))
+
+
+def _as_failure(error: ConfigError) -> HSMFailure:
+    return error
 
 
 def config_request(args: argparse.Namespace, warn: Console) -> Result[Settings, HSMFailure]:

@@ -1,11 +1,13 @@
-"""``hsm monitor``: counts, a task table, and the log tails of failed tasks.
+"""``hsm monitor``: a sweep that fits on a screen, or the task table; logs of failures.
 
 Strategy: one poll of the sweep (``api.sweep_status``) becomes one view
-(:func:`hsm.cli.views.sweep_view`); ``--watch`` repeats that until every task is final.
+(:func:`hsm.cli.views.sweep_view`): a summary for a big sweep, a table for a small one or
+with ``--all`` / ``--state``; ``--watch`` repeats that until every task is final.
 """
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 from returns.io import IOResult
@@ -13,7 +15,8 @@ from returns.io import IOResult
 from hsm import api
 from hsm.cli.output import Console, Reply, frame, repeat
 from hsm.cli.requests import MonitorRequest
-from hsm.cli.views import sweep_view
+from hsm.cli.views import Shown, sweep_view
+from hsm.effects.reading import sweep_started
 from hsm.effects.sweeps import SweepReport
 from hsm.pure.errors import HSMFailure
 
@@ -29,8 +32,22 @@ def _poll(request: MonitorRequest) -> IOResult[SweepReport, HSMFailure]:
     return api.sweep_status(request.sweep.sweep_dir, request.sweep.backend)
 
 
+def _show(console: Console, request: MonitorRequest, report: SweepReport) -> tuple[str, object]:
+    sweep_dir = request.sweep.sweep_dir
+    shown = Shown(
+        states=request.states,
+        every=request.every,
+        lines=request.lines,
+        quiet=console.quiet,
+        since=sweep_started(sweep_dir, report.manifest),
+        now=time.time(),
+        data=console.json,
+    )
+    return sweep_view(sweep_dir, report, colour=console.colour, shown=shown)
+
+
 def _view(console: Console, request: MonitorRequest, report: SweepReport) -> Reply:
-    text, data = sweep_view(request.sweep.sweep_dir, report, request.lines, console.colour)
+    text, data = _show(console, request, report)
     if report.stale:
         console.warn(report.warning)
     return Reply(text, data)
@@ -41,7 +58,7 @@ def _refresh(console: Console, request: MonitorRequest) -> IOResult[Reply | None
 
 
 def _frame(console: Console, request: MonitorRequest, report: SweepReport) -> Reply | None:
-    text, data = sweep_view(request.sweep.sweep_dir, report, request.lines, console.colour)
+    text, data = _show(console, request, report)
     frame(text, data, console)
     done = all(s.state.is_final for s in report.statuses.values())
     return Reply("", None, shown=True) if done else None

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -156,6 +157,17 @@ def repeat(
         time.sleep(interval)
 
 
+#: What an interrupt leaves behind and how to go on; commands update it as they progress.
+_ON_INTERRUPT: ContextVar[str] = ContextVar(
+    "on_interrupt", default="submitted jobs keep running (hsm monitor / hsm cancel)"
+)
+
+
+def on_interrupt(text: str) -> None:
+    """Say what Ctrl-C from now on leaves behind, and the command that goes on from there."""
+    _ON_INTERRUPT.set(text)
+
+
 def report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console) -> int:
     """Run ``command``, print what it returns, and return the exit code."""
     try:
@@ -168,9 +180,7 @@ def report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console)
         show(reply, console.json)
         return reply.code
     except KeyboardInterrupt:
-        sys.stderr.write(
-            "\nhsm: interrupted; submitted jobs keep running (hsm monitor / hsm cancel)\n"
-        )
+        sys.stderr.write(f"\nhsm: interrupted; {_ON_INTERRUPT.get()}\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -26,6 +26,14 @@ JSON_HELP = """\
   monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
     "counts": {state: n}, "tasks": [{"task", "params", "job_id", "state", "raw",
     "exit_code", "signal", "reason", "log"}]}
+    (also "varying": [keys], "constants": {key: value}, "started": epoch seconds or
+    null; with --state only those tasks)
+  results: {"sweep_id", "sweep_dir", "file", "varying", "rows": [{"task", "params",
+    "state", "job_id", "exit_code", "elapsed", "elapsed_source", "metrics",
+    "metrics_error"}]}
+  logs: {"task", "log", "text"}
+  sweep list: {"root", "sweeps": [{"sweep_dir", "sweep_id", "scheduler", "mode",
+    "tasks", "created", "counts", "valid", "problem"}]}
   queue: {"user", "scheduler", "jobs": [{"job_id", "state", "raw", "exit_code",
     "signal", "reason"}]}
   cancel: {"cancelled": [job ids]}
@@ -225,8 +233,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="resubmit failed, cancelled and unknown tasks (the default)",
     )
     _wait_flags(again)
+    listing = add(sweeps, "list", "the sweeps under the sweep root, with their last known states")
+    listing.add_argument(
+        "--sweep-root",
+        metavar="DIR",
+        help="where the sweeps are (default: sweeps)",
+    )
+    listing.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask each sweep's scheduler now (default: the last states a command saw)",
+    )
 
-    monitor = add(commands, "monitor", "states of a sweep's tasks, with logs of failures")
+    monitor = add(
+        commands,
+        "monitor",
+        "states of a sweep's tasks, with logs of failures (a summary for a big sweep)",
+    )
     monitor.add_argument(
         "--mode",
         choices=("hpc", "local"),
@@ -239,8 +262,57 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument(
         "--lines",
         type=_positive_int,
-        default=10,
-        help="log lines shown per failed task (default 10)",
+        default=None,
+        metavar="N",
+        help="log lines shown per failed task (default 10 in the table, 3 in the summary)",
+    )
+    _state_flag(monitor, "show only tasks in these states (and list them all)")
+    monitor.add_argument(
+        "--all",
+        action="store_true",
+        help="every task's row and every failure's log, even for a big sweep "
+        "(which otherwise shows a summary)",
+    )
+
+    results = add(
+        commands, "results", "each task's parameters, state and the metrics it left, sorted"
+    )
+    _sweep_ref(results)
+    results.add_argument(
+        "--file",
+        default="metrics.json",
+        metavar="NAME",
+        help="the JSON object file each task writes in $HSM_TASK_DIR (default metrics.json)",
+    )
+    results.add_argument(
+        "--sort",
+        metavar="COLUMN",
+        help="order by a metric or parameter, ascending (-COLUMN: descending); "
+        "tasks without it come last",
+    )
+    results.add_argument("--desc", action="store_true", help="sort descending")
+    results.add_argument("--top", type=_positive_int, metavar="N", help="only the first N rows")
+    _state_flag(results, "only tasks in these states")
+    results.add_argument("--csv", action="store_true", help="print CSV for scripts")
+
+    logs = add(commands, "logs", "one task's log (-f: follow it until the task ends)")
+    _sweep_ref(logs)
+    logs.add_argument("task", type=_task_number, metavar="TASK", help="the task number")
+    logs.add_argument(
+        "-n", "--lines", type=_positive_int, metavar="N", help="only the last N lines"
+    )
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep printing what the task writes until it has finished (Ctrl-C stops)",
+    )
+    logs.add_argument(
+        "--poll-interval",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="with -f: seconds between asks of the sweep's state (default 5)",
     )
 
     queue = add(commands, "queue", "your jobs in the scheduler, with normalised states")
@@ -269,6 +341,27 @@ def build_parser() -> argparse.ArgumentParser:
     return top
 
 
+def _state_flag(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="STATE",
+        help=f"{text}: queued, running, completed, failed, cancelled, unknown "
+        "(repeatable, or a comma list)",
+    )
+
+
+def _task_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a task number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a task number (0 or more), got {value}")
+    return value
+
+
 def _sweep_ref(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep-id", help="the sweep (its record is sweeps/<id>)")
     parser.add_argument("--sweep-dir", help="the sweep directory (default: sweeps/<id>)")
@@ -276,10 +369,13 @@ def _sweep_ref(parser: argparse.ArgumentParser) -> None:
 
 #: Options whose value is free text that may start with ``-`` (Slurm's ``--mem=16G``).
 FREE_TEXT = ("--resources",)
+#: Options whose value may start with ``-`` to mean "descending" (``--sort -acc``).
+SIGNED = ("--sort",)
 
 
 def join_free_text(argv: Sequence[str]) -> list[str]:
-    """``--resources VALUE`` -> ``--resources=VALUE`` whatever VALUE looks like.
+    """``--resources VALUE`` -> ``--resources=VALUE`` whatever VALUE looks like (and
+    ``--sort -COLUMN`` -> ``--sort=-COLUMN``).
 
     argparse takes a word starting with ``-`` for an option, so ``--resources --mem=200M``
     would fail with "expected one argument"; joined, the value reaches the resource
@@ -289,6 +385,8 @@ def join_free_text(argv: Sequence[str]) -> list[str]:
     ['sweep', 'run', '--resources=--mem=2G', 'lr=1']
     >>> join_free_text(["--", "--resources", "-x"])
     ['--', '--resources', '-x']
+    >>> join_free_text(["results", "--sort", "-acc"])
+    ['results', '--sort=-acc']
     """
     joined: list[str] = []
     words = iter(argv)
@@ -296,7 +394,7 @@ def join_free_text(argv: Sequence[str]) -> list[str]:
         if word == "--":
             joined.append(word)
             joined.extend(words)
-        elif word in FREE_TEXT:
+        elif word in FREE_TEXT or word in SIGNED:
             value = next(words, None)
             joined.append(word if value is None else f"{word}={value}")
         else:

@@ -1,7 +1,8 @@
 """``hsm queue``: the user's jobs in the scheduler, with normalised states.
 
-Strategy: one ``user_jobs`` call on the chosen backend, shown as a table (or JSON);
-``--watch`` repeats it until interrupted.
+Strategy: one ``user_jobs`` call on the chosen backend, shown as a table (or JSON) in
+numeric job-id order (``9`` before ``10``, ``12_3`` before ``12_10``); ``--watch``
+repeats it until interrupted.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from returns.io import IOResult
 
 from hsm.cli.output import Console, Reply, frame, repeat
 from hsm.cli.requests import QueueRequest
-from hsm.pure.cli_text import counts_text, format_table, paint
+from hsm.pure.cli_text import counts_text, format_table, job_id_key, paint
 from hsm.pure.errors import HSMFailure
 from hsm.pure.manifest import count_states
 from hsm.pure.states import JobStatus
+from hsm.pure.summary import exit_text
 
 
 def queue(console: Console, request: QueueRequest) -> IOResult[Reply, HSMFailure]:
@@ -39,13 +41,12 @@ def _frame(console: Console, request: QueueRequest, statuses: dict[str, JobStatu
     frame(shown.text, shown.data, console)
 
 
-def _job_sort(job_id: str) -> tuple[int, str]:
-    head = job_id.split("_")[0].split(".")[0].split("[")[0]
-    return (int(head) if head.isdigit() else 0, job_id)
+def _by_job_id(item: tuple[str, JobStatus]) -> tuple[tuple[int, int, str], ...]:
+    return job_id_key(item[1].job_id or item[0])
 
 
 def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus]) -> Reply:
-    ordered = sorted(statuses.items(), key=lambda kv: _job_sort(kv[0]))
+    ordered = sorted(statuses.items(), key=_by_job_id)
     key = request.backend.key
     jobs: list[dict[str, Any]] = [
         {
@@ -63,7 +64,7 @@ def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus
             s.job_id or job_id,
             paint(s.state.value, s.state.value, console.colour),
             s.raw,
-            "" if s.exit_code is None else str(s.exit_code),
+            exit_text(s),
             s.reason,
         ]
         for job_id, s in ordered

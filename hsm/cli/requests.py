@@ -13,6 +13,7 @@ from hsm import api
 from hsm.effects.backend import Backend
 from hsm.pure.config import Config
 from hsm.pure.config_layers import ResolvedConfig
+from hsm.pure.states import JobState
 from hsm.pure.sweep import Sweep
 
 
@@ -64,11 +65,17 @@ class SubmitRequest:
 
 @dataclass(frozen=True, slots=True)
 class MonitorRequest:
-    """``monitor``: ``watch`` is the refresh interval (``None``: show once)."""
+    """``monitor``: ``watch`` is the refresh interval (``None``: show once).
+
+    ``lines`` is ``--lines`` (None: the view's default), ``states`` ``--state`` (empty:
+    all), ``every`` ``--all``.
+    """
 
     sweep: SweepRef
     watch: float | None
-    lines: int
+    lines: int | None
+    states: frozenset[JobState] = frozenset()
+    every: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +97,39 @@ class JobsRef:
 
 #: ``cancel``: a whole sweep, or jobs by id.
 CancelRequest = SweepRef | JobsRef
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsRequest:
+    """``results``: which metrics file, how to order and cut the rows, which format.
+
+    ``sort`` is a column (None: task order), ``top`` how many rows to keep (None: all),
+    ``fmt`` ``table``, ``csv`` or ``json``.
+    """
+
+    sweep: SweepRef
+    file: str
+    sort: str | None
+    descending: bool
+    top: int | None
+    states: frozenset[JobState]
+    fmt: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogsRequest:
+    """``logs``: one task's log; ``lines`` the last N (None: all), ``follow`` the poll
+    interval of ``-f`` (None: print once)."""
+
+    sweep: SweepRef
+    task: int
+    lines: int | None
+    follow: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SweepListRequest:
+    """``sweep list``: the sweeps under ``root``; ``refresh`` polls each one."""
+
+    root: Path
+    refresh: bool

@@ -11,7 +11,9 @@ lets the same command resume without duplicates.  ``--wait`` is :mod:`hsm.cli.wa
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -21,7 +23,7 @@ from returns.io import IOResult
 from returns.result import Result
 
 from hsm import api
-from hsm.cli.output import Console, Reply
+from hsm.cli.output import Console, Reply, on_interrupt
 from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
 from hsm.cli.views import submitted_reply
 from hsm.cli.wait import finish
@@ -44,6 +46,10 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
         )
     # Plan once, before any write: every mistake surfaces while nothing exists yet.
     sweep = SweepRef(request.sweep_dir, request.backend)
+    on_interrupt(
+        f"sweep {request.sweep_id} may be only partly submitted; what is in keeps running. "
+        f"Resume it (nothing is submitted twice): {_resume_command(request.sweep_id)}"
+    )
     return (
         IOResult.from_result(_plan(request, _array_limit(request)))
         .bind(partial(_submit_planned, sweep))
@@ -63,6 +69,10 @@ def render(request: SweepRequest) -> IOResult[Reply, HSMFailure]:
 def submit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailure]:
     """``hsm sweep submit DIR``: submit a rendered sweep after checking every hash."""
     sweep = request.sweep
+    on_interrupt(
+        f"{sweep.sweep_dir} may be only partly submitted; what is in keeps running. Resume it "
+        f"(nothing is submitted twice): {_resume_command(None)}"
+    )
     return api.submit_rendered(sweep.sweep_dir, sweep.backend).bind(
         partial(_after_submit, console, sweep, request.wait, "submitted")
     )
@@ -71,9 +81,21 @@ def submit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailu
 def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailure]:
     """``hsm sweep resubmit``: failed, cancelled and unknown tasks as one compact array."""
     sweep = request.sweep
+    on_interrupt(
+        f"the resubmission of {sweep.sweep_dir} may be only partly in; what is in keeps "
+        f"running. Finish it (nothing is submitted twice): hsm sweep submit {sweep.sweep_dir}"
+    )
     return api.resubmit(sweep.sweep_dir, sweep.backend).bind(
         partial(_after_resubmit, console, request)
     )
+
+
+def _resume_command(sweep_id: str | None) -> str:
+    """This very command, with ``--sweep-id`` pinned so it names the same sweep."""
+    argv = ["hsm", *sys.argv[1:]]
+    if sweep_id is not None and "--sweep-id" not in argv and "--sweep-dir" not in argv:
+        argv += ["--sweep-id", sweep_id]
+    return shlex.join(argv)
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -227,6 +249,11 @@ def _after_submit(
 
 
 def _submitted(sweep_dir: Path, submitted: Submitted, what: str, manifest: Manifest) -> Reply:
+    ref = f"--sweep-dir {shlex.quote(str(sweep_dir))}"
+    on_interrupt(
+        f"every job of sweep {manifest.sweep_id} is submitted and keeps running; "
+        f"follow: hsm monitor {ref}; cancel: hsm cancel {ref}"
+    )
     return submitted_reply(sweep_dir, manifest, submitted, what)
 
 

@@ -10,7 +10,8 @@ is created: a failed check leaves the project as it was.
 from __future__ import annotations
 
 import argparse
-import datetime
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -30,10 +31,16 @@ from hsm.cli.output import Console
 from hsm.cli.requests import Settings, SweepRequest
 from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
-from hsm.pure.layout import MANIFEST
+from hsm.pure.layout import LOCK, MANIFEST
 from hsm.pure.plan import check_sweep_id
-from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep, parse_sweep_spec
-from hsm.pure.sweepfile import SweepFile, merge_shorthand, parse_shorthand, parse_sweep_file
+from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
+from hsm.pure.sweepfile import (
+    SweepFile,
+    apply_axes,
+    file_sweep_spec,
+    parse_shorthand,
+    parse_sweep_file,
+)
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -147,17 +154,20 @@ def _with_axes(
 ) -> Result[_Source, HSMFailure]:
     file, path = loaded
     return flow(
-        parse_shorthand(overrides),
-        bind(partial(_spec, file.sweep, path)),
+        _file_spec(file.sweep, path),
+        bind(partial(_with_command_line, overrides)),
         map_(expand_sweep),
         map_(partial(_Source, file, path)),
     )
 
 
-def _spec(
-    sweep: Mapping[str, Any], path: Path | None, axes: Mapping[str, list[Any]]
-) -> Result[SweepSpec, HSMFailure]:
-    return parse_sweep_spec(merge_shorthand(sweep, axes)).alt(partial(_in_file, path))
+def _file_spec(sweep: Mapping[str, Any], path: Path | None) -> Result[SweepSpec, HSMFailure]:
+    return file_sweep_spec(sweep).alt(partial(_in_file, path))
+
+
+def _with_command_line(overrides: Sequence[str], spec: SweepSpec) -> Result[SweepSpec, HSMFailure]:
+    """The command-line axes applied; their errors name the argument, not the file."""
+    return parse_shorthand(overrides).bind(partial(apply_axes, spec))
 
 
 def _in_file(path: Path | None, error: ConfigError) -> HSMFailure:
@@ -193,7 +203,7 @@ def _place(
 def _named(
     args: argparse.Namespace, source: _Source, checked: Settings, script: Path
 ) -> Result[_Checked, HSMFailure]:
-    sweep_id = args.sweep_id or _default_id(script)
+    sweep_id = args.sweep_id or _default_id(script, _fingerprint(args, source, checked, script))
     return flow(
         check_sweep_id(sweep_id),
         bind(partial(_new_sweep_dir, args.sweep_dir)),
@@ -215,16 +225,29 @@ def _script(flag: str | None, source: _Source) -> Result[Path, HSMFailure]:
     return Success(script)
 
 
-def _default_id(script: Path) -> str:
+def _default_id(script: Path, fingerprint: str) -> str:
+    """``<script stem>_<12 hex digits of the inputs>``: the same command, run again in the
+    same place, names the same sweep -- so it resumes an interrupted submission instead
+    of submitting everything twice (give ``--sweep-id`` to run a sweep anew)."""
     stem = _ID_UNSAFE.sub("_", script.stem).strip("_.-") or "sweep"
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
-    base = f"{stem[:40]}_{now}"
-    taken = 1
-    sweep_id = base
-    while (DEFAULT_SWEEPS / sweep_id).exists():
-        taken += 1
-        sweep_id = f"{base}-{taken}"
-    return sweep_id
+    return f"{stem[:40]}_{fingerprint[:12]}"
+
+
+def _fingerprint(args: argparse.Namespace, source: _Source, checked: Settings, script: Path) -> str:
+    """A digest of everything that decides what a sweep submits (not how it is watched)."""
+    inputs = {
+        "cwd": str(Path.cwd().resolve()),
+        "script": str(script.resolve()),
+        "sweep_file": repr(source.file),
+        "axes": list(getattr(args, "overrides", None) or ()),
+        "settings": repr(checked.config),
+        "mode": getattr(args, "mode", None),
+        "throttle": getattr(args, "throttle", None),
+        "after": list(getattr(args, "after", None) or ()),
+        "max_array_size": getattr(args, "max_array_size", None),
+    }
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
@@ -242,7 +265,8 @@ def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
                     "directory; choose another --sweep-dir"
                 )
             )
-        if any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).exists():
+        others = (p for p in sweep_dir.iterdir() if p.name != LOCK)  # a lock is not content
+        if any(others) and not (sweep_dir / MANIFEST).exists():
             return Failure(
                 ConfigError(
                     f"{sweep_dir} already exists and is not an hsm sweep directory; choose an "

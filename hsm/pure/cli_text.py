@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hsm.pure.states import JobState, JobStatus
+from hsm.pure.summary import exit_text
 
 #: ANSI colours per state, used only when the caller enables colour.
 _COLOURS = {
@@ -146,24 +147,56 @@ def status_record(
     }
 
 
-def status_row(record: Mapping[str, Any], colour: bool = False) -> list[str]:
-    """A task record as table cells: task, params, job id, state, raw, exit code."""
-    exit_code = record["exit_code"]
-    signal = record["signal"]
-    code = "" if exit_code is None else str(exit_code)
-    if signal:
-        code = f"{code} (signal {signal})".strip()
+def status_row(
+    task: int, params: Mapping[str, Any], status: JobStatus, colour: bool = False
+) -> list[str]:
+    """A task as table cells: task, params, job id, state, raw code, exit.
+
+    The exit cell claims only what the scheduler's answer supports (see
+    :func:`hsm.pure.summary.exit_text`): blank for a cancelled or timed-out task.
+
+    >>> status_row(3, {"lr": 0.1}, JobStatus("9_3", JobState.FAILED, "TIMEOUT", 0))
+    ['3', 'lr=0.1', '9_3', 'failed', 'TIMEOUT', '']
+    """
     return [
-        str(record["task"]),
-        format_params(record["params"]),
-        record["job_id"] or "-",
-        paint(record["state"], record["state"], colour),
-        record["raw"],
-        code,
+        str(task),
+        format_params(params),
+        status.job_id or "-",
+        paint(status.state.value, status.state.value, colour),
+        status.raw,
+        exit_text(status),
     ]
 
 
 STATUS_HEADERS = ("TASK", "PARAMS", "JOB ID", "STATE", "RAW", "EXIT")
+
+
+def job_id_key(job_id: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key that orders job ids as numbers: ``9`` before ``10``, ``12_3`` before
+    ``12_10``, ``12[3].srv`` before ``12[10].srv``.
+
+    >>> sorted(["10", "12_10", "9", "12[10].srv", "12_3", "12[3].srv", "x"], key=job_id_key)
+    ['9', '10', '12[3].srv', '12[10].srv', '12_3', '12_10', 'x']
+    """
+    key: list[tuple[int, int, str]] = []
+    digits = ""
+    text = ""
+    for char in job_id:
+        if char.isdigit() and char.isascii():
+            if text:
+                key.append((1, 0, text))
+                text = ""
+            digits += char
+        else:
+            if digits:
+                key.append((0, int(digits), ""))
+                digits = ""
+            text += char
+    if digits:
+        key.append((0, int(digits), ""))
+    if text:
+        key.append((1, 0, text))
+    return tuple(key)
 
 
 def format_config_rows(rows: Sequence[tuple[str, object, str]]) -> str:

@@ -14,6 +14,8 @@ names (``scripts/array_000.sh``), which keeps a sweep directory movable.
         scripts/<key>.sh     one rendered script per job
         logs/                the jobs' output (names: see :func:`job_log_name`)
         jobs/<job name>/     a single job's own sweep directory (``submit_single_job``)
+        tasks/<task>/        one task's own directory ($HSM_TASK_DIR): what it leaves
+        .lock                held (flock) by the one command writing the sweep; says who
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ STATUS_CACHE = "status.json"
 SCRIPTS = "scripts"
 LOGS = "logs"
 JOBS = "jobs"
+TASKS = "tasks"
+LOCK = ".lock"
 
 
 def script_file(key: str) -> str:
@@ -54,3 +58,13 @@ def single_job_dir(job_name: str) -> str:
     'jobs/train_once'
     """
     return f"{JOBS}/{job_name}"
+
+
+def task_dir(index: int) -> str:
+    """The directory of task ``index`` (its number in the sweep), where the program may
+    leave what it produced (``$HSM_TASK_DIR``, read by ``hsm results``).
+
+    >>> task_dir(7)
+    'tasks/7'
+    """
+    return f"{TASKS}/{index}"

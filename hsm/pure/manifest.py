@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from hsm.pure.plan import JobRecord as JobRecord  # re-exported: the CLI imports it from here
-from hsm.pure.plan import task_log_path
+from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
@@ -153,18 +153,8 @@ def with_cancels(
 def current_jobs(
     manifest: Manifest, job_ids: Mapping[str, str] | None = None
 ) -> dict[int, JobRecord]:
-    """For each task, the newest job covering it (resubmissions come later in the list).
-
-    With ``job_ids`` (key -> id of every submitted job), a resubmission that never reached
-    the scheduler does not count: the task keeps its last submitted job, so a refused
-    resubmission never hides the task's recorded final state.
-    """
-    owner: dict[int, JobRecord] = {}
-    for job in manifest.jobs:
-        for task in job.tasks:
-            if job_ids is None or job.key in job_ids or task not in owner:
-                owner[task] = job
-    return owner
+    """For each task, its current job (see :func:`current_indices`)."""
+    return {task: job for task, (job, _) in current_indices(manifest, job_ids).items()}
 
 
 def task_statuses(
@@ -180,25 +170,49 @@ def task_statuses(
     ``completed``.
     """
     result: dict[int, JobStatus] = {}
-    for task, job in sorted(current_jobs(manifest, job_ids).items()):
+    for task, (job, index) in sorted(current_indices(manifest, job_ids).items()):
         job_id = job_ids.get(job.key)
         if job_id is None:
             result[task] = JobStatus("", JobState.UNKNOWN, "NOT_SUBMITTED")
             continue
-        if job.indices is None:
-            wanted = job_id
-        else:
-            wanted = task_id(job_id, job.indices[job.tasks.index(task)])
+        wanted = job_id if index is None else task_id(job_id, index)
         result[task] = polled.get(wanted) or JobStatus(wanted, JobState.UNKNOWN, "NOT_FOUND")
     return result
 
 
+def current_indices(
+    manifest: Manifest, job_ids: Mapping[str, str] | None = None
+) -> dict[int, tuple[JobRecord, int | None]]:
+    """For each task, its current job and its array index in that job (None for an
+    individual job) -- found in one pass, where ``job.tasks.index(task)`` per task would
+    cost O(tasks²) on a 10,000-task array.
+
+    The current job is the newest covering the task (resubmissions come later in the
+    list).  With ``job_ids`` (key -> id of every submitted job), a resubmission that never
+    reached the scheduler does not count: the task keeps its last submitted job, so a
+    refused resubmission never hides the task's recorded final state.
+    """
+    owner: dict[int, tuple[JobRecord, int | None]] = {}
+    for job in manifest.jobs:
+        counts = job_ids is None or job.key in job_ids
+        pairs = (
+            ((task, (job, None)) for task in job.tasks)
+            if job.indices is None
+            else zip(job.tasks, ((job, i) for i in job.indices), strict=True)
+        )
+        for task, found in pairs:
+            if counts or task not in owner:
+                owner[task] = found
+    return owner
+
+
 def task_logs(manifest: Manifest, job_ids: Mapping[str, str] | None = None) -> dict[int, str]:
     """Where each task's log is, relative to the manifest's workdir (or absolute), for
-    every task a job covers (its current job, see :func:`current_jobs`)."""
+    every task a job covers (its current job, see :func:`current_indices`)."""
+    name = SCHEDULERS[manifest.scheduler].task_log_name
     return {
-        task: task_log_path(job, manifest.scheduler, task)
-        for task, job in current_jobs(manifest, job_ids).items()
+        task: job.log_path if index is None else name(job.log_path, index)
+        for task, (job, index) in current_indices(manifest, job_ids).items()
     }
 
 

@@ -1,45 +1,57 @@
-"""The sweep file and the command-line sweep shorthand, as plain data.
+"""The sweep file and the command-line sweep axes, as plain data.
 
 Strategy: a sweep file is a YAML mapping with the program to run (``script``), the
-sweep itself (``grid``, ``paired``, ``combinations`` -- validated later by
+sweep itself (``grid``, ``paired``, ``combinations`` -- validated by
 :func:`hsm.pure.sweep.parse_sweep_spec`) and optional ``hpc`` settings that act as one
-more config file layer.  The shorthand ``lr=0.1,0.01 model=a,b`` (Hydra's multirun
-syntax) adds grid axes; a parameter given on the command line replaces the same
-top-level grid parameter of the file, as a Hydra command line overrides its config.
+more config file layer.  Command-line arguments ``KEY=VALUE`` are Hydra multirun
+overrides, read by :mod:`hsm.pure.hydra_syntax` exactly as Hydra reads them, and then
+applied to the file's sweep as a Hydra command line overrides its config:
 
-Shorthand values are typed the way Hydra reads them: ``1`` is an int, ``0.1`` and
-``1e-3`` floats, ``true``/``false`` booleans, ``null`` None, ``'a,b'`` / ``"a b"`` quoted
-strings, ``[1,2]`` a list value, ``range(1,4)`` the ints 1, 2, 3; anything else is a
-bare string.  Commas split values only outside quotes and brackets.
+- ``lr=0.1,0.01`` / ``choice(...)`` / ``range(...)`` / a single value: an axis.  For a
+  parameter the file sweeps (grid axis, nested ``model.name`` too) it replaces that
+  axis in place; for a member of a paired group it takes that member out of the group
+  and becomes an axis of its own right after it; otherwise it is a new grid axis, after
+  the file's grid axes.  A single value is a constant (it reaches the combinations).
+- ``glob(include, exclude=...)``: keeps the values the file gives that parameter (grid
+  values or paired rows) whose text matches; a parameter the file does not sweep is an
+  error.
+- ``+key=...`` / ``++key=...``: the same parameter as ``key``, passed to the program with
+  its ``+`` (Hydra needs it to add a key its config lacks).  ``~key`` is refused: a
+  deletion is not a value to sweep.
+- Combinations are left as written (only the constants reach them), so their own
+  values win over the command line too.
+
+Where hsm differs from Hydra on purpose: ``key=`` with nothing after it is refused
+(write ``key=''`` for the empty string; an empty shell variable is the usual cause), and
+a value may appear once per axis.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
+from hsm.pure.hydra_grammar import GrammarError
+from hsm.pure.hydra_syntax import Choice, Glob, HydraSyntaxError, parse_override_value
+from hsm.pure.overrides import is_valid_key, render_value
+from hsm.pure.sweep_spec import (
+    Factor,
+    SweepSpec,
+    check_sweep_spec,
+    param_name,
+    parse_sweep_spec,
+    value_key,
+)
 
 #: Keys a sweep file may have.
 SWEEP_FILE_KEYS = ("script", "grid", "paired", "combinations", "hpc")
-
-_INT = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z")
-_FLOAT = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)\Z"
-)
-_RANGE = re.compile(r"range\((.*)\)\Z", re.DOTALL)
-_SPECIAL_FLOATS = {
-    "inf": float("inf"),
-    "+inf": float("inf"),
-    "-inf": float("-inf"),
-    "nan": float("nan"),
-}
-_CLOSERS = {"[": "]", "(": ")", "{": "}"}
+_SWEEP_KEYS = ("grid", "paired", "combinations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,154 +107,201 @@ combinations, hpc @ $.scrpt
     return Success(SweepFile(script, sweep, hpc))
 
 
-def _split_top(text: str, separator: str = ",") -> list[str]:
-    """Split at ``separator`` outside quotes and brackets (unbalanced text raises)."""
-    parts: list[str] = []
-    stack: list[str] = []
-    quote = ""
-    current: list[str] = []
-    escaped = False
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch in _CLOSERS:
-            stack.append(_CLOSERS[ch])
-        elif ch in ")]}":
-            if not stack or stack.pop() != ch:
-                raise ValueError(f"unbalanced {ch!r}")
-        elif ch == separator and not stack:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    if quote:
-        raise ValueError(f"unterminated quote {quote}")
-    if stack:
-        raise ValueError(f"missing {stack[-1]!r}")
-    parts.append("".join(current))
-    return parts
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One command-line sweep argument, read.
 
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", r"\1", body, flags=re.DOTALL)
-
-
-def parse_value(text: str) -> Any:
-    """One shorthand value, typed as Hydra would read it (raises ValueError if malformed).
-
-    >>> [parse_value(t) for t in ("1", "0.1", "1e-3", "true", "null", "'a,b'", "adam")]
-    [1, 0.1, 0.001, True, None, 'a,b', 'adam']
-    >>> parse_value("[1, x]")
-    [1, 'x']
+    Attributes:
+        arg: the argument as given, for messages.
+        key: the override key the program gets (``lr``, ``model.name``, ``+seed``).
+        values: the values in order, or a :class:`~hsm.pure.hydra_syntax.Glob` to apply to
+            the values the sweep file gives this parameter.
     """
-    item = text.strip()
-    if not item:
-        raise ValueError("empty value")
-    if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
-        return _unquote(item)
-    lowered = item.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered == "null":
-        return None
-    if _INT.match(item):
-        return int(item.replace("_", ""))
-    if _FLOAT.match(item):
-        return float(item)
-    if lowered in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[lowered]
-    if item.startswith("["):
-        if not item.endswith("]"):
-            raise ValueError(f"list {item!r} does not end with ]")
-        inner = item[1:-1]
-        return [] if not inner.strip() else [parse_value(p) for p in _split_top(inner)]
-    if item[0] in "{(" or item[0] in "'\"":
-        raise ValueError(f"cannot read {item!r}; use a sweep file for mappings")
-    return item
+
+    arg: str
+    key: str
+    values: tuple[Any, ...] | Glob
+
+    @property
+    def name(self) -> str:
+        """The parameter it sets (``+seed`` sets ``seed``)."""
+        return param_name(self.key)
 
 
-def _range_values(args: str) -> list[int]:
-    numbers = [int(a.strip()) for a in args.split(",")]
-    if not 1 <= len(numbers) <= 3:
-        raise ValueError("range takes 1 to 3 whole numbers")
-    values = list(range(*numbers))
-    if not values:
-        raise ValueError("the range is empty")
-    return values
+def _bad(arg: str, why: str) -> Failure[ConfigError]:
+    return Failure(ConfigError(f"sweep argument {arg!r}: {why}"))
 
 
-def parse_axis(text: str) -> list[Any]:
-    """The values of one ``key=v1,v2`` axis (raises ValueError if malformed).
+def _axis(arg: str) -> Result[Axis, ConfigError]:
+    key, sep, text = arg.partition("=")
+    if key.startswith("~"):
+        return _bad(
+            arg,
+            f"{key} deletes a key (Hydra's ~); hsm sweeps key=value overrides, so delete it "
+            "in your config instead",
+        )
+    if not sep or not key.strip():
+        return Failure(
+            ConfigError(f"sweep argument {arg!r} is not key=value[,value...]; e.g. lr=0.1,0.01")
+        )
+    if not is_valid_key(key):
+        return _bad(
+            arg,
+            f"{key!r} is not a Hydra override key (use names like lr, model.lr, +new_key, "
+            "db/mysql or group@package)",
+        )
+    if not text.strip(" \t"):
+        return _bad(arg, f"it has no value; write {key}='' for an empty string")
+    try:
+        parsed = parse_override_value(text)
+    except GrammarError as error:
+        return Failure(ConfigError(f"cannot read sweep argument {arg!r}: {error}"))
+    except HydraSyntaxError as error:
+        return _bad(arg, str(error))
+    if isinstance(parsed, Glob):
+        return Success(Axis(arg, key, parsed))
+    values = parsed.values if isinstance(parsed, Choice) else (parsed,)
+    return _checked_values(arg, key, values)
 
-    >>> parse_axis("0.1,0.01"), parse_axis("range(1,4)"), parse_axis("'a,b',c")
-    ([0.1, 0.01], [1, 2, 3], ['a,b', 'c'])
-    """
-    ranged = _RANGE.match(text.strip())
-    if ranged:
-        return _range_values(ranged.group(1))
-    return [parse_value(part) for part in _split_top(text)]
 
-
-def parse_shorthand(args: Sequence[str]) -> Result[dict[str, list[Any]], ConfigError]:
-    """Read ``key=v1,v2 ...`` arguments into grid axes, in the order given.
-
-    >>> parse_shorthand(["lr=0.1,0.01", "model=a,b"]).unwrap()
-    {'lr': [0.1, 0.01], 'model': ['a', 'b']}
-    >>> print(parse_shorthand(["lr"]).failure())
-    sweep argument 'lr' is not key=value[,value...]; e.g. lr=0.1,0.01
-    """
-    grid: dict[str, list[Any]] = {}
-    for arg in args:
-        key, sep, text = arg.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            return Failure(
-                ConfigError(f"sweep argument {arg!r} is not key=value[,value...]; e.g. lr=0.1,0.01")
-            )
-        if key in grid:
-            return Failure(
-                ConfigError(
-                    f"sweep parameter '{key}' is given twice on the command line; "
-                    f"list all its values once: {key}=a,b"
-                )
-            )
-        if not text.strip():
-            return Failure(
-                ConfigError(
-                    f"sweep argument {arg!r} has no value; write {key}='' for an empty string"
-                )
-            )
+def _checked_values(arg: str, key: str, values: tuple[Any, ...]) -> Result[Axis, ConfigError]:
+    first: dict[Hashable, int] = {}
+    for i, value in enumerate(values):
         try:
-            grid[key] = parse_axis(text)
-        except ValueError as error:
-            return Failure(ConfigError(f"cannot read sweep argument {arg!r}: {error}"))
-    return Success(grid)
+            render_value(value)
+        except (ValueError, RecursionError) as error:
+            return _bad(arg, str(error))
+        j = first.setdefault(value_key(value), i)
+        if j != i:
+            return _bad(arg, f"the value {render_value(value)} is given twice")
+    return Success(Axis(arg, key, values))
 
 
-def merge_shorthand(sweep: Mapping[str, Any], axes: Mapping[str, list[Any]]) -> dict[str, Any]:
-    """The file's sweep with command-line axes added to (or replacing) its grid.
+def parse_shorthand(args: Sequence[str]) -> Result[tuple[Axis, ...], ConfigError]:
+    """Read ``key=value`` arguments (Hydra's multirun syntax) into axes, in the order given.
 
-    >>> merge_shorthand({"grid": {"lr": [1], "m": [2]}}, {"lr": [3], "n": [4]})
-    {'grid': {'lr': [3], 'm': [2], 'n': [4]}}
-    >>> merge_shorthand({}, {})
-    {'combinations': [{}]}
+    >>> [(a.key, a.values) for a in parse_shorthand(["lr=0.1,1e-2", "+n=range(3)"]).unwrap()]
+    [('lr', (0.1, 0.01)), ('+n', (0, 1, 2))]
+    >>> print(parse_shorthand(["lr=interval(0,1)"]).failure())
+    sweep argument 'lr=interval(0,1)': interval() is a sweeper search space; hsm runs \
+grids — use range()
     """
-    merged = dict(sweep)
-    grid = merged.get("grid")
-    if axes and (grid is None or isinstance(grid, Mapping)):
-        base = dict(grid or {})
-        merged["grid"] = {**{k: axes.get(k, v) for k, v in base.items()}, **axes}
-    if not any(merged.get(key) for key in ("grid", "paired", "combinations")):
-        # no parameters at all: run the program once, with no overrides
-        merged = {"combinations": [{}]}
-    return merged
+    axes: dict[str, Axis] = {}
+    for arg in args:
+        result = _axis(arg)
+        if isinstance(result, Failure):
+            return result
+        axis = result.unwrap()
+        if axis.name in axes:
+            return Failure(
+                ConfigError(
+                    f"sweep parameter '{axis.name}' is given twice on the command line "
+                    f"({axes[axis.name].arg!r}, {arg!r}); list all its values once: "
+                    f"{axis.key}=a,b"
+                )
+            )
+        axes[axis.name] = axis
+    return Success(tuple(axes.values()))
+
+
+def file_sweep_spec(sweep: Mapping[str, Any]) -> Result[SweepSpec, ConfigError]:
+    """The sweep file's spec; a file without parameters gives an empty spec (no factors,
+    no combinations) for :func:`apply_axes` to fill.
+
+    >>> file_sweep_spec({"grid": {}}).unwrap()
+    SweepSpec(factors=(), combinations=())
+    """
+    if not any(sweep.get(key) for key in _SWEEP_KEYS):
+        return Success(SweepSpec(()))
+    return parse_sweep_spec(sweep)
+
+
+def _text(value: Any) -> str:
+    """What a glob pattern is matched against: the string, or the override text."""
+    if isinstance(value, str):
+        return value
+    try:
+        return render_value(value)
+    except (ValueError, RecursionError):  # refused later, when the task's argv is rendered
+        return repr(value)
+
+
+def _filtered(axis: Axis, glob: Glob, factor: Factor) -> Factor:
+    column = factor.names.index(next(n for n in factor.names if param_name(n) == axis.name))
+    rows = tuple(r for r in factor.rows if glob.keeps(_text(r[column])))
+    if not rows:
+        values = ", ".join(_text(r[column]) for r in factor.rows)
+        raise _AxisError(axis, f"{glob} keeps none of the sweep file's values ({values})")
+    return Factor(factor.names, rows, factor.paired)
+
+
+def _replaced(axis: Axis, values: tuple[Any, ...], factor: Factor) -> list[Factor]:
+    """``factor`` with ``axis`` in place of its parameter."""
+    new = Factor((axis.key,), tuple((v,) for v in values))
+    if len(factor.names) == 1:
+        return [new]
+    keep = [i for i, n in enumerate(factor.names) if param_name(n) != axis.name]
+    rows = tuple(tuple(row[i] for i in keep) for row in factor.rows)
+    if len({value_key(r) for r in rows}) != len(rows):
+        raise _AxisError(
+            axis,
+            f"without '{axis.name}', the sweep file's paired group "
+            f"({', '.join(factor.names)}) repeats a row; edit the group in the file",
+        )
+    return [Factor(tuple(factor.names[i] for i in keep), rows, paired=True), new]
+
+
+class _AxisError(Exception):
+    def __init__(self, axis: Axis, why: str) -> None:
+        super().__init__(why)
+        self.error = ConfigError(f"sweep argument {axis.arg!r}: {why}")
+
+
+def _apply(factors: list[Factor], axis: Axis) -> list[Factor]:
+    at = next(
+        (i for i, f in enumerate(factors) if any(param_name(n) == axis.name for n in f.names)),
+        None,
+    )
+    if isinstance(axis.values, Glob):
+        if at is None:
+            raise _AxisError(
+                axis,
+                f"glob() picks among the values the sweep file's grid or paired groups give "
+                f"'{axis.name}', and they give none; list the values: {axis.key}=a,b",
+            )
+        return [*factors[:at], _filtered(axis, axis.values, factors[at]), *factors[at + 1 :]]
+    if at is None:
+        grid_end = next((i for i, f in enumerate(factors) if f.paired), len(factors))
+        new = Factor((axis.key,), tuple((v,) for v in axis.values))
+        return [*factors[:grid_end], new, *factors[grid_end:]]
+    return [*factors[:at], *_replaced(axis, axis.values, factors[at]), *factors[at + 1 :]]
+
+
+def apply_axes(spec: SweepSpec, axes: Sequence[Axis]) -> Result[SweepSpec, ConfigError]:
+    """The sweep with the command-line axes applied (see the module docstring); with no
+    parameter at all, one run with no overrides.
+
+    >>> spec = file_sweep_spec({"grid": {"model": {"name": ["mlp", "cnn", "cnn2"]}}}).unwrap()
+    >>> axes = parse_shorthand(["model.name=glob(c*,exclude=*2)", "+seed=0,1"]).unwrap()
+    >>> apply_axes(spec, axes).unwrap().factors
+    (Factor(names=('model.name',), rows=(('cnn',),), paired=False), \
+Factor(names=('+seed',), rows=((0,), (1,)), paired=False))
+    >>> apply_axes(SweepSpec(()), ()).unwrap().combinations
+    ((),)
+    """
+    factors = list(spec.factors)
+    try:
+        for axis in axes:
+            factors = _apply(factors, axis)
+    except _AxisError as exc:
+        return Failure(exc.error)
+    if not factors and not spec.combinations:
+        return Success(SweepSpec((), ((),)))
+    if not axes:
+        return Success(spec)
+    checked = check_sweep_spec(SweepSpec(tuple(factors), spec.combinations))
+    return checked.alt(partial(_with_args, " ".join(a.arg for a in axes)))
+
+
+def _with_args(args: str, error: ConfigError) -> ConfigError:
+    return ConfigError(f"with the command line's {args}: {error.message}", error.path)

@@ -150,11 +150,11 @@ CASES = [
         _write("e.yaml", "script: examples/train.py\ngrid: {lr: []}\n"),
     ),
     Case(
-        "scalar-axis",
+        "sweep-text-axis",
         ("sweep", "run", "--config", "s.yaml"),
         USAGE,
-        "must be a list",
-        _write("s.yaml", "script: examples/train.py\ngrid: {lr: 0.1}\n"),
+        "reads as a sweep",
+        _write("s.yaml", "script: examples/train.py\ngrid:\n  lr: 0.1,0.01\n"),
     ),
     Case(
         "nul-in-value",
@@ -288,7 +288,12 @@ CASES = [
         "not an hsm sweep directory",
     ),
     Case("cancel-nothing-named", ("cancel",), USAGE, "either --sweep-id"),
-    Case("cancel-bad-job-id", ("cancel", "1;reboot", "--system", "local"), USAGE, "not a job id"),
+    Case(
+        "cancel-bad-job-id",
+        ("cancel", "1;reboot", "--system", "local"),
+        USAGE,
+        "not a local job id",
+    ),
 ]
 
 

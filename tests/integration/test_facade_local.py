@@ -64,3 +64,17 @@ def test_mistakes_raise_one_exception_family(manager: LocalJobManager, tmp_path:
     with pytest.raises(HSMError, match="sweep id"):
         manager.submit_sweep([{"a": 1}], sweep_dir=tmp_path / "x", sweep_id="../escape")
     assert not (tmp_path / "w").exists() and not (tmp_path / "x").exists()
+
+
+def test_a_missing_script_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    manager = LocalJobManager(walltime="00:01:00", script_path="nope.py", project_dir=tmp_path)
+    with pytest.raises(HSMConfigError, match=r"script nope.py does not exist"):
+        manager.submit_sweep([{"x": 1}], "individual", tmp_path / "sw", "missing")
+    assert not (tmp_path / "sw").exists()
+
+
+def test_a_malformed_job_id_is_an_hsm_error(manager: LocalJobManager) -> None:
+    with pytest.raises(HSMConfigError, match="not a local job id"):
+        manager.get_job_status("1; reboot")
+    with pytest.raises(HSMConfigError, match="not a local job id"):
+        manager.cancel(["../12"])

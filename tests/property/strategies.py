@@ -223,8 +223,9 @@ def sweep_specs(
     """A valid sweep mapping as loaded from YAML (dotted names, distinct values).
 
     Names are unique across ``grid`` and ``paired``; paired rows are distinct; each
-    combination differs from the others and from every product point.  Keys that end up
-    empty are left out, and the sweep always has at least one point.
+    combination, once completed with the constants (:func:`completed`), differs from the
+    others and from every product point.  Keys that end up empty are left out, and the
+    sweep always has at least one point.
     """
     n_axes = draw(st.integers(0, max_axes))
     group_sizes = draw(st.lists(st.integers(1, 3), max_size=max_groups))
@@ -255,14 +256,20 @@ def sweep_specs(
     if groups:
         spec["paired"] = groups
     product = {_point_identity(p) for p in expected_points({**spec, "combinations": []})}
-    combos = draw(
+    drawn = draw(
         st.lists(
             st.dictionaries(param_names(), param_values(max_leaves=3), max_size=3),
             min_size=0 if product else 1,
             max_size=max_combinations,
-            unique_by=_point_identity,
-        ).map(lambda cs: [c for c in cs if _point_identity(c) not in product])
+        )
     )
+    combos = []
+    taken = set(product)
+    for combo in drawn:
+        identity = _point_identity(completed(combo, spec))
+        if identity not in taken:
+            taken.add(identity)
+            combos.append(combo)
     if combos:
         spec["combinations"] = combos
     if not product and not combos:
@@ -270,10 +277,26 @@ def sweep_specs(
     return spec
 
 
+def constants(spec: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The single-valued parameters of a flat sweep mapping: one-value grid axes and
+    one-row paired groups, in factor order."""
+    found = [(name, vs[0]) for name, vs in (spec.get("grid") or {}).items() if len(vs) == 1]
+    for group in spec.get("paired") or []:
+        if len(next(iter(group.values()))) == 1:
+            found += [(name, vs[0]) for name, vs in group.items()]
+    return found
+
+
+def completed(combo: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A combination's own items, then the constants it does not set."""
+    return {**combo, **{name: v for name, v in constants(spec) if name not in combo}}
+
+
 def expected_points(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The points of a flat (dotted-name) sweep mapping, computed the obvious way.
 
-    Grid axes then paired groups, last varying fastest, then the combinations appended.
+    Grid axes then paired groups, last varying fastest, then the combinations appended,
+    each completed with the constants it does not set.
     """
     axes: list[list[list[tuple[str, Any]]]] = [
         [[(name, v)] for v in values] for name, values in (spec.get("grid") or {}).items()
@@ -286,7 +309,7 @@ def expected_points(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if axes
         else []
     )
-    return points + [dict(c) for c in spec.get("combinations") or []]
+    return points + [completed(c, spec) for c in spec.get("combinations") or []]
 
 
 # -- scheduler output: valid job entries, and the junk real polls carry among them --------

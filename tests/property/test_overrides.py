@@ -1,6 +1,8 @@
 """Law: every override hsm renders is read back by Hydra's own parser as the same key and
-the same value of the same type.  hydra-core is the oracle here and only here (hsm never
-imports it).  Values Hydra cannot carry are refused with a ConfigError naming the key.
+the same value of the same type -- and by hsm's own reader of command-line axes too, so
+a value copied from a task's argv to hsm's command line means the same.  hydra-core is
+the oracle here (hsm never imports it).  Values Hydra cannot carry are refused with a
+ConfigError naming the key.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from typing import Any
 
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import OverrideType
+from hydra.core.override_parser.types import Override, OverrideType
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hsm.pure.errors import ConfigError
+from hsm.pure.hydra_syntax import Choice, parse_override_value
 from hsm.pure.overrides import is_valid_key, render_overrides, render_value
 from tests.property.strategies import (
     HOSTILE_WORDS,
@@ -62,6 +65,24 @@ def test_hydra_reads_back_key_and_value(key: str, value: Any) -> None:
     read_key, read_value = hydra_reads(rendered)
     assert read_key == key
     assert same(read_value, value), (rendered, read_value, value)
+
+
+@given(param_values(dicts=True))
+@example("a,b")
+@example("it's")
+@example([1, "a b", None])
+@example({"k": ["x", 1.5]})
+def test_hsm_reads_back_what_it_renders(value: Any) -> None:
+    assert same(parse_override_value(render_value(value)), value)
+
+
+@given(st.lists(param_values(), min_size=2, max_size=4))
+def test_rendered_values_joined_by_commas_are_a_choice_of_them(values: list[Any]) -> None:
+    text = ",".join(render_value(v) for v in values)
+    parsed = parse_override_value(text)
+    assert isinstance(parsed, Choice) and same(list(parsed.values), values)
+    hydra_values = PARSER.parse_override(f"k={text}").sweep_iterator()
+    assert same([Override._convert_value(v) for v in hydra_values], values)
 
 
 @given(hostile_strings(max_size=60))

@@ -161,6 +161,7 @@ def test_a_planned_job_is_the_job_record_plus_its_script() -> None:
 
 def _submitted(tmp_path: Path, mode: str) -> tuple[Path, ScriptedBackend]:
     backend = ScriptedBackend([{}])
+    (tmp_path / "train.py").write_text("")  # the script must exist to be submitted
     options = api.JobOptions(walltime="10", project_dir=tmp_path)
     params = [{"i": i} for i in range(3)]
     sweep_dir = tmp_path / "sw"
@@ -177,6 +178,7 @@ def test_the_sweep_directory_holds_what_the_layout_names(tmp_path: Path) -> None
         [
             layout.MANIFEST,
             layout.JOURNAL,
+            layout.LOCK,
             layout.SCRIPTS,
             layout.LOGS,
             layout.script_file("array_000"),

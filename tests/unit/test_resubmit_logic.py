@@ -61,6 +61,7 @@ def _status(job_id: str, state: JobState) -> JobStatus:
 
 
 def _sweep(tmp_path: Path, backend: ScriptedBackend) -> Path:
+    (tmp_path / "train.py").write_text("")  # the script must exist to be submitted
     options = api.JobOptions(walltime="10", project_dir=tmp_path)
     params = [{"i": i} for i in range(3)]
     sweep_dir = tmp_path / "sw"

@@ -32,14 +32,25 @@ CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
     ),
     ("non-string-top-key", {1: {}}, "$", ("must be strings",)),
     ("grid-not-mapping", {"grid": [1, 2]}, "$.grid", ("'grid' must be a mapping",)),
-    ("scalar-axis", {"grid": {"lr": 0.1}}, "$.grid.lr", ("must be a list", "write `lr: [0.1]`")),
-    ("string-axis", {"grid": {"name": "resnet"}}, "$.grid.name", ('write `name: ["resnet"]`',)),
     (
-        "nested-scalar-axis",
-        {"grid": {"model": {"lr": 1}}},
-        "$.grid.model.lr",
-        ("'model.lr' must be a list", "write `lr: [1]`"),
+        "sweep-text-axis",
+        {"grid": {"lr": "0.1,0.01"}},
+        "$.grid.lr",
+        (
+            "Hydra reads as a sweep",
+            "`lr: [a, b]`",
+            "lr=0.1,0.01 on the command line",
+            'write `lr: ["0.1,0.01"]`',
+        ),
     ),
+    (
+        "range-text-axis",
+        {"grid": {"model": {"depth": "range(3)"}}},
+        "$.grid.model.depth",
+        ("'model.depth' is the text \"range(3)\"", "Hydra reads as a sweep", "`depth: [a, b]`"),
+    ),
+    ("interval-text-axis", {"grid": {"lr": "interval(0, 1)"}}, "$.grid.lr", ("reads as a sweep",)),
+    ("glob-text-axis", {"grid": {"m": "glob(*)"}}, "$.grid.m", ("reads as a sweep",)),
     ("empty-axis", {"grid": {"lr": []}}, "$.grid.lr", ("'lr' has an empty list",)),
     (
         "empty-nested-axis",
@@ -85,6 +96,12 @@ CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
         {"grid": {"model.lr": [1], "model": {"lr": [2]}}},
         "$.grid.model.lr",
         ("'model.lr' is written twice", "dotted key"),
+    ),
+    (
+        "plus-and-bare-name",
+        {"grid": {"seed": [1, 2], "+seed": [3]}},
+        '$.grid["+seed"]',
+        ("parameter 'seed' is defined twice", "also at $.grid.seed"),
     ),
     (
         "grid-and-paired",
@@ -171,6 +188,24 @@ CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
         ("already a point of the grid/paired product",),
     ),
     (
+        "combination-in-product-with-constants",
+        {"grid": {"a": [1]}, "paired": [{"b": [2], "c": [3]}], "combinations": [{"a": 1}]},
+        "$.combinations[0]",
+        ("already a point of the grid/paired product", "once the constants b=2, c=3 are added"),
+    ),
+    (
+        "combination-repeated-with-constants",
+        {"grid": {"c": [5], "d": [1, 2]}, "combinations": [{"a": 1}, {"c": 5, "a": 1}]},
+        "$.combinations[1]",
+        ("combination 1 repeats combination 0",),
+    ),
+    (
+        "combination-plus-and-bare-name",
+        {"combinations": [{"seed": 1, "+seed": 2}]},
+        '$.combinations[0]["+seed"]',
+        ("'seed' is given twice in combination 0",),
+    ),
+    (
         "combination-twice-same-param",
         {"combinations": [{"model.lr": 1, "model": {"lr": 2}}]},
         "$.combinations[0].model.lr",
@@ -200,7 +235,7 @@ CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
         "$.grid.x[0]",
         ("dict keys inside values must be strings",),
     ),
-    ("odd-key-path", {"grid": {"a b": 1}}, '$.grid["a b"]', ("'a b' must be a list",)),
+    ("odd-key-path", {"grid": {"a b": "x,y"}}, '$.grid["a b"]', ("'a b' is the text",)),
 ]
 
 
@@ -223,7 +258,11 @@ def test_error_names_the_path_and_the_fix(raw: Any, path: str, fragments: tuple[
         {"grid": {"x": [0.0, -0.0]}},  # they render differently
         {"paired": [{"a": [1, 1], "b": [1, 2]}]},  # rows differ even if a column repeats
         {"grid": {"a": [1]}, "combinations": [{"a": 2}, {"a": 1, "b": 1}]},  # not product points
-        {"grid": {"a": [1]}, "paired": [{"b": [2], "c": [3]}], "combinations": [{"a": 1}]},
+        {"grid": {"a": [1]}, "paired": [{"b": [2], "c": [3]}], "combinations": [{"a": 2}]},
+        {"grid": {"c": [5]}, "combinations": [{"c": 6}]},  # the combination's own value wins
+        {"grid": {"lr": 0.1}},  # a scalar is a constant
+        {"grid": {"name": "resnet", "model": {"lr": 1, "tag": None}}},
+        {"grid": {"x": "a b", "f": "f(x)", "q": "'a,b'", "t": "str(1)"}},  # not Hydra sweeps
         {"combinations": [{}]},  # a baseline run with the program's defaults
         {"grid": {"a": [1]}, "paired": [], "combinations": None},
     ],

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from returns.result import Result, Success
+from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError, ParseError
 from hsm.pure.resources_model import NodeShape, ResourceRequest, screen_directive_line
@@ -182,6 +182,27 @@ def _starts_eventually(reason: str) -> bool:
     return False
 
 
+def check_job_ids(
+    scheduler: Scheduler, job_ids: Sequence[str]
+) -> Result[tuple[str, ...], ConfigError]:
+    """Every id has the form of one of ``scheduler``'s job ids, or a message naming the
+    first that does not.
+
+    >>> from hsm.pure.schedulers import SLURM
+    >>> print(check_job_ids(SLURM, ["12", "abc"]).failure())
+    'abc' is not a Slurm job id (like 123, 123_4)
+    """
+    for job_id in job_ids:
+        if not scheduler.is_job_id(job_id):
+            return Failure(
+                ConfigError(
+                    f"{job_id!r} is not a {scheduler.label} job id (like "
+                    f"{scheduler.job_id_examples})"
+                )
+            )
+    return Success(tuple(job_ids))
+
+
 @dataclass(frozen=True, slots=True)
 class Scheduler:
     """Everything hsm knows about one scheduler; built once, in the scheduler's folder.
@@ -213,6 +234,9 @@ class Scheduler:
         task_id: ``(array job id, index)`` -> the id of that array task.
         split_task_id: the inverse: an array task's id -> (array job id, index), or None
             for any other id.
+        is_job_id: text -> True when it has the form of one of this scheduler's job ids
+            (a job, an array, or an array task); ``job_id_examples`` says what they look
+            like, for messages.
         never_starts: a queued job's reason -> True when the scheduler says it can never
             start (waiting for it would be waiting forever).
         states: the literal table of every documented state code.
@@ -239,6 +263,8 @@ class Scheduler:
     default_array_limit: int
     task_id: Callable[[str, int], str]
     split_task_id: Callable[[str], tuple[str, int] | None]
+    is_job_id: Callable[[str], bool]
+    job_id_examples: str
     states: Mapping[str, JobState]
     commands: Commands | None
     check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule

@@ -50,6 +50,8 @@ SCHEDULER = Scheduler(
     launcher=launcher,
     task_id=states.task_id,
     split_task_id=states.split_task_id,
+    is_job_id=states.is_job_id,
+    job_id_examples="12, 12_3",
     states=states.STATES,
     commands=None,
 )

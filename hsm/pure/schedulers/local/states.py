@@ -240,6 +240,15 @@ def split_task_id(job_id: str) -> tuple[str, int] | None:
     return ref[0], ref[1]
 
 
+def is_job_id(text: str) -> bool:
+    """A local job ``12`` or one of its tasks ``12_3``.
+
+    >>> is_job_id("12_3"), is_job_id("../12")
+    (True, False)
+    """
+    return parse_job_ref(text) is not None
+
+
 def parse_job_ref(text: str) -> tuple[str, int | None] | None:
     """Split an id ``cancel``/``poll`` accept into (job id, array index or None).
 

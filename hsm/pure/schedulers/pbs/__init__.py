@@ -99,6 +99,8 @@ PBSPRO = Scheduler(
     min_array_tasks=2,
     task_id=commands.array_task_id,
     split_task_id=commands.split_array_task_id,
+    is_job_id=commands.is_job_id,
+    job_id_examples="123.server, 123[].server, 123[4].server",
     never_starts=commands.never_starts,
     states=qstat.PRO_STATES,
     config_section=ConfigSection(name="pbs", queue_key="queue"),

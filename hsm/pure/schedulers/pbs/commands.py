@@ -117,6 +117,15 @@ def parse_cancel_output(text: str, job_ids: Sequence[str]) -> Cancelled:
     return {job_id: said.get(job_id, (CancelOutcome.CANCELLED, "")) for job_id in job_ids}
 
 
+def is_job_id(text: str) -> bool:
+    """``123.server``, an array ``123[].server`` or a subjob ``123[4].server``.
+
+    >>> is_job_id("123[4].server"), is_job_id("12;x")
+    (True, False)
+    """
+    return _JOB_ID.match(text) is not None
+
+
 def array_task_id(parent_id: str, index: int) -> str:
     """The id of subjob ``index`` of an array job, as ``qstat -t`` prints it.
 

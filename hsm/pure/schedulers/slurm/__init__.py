@@ -72,6 +72,8 @@ SCHEDULER = Scheduler(
     default_array_limit=1001,
     task_id=commands.task_id,
     split_task_id=commands.split_task_id,
+    is_job_id=commands.is_job_id,
+    job_id_examples="123, 123_4",
     never_starts=commands.never_starts,
     states=commands.STATES,
     config_section=ConfigSection(name="slurm", queue_key="partition"),

@@ -196,6 +196,15 @@ def _nothing_readable(command: str, form: str, text: str) -> ParseError:
     return ParseError(f"{command} printed no line that reads as '{form}'", first)
 
 
+def is_job_id(text: str) -> bool:
+    """``123``, ``123_4`` or a pending range ``123_[1-3]``.
+
+    >>> is_job_id("123_4"), is_job_id("abc; rm")
+    (True, False)
+    """
+    return bool(_PLAIN_ID.match(text) or _RANGE_ID.match(text))
+
+
 def _id_list(job_ids: Sequence[str]) -> list[str]:
     """Deduplicated ids; refuses an empty list (squeue/sacct would report every job)."""
     ids = list(dict.fromkeys(job_ids))
