@@ -75,8 +75,6 @@ CHUNKS = N_TASKS // ARRAY_LIMIT
 NONCE = uuid.uuid4().hex[:4]
 SIGNALS = (signal.SIGINT, signal.SIGKILL)
 RECOVERIES = ("rerun", "resubmit", "submit_dir", "rerun_no_id", "concurrent")
-LOCK = "the per-sweep-directory lock"
-DERIVED_ID = "resume without --sweep-id (a default sweep id derived from the inputs)"
 
 
 @dataclass(frozen=True)
@@ -134,18 +132,7 @@ def _cases(seed: int) -> list[Case]:
 
 
 def _param(case: Case) -> Any:
-    marks: list[Any] = []
-    if case.recovery == "rerun_no_id":
-        marks.append(pytest.mark.xfail(strict=True, reason=f"issue 8: {DERIVED_ID} not merged yet"))
-    elif case.recovery == "concurrent":
-        # Without the lock, two resumes submit the same missing jobs; with 10 chunks the
-        # race can be lost by chance (one run finishing before the other starts).
-        marks.append(
-            pytest.mark.xfail(
-                strict=case.mode == "individual", reason=f"issue 8: {LOCK} not merged yet"
-            )
-        )
-    return pytest.param(case, id=case.id, marks=marks)
+    return pytest.param(case, id=case.id)
 
 
 CASES = _cases(SEED)
@@ -424,7 +411,7 @@ def _recover(case: Case, proj: Project, argv: list[str], hit: Interrupted) -> li
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 8 BUG (found by this hunt; the resume mechanism may cover it): a run "
+    reason="issue 8 BUG (found by this hunt, not fixed by the resume mechanism): a run "
     "interrupted while rendering leaves logs/ and scripts/ but no manifest, and the same "
     "command then refuses: 'already exists and is not an hsm sweep directory'",
 )
