@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import subprocess
@@ -329,7 +330,21 @@ def _cancel_problems(proj: Project) -> list[str]:
 def test_interrupt_and_recover_leaves_exactly_one_job_per_task(
     case: Case, project: Project
 ) -> None:
-    proj = project
+    _scenario(case, project)
+
+
+@pytest.mark.parametrize("mode", ["individual", "array"])
+def test_ctrl_c_mid_submission_then_the_advised_command_resumes(
+    project: Project, mode: str
+) -> None:
+    """Ctrl-C prints the command that resumes; running exactly it leaves one job each."""
+    lines = 2 * N_TASKS // 3 + 1 if mode == "individual" else 2 * CHUNKS // 2 + 1
+    case = Case(99, mode, signal.SIGINT, Trigger("journal", lines), "rerun")
+    _scenario(case, project)
+    assert any("advised" in line for line in project.trace), project.trace
+
+
+def _scenario(case: Case, proj: Project) -> None:
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 60))
     with_id = case.recovery != "rerun_no_id"
     argv = proj.run_argv(case.mode, with_id)
@@ -360,10 +375,24 @@ def test_interrupt_and_recover_leaves_exactly_one_job_per_task(
         )
 
 
+def _advised(stderr: str) -> list[str] | None:
+    """The arguments of the resume command an interrupted ``hsm sweep run`` printed."""
+    for line in stderr.splitlines():
+        if line.startswith("hsm: interrupted") and "Resume it" in line:
+            words = shlex.split(line.rsplit("):", 1)[1])
+            return words[1:] if words[:1] == ["hsm"] else words
+    return None
+
+
 def _recover(case: Case, proj: Project, argv: list[str], hit: Interrupted) -> list[str]:
     problems: list[str] = []
     if case.recovery in ("rerun", "rerun_no_id"):
-        done = proj.rerun(argv)
+        advised = _advised(hit.stderr) if case.recovery == "rerun" else None
+        if advised is not None:
+            proj.trace.append(f"the interrupt message advised: hsm {shlex.join(advised)}")
+            if advised[:2] != ["sweep", "run"] or proj.sweep_id not in advised:
+                problems.append(f"the advised command is not this sweep's run: {advised}")
+        done = proj.rerun(argv if advised is None else proj.hsm(*advised))
         if done.returncode != 0:
             problems.append(f"the re-run failed: {_last_line(done.stderr)}")
     elif case.recovery in ("resubmit", "submit_dir"):
@@ -542,23 +571,40 @@ def _slow_sbatch(tmp_path: Path, call: int, seconds: float) -> tuple[dict[str, s
     return {"PATH": f"{wrap}:{os.environ['PATH']}"}, calls
 
 
+def _signal_during_slow_submit(
+    proj: Project, argv: list[str], calls: Path, call: int, sig: signal.Signals
+) -> Interrupted:
+    """Send ``sig`` to ``argv`` (run with ``proj.env``, whose sbatch is slowed on its
+    ``call``-th call) while that sbatch is in flight.  After SIGKILL the sbatch, in its
+    own session, goes on; after SIGINT hsm kills it."""
+    started = time.monotonic()
+    with (proj.root.parent / "interrupted.err").open("w+") as err:
+        proc = subprocess.Popen(
+            argv, cwd=proj.root, env=proj.env, stdout=subprocess.DEVNULL, stderr=err
+        )
+        while proc.poll() is None and not (
+            calls.exists() and calls.read_text().strip() == str(call)
+        ):
+            time.sleep(0.002)
+        time.sleep(0.1)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        err.seek(0)
+        stderr = err.read()
+    sweep_dir = proj.sweeps / proj.sweep_id
+    lines = (sweep_dir / layout.JOURNAL).read_text().splitlines()
+    assert json.loads(lines[-1])["event"] == "submitting", lines
+    seconds = time.monotonic() - started
+    return Interrupted(True, seconds, proc.returncode, len(lines), 0, True, stderr)
+
+
 def _kill_9_during_third_submit(proj: Project, tmp_path: Path) -> Interrupted:
     """kill -9 ``hsm sweep run`` (arrays, 10 chunks) while its third sbatch -- slowed to
     3 s -- is in flight; that sbatch runs in its own session and goes on."""
     extra, calls = _slow_sbatch(tmp_path, call=3, seconds=3)
     proj.env.update(extra)
     argv = proj.run_argv("array", with_id=True)
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=proj.root, env=proj.env, stdout=subprocess.DEVNULL)
-    while proc.poll() is None and not (calls.exists() and calls.read_text().strip() == "3"):
-        time.sleep(0.002)
-    time.sleep(0.1)
-    proc.kill()
-    proc.wait()
-    sweep_dir = proj.sweeps / proj.sweep_id
-    lines = (sweep_dir / layout.JOURNAL).read_text().splitlines()
-    assert json.loads(lines[-1])["event"] == "submitting", lines
-    return Interrupted(True, time.monotonic() - started, proc.returncode, len(lines), 10, True, "")
+    return _signal_during_slow_submit(proj, argv, calls, 3, signal.SIGKILL)
 
 
 @pytest.mark.xfail(
@@ -612,20 +658,63 @@ def _json_run(proj: Project, *args: str) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
-def test_cancel_reaches_every_job_of_every_generation(project: Project) -> None:
-    proj = project
+def _small_array_sweep(proj: Project) -> dict[str, str]:
+    """Submit 25 tasks as arrays of 10, 10 and 5; their keys and ids."""
     (proj.root / "sweep.yaml").write_text(
         _sweep_file(f"{proj.sweep_id}.py").replace(
             json.dumps(list(range(N_TASKS))), json.dumps(list(range(25)))
         )
     )
     argv = proj.run_argv("array", with_id=True)
-    argv[argv.index(str(ARRAY_LIMIT))] = "10"  # 25 tasks in chunks of 10, 10 and 5
+    argv[argv.index(str(ARRAY_LIMIT))] = "10"
     done = proj.call(argv, "hsm sweep run")
     assert done.returncode == 0, done.stderr
     manifest = _manifest(proj.sweeps / proj.sweep_id)
     ids = {job["key"]: job["job_id"] for job in manifest["jobs"]}
     assert sorted(ids) == ["array_000", "array_001", "array_002"]
+    return ids
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=["int", "kill"])
+def test_interrupted_resubmit_then_the_advised_command_leaves_one_job_per_generation(
+    project: Project, tmp_path: Path, sig: signal.Signals
+) -> None:
+    proj = project
+    ids = _small_array_sweep(proj)
+    assert proj.call(proj.hsm("cancel", ids["array_002"]), "hsm cancel array_002").returncode == 0
+    extra, calls = _slow_sbatch(tmp_path, call=1, seconds=3)
+    proj.env.update(extra)
+    resubmit = proj.hsm("sweep", "resubmit", "--sweep-id", proj.sweep_id, "--failed")
+    hit = _signal_during_slow_submit(proj, resubmit, calls, 1, sig)
+    proj.trace.append(f"resubmit: {hit}")
+    r1 = f"{proj.sweep_id}_r1_array_000"
+    if sig is signal.SIGKILL:  # the orphaned sbatch goes on: let it land
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and r1 not in stable_jobs_by_name([proj.prefix]):
+            time.sleep(0.5)
+        advice = ["sweep", "submit", str(Path("sweeps") / proj.sweep_id)]
+    else:
+        assert "hsm sweep submit" in hit.stderr, hit.stderr
+        advice = shlex.split(hit.stderr.rsplit("):", 1)[1].strip().splitlines()[0])[1:]
+    # A second resubmission must not plan another generation over the unfinished one.
+    again = proj.call(resubmit, "hsm sweep resubmit again")
+    assert again.returncode != 0 and "hsm sweep submit" in again.stderr, again.stderr
+    finish = proj.call(proj.hsm(*advice), f"hsm {' '.join(advice)}")
+    assert finish.returncode == 0, finish.stderr
+    found = stable_jobs_by_name([proj.prefix])
+    counts = {name: len(job_ids) for name, job_ids in found.items()}
+    assert counts == {
+        f"{proj.sweep_id}_{key}": 1
+        for key in ("array_000", "array_001", "array_002", "r1_array_000")
+    }, f"{proj.trace}\n{found}"
+    everything = proj.call(proj.hsm("cancel", "--sweep-id", proj.sweep_id), "hsm cancel")
+    assert everything.returncode == 0, everything.stderr
+    assert wait_none_active([proj.prefix]) == {}, proj.trace
+
+
+def test_cancel_reaches_every_job_of_every_generation(project: Project) -> None:
+    proj = project
+    ids = _small_array_sweep(proj)
     # Generation 0 loses two tasks of its first array and its whole last array ...
     cancel = proj.hsm("cancel", f"{ids['array_000']}_3", f"{ids['array_000']}_4", ids["array_002"])
     assert proj.call(cancel, "hsm cancel 3 ids").returncode == 0
