@@ -1,8 +1,9 @@
 """A tiny stand-in for a training script: reads Hydra-style ``key=value`` arguments.
 
-It prints what it received, "trains" for a moment, and writes a small JSON result file
-under ``results/`` (next to where it runs), so a sweep has something to show.  Only the
-standard library is used, so it runs in any Python 3 environment.
+It prints what it received, "trains" for a moment, and writes its metrics as
+``metrics.json`` into its task directory (``$HSM_TASK_DIR``, which hsm gives every task;
+``results/`` when run by hand), which is what ``hsm results`` reads.  Only the standard
+library is used, so it runs in any Python 3 environment.
 
     python examples/train.py lr=0.01 model=mlp epochs=3
 """
@@ -38,16 +39,12 @@ def main() -> None:
         loss *= math.exp(-lr * (epoch + 1))
         print(f"epoch {epoch + 1}/{epochs}: loss {loss:.4f}", flush=True)
         time.sleep(0.05)
-    task = os.environ.get("SLURM_ARRAY_TASK_ID") or os.environ.get("PBS_ARRAY_INDEX") or \
-        os.environ.get("HSM_ARRAY_TASK_ID") or "single"
-    out = Path("results")
-    out.mkdir(exist_ok=True)
-    name = "_".join(f"{k}-{v}" for k, v in sorted(params.items())) or "default"
-    (out / f"{name}.json").write_text(
-        json.dumps({"params": params, "loss": loss, "task": task}, indent=1) + "\n",
-        encoding="utf-8")
-    print(f"final loss {loss:.4f}; wrote results/{name}.json")
-
+    out = Path(os.environ.get("HSM_TASK_DIR") or "results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(
+        json.dumps({"loss": loss, "epochs": epochs}, indent=1) + "\n", encoding="utf-8"
+    )
+    print(f"final loss {loss:.4f}; wrote {out / 'metrics.json'}")
 
 if __name__ == "__main__":
     main()

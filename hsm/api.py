@@ -7,6 +7,7 @@ This is the functional user's entry point and what both the seed-style facade
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -65,6 +66,8 @@ class JobOptions:
         throttle: at most this many tasks of an array run at once.
         dependencies: ``afterok:123`` style texts.
         extra: escape-hatch directive lines (``hpc.slurm.extra`` / ``hpc.pbs.extra``).
+        hydra: the program is a Hydra app: every task also gets :data:`HYDRA_RUN_DIR`, so
+            its Hydra output lands in its own task directory and tasks never collide.
     """
 
     walltime: str = "04:00:00"
@@ -79,6 +82,7 @@ class JobOptions:
     throttle: int | None = None
     dependencies: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+    hydra: bool = False
 
 
 def make_backend(
@@ -124,11 +128,26 @@ def detect_backend(
 
 
 def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
-    logs = (sweep_dir / layout.LOGS).resolve()
+    return _from_workdir(sweep_dir / layout.LOGS, project_dir)
+
+
+def _from_workdir(path: Path, project_dir: Path) -> str:
+    """``path`` relative to where jobs run when it is inside it (scripts stay the same on
+    every machine), else absolute."""
+    resolved = path.resolve()
     try:
-        return str(logs.relative_to(project_dir.resolve()))
+        return str(resolved.relative_to(project_dir.resolve()))
     except ValueError:
-        return str(logs)
+        return str(resolved)
+
+
+def params_json(params: Mapping[str, Any]) -> str:
+    """A task's parameters as the JSON its ``params.json`` holds (values typed).
+
+    >>> params_json({"lr": 0.0001, "model": {"name": "mlp"}})
+    '{"lr": 0.0001, "model": {"name": "mlp"}}'
+    """
+    return json.dumps(params, ensure_ascii=False, default=str)
 
 
 def sweep_settings(
@@ -155,6 +174,7 @@ def sweep_settings(
             python_path=options.python_path,
             script_path=options.script_path,
             log_dir=_log_dir(sweep_dir, options.project_dir),
+            sweep_dir=_from_workdir(sweep_dir, options.project_dir),
             resources=options.resources,
             queue=options.queue,
             account=options.account,
@@ -167,15 +187,24 @@ def sweep_settings(
     )
 
 
-def render_argvs(params: Sequence[Mapping[str, Any]]) -> Result[list[tuple[str, ...]], ConfigError]:
-    """Every combination as Hydra-style override arguments."""
+#: What a Hydra app gets (with ``hydra=True``) to write its run into the task directory;
+#: Hydra resolves the interpolation when the task starts, so scripts stay the same
+#: everywhere.
+HYDRA_RUN_DIR = "hydra.run.dir=${oc.env:HSM_TASK_DIR}"
+
+
+def render_argvs(
+    params: Sequence[Mapping[str, Any]], *, hydra: bool = False
+) -> Result[list[tuple[str, ...]], ConfigError]:
+    """Every combination as Hydra-style override arguments (plus :data:`HYDRA_RUN_DIR`
+    for a Hydra app)."""
     argvs: list[tuple[str, ...]] = []
     for number, combination in enumerate(params):
         rendered = render_overrides(combination)
         if isinstance(rendered, Failure):
             error = rendered.failure()
             return Failure(ConfigError(f"combination {number}: {error.message}", error.path))
-        argvs.append(rendered.unwrap())
+        argvs.append((*rendered.unwrap(), HYDRA_RUN_DIR) if hydra else rendered.unwrap())
     return Success(argvs)
 
 
@@ -200,11 +229,11 @@ def plan_sweep(
     settings = sweep_settings(options, scheduler, mode, sweep_id, sweep_dir, array_limit)
     if isinstance(settings, Failure):
         return Failure(settings.failure())
-    argvs = render_argvs(params)
+    argvs = render_argvs(params, hydra=options.hydra)
     if isinstance(argvs, Failure):
         return Failure(argvs.failure())
     chosen = replace(settings.unwrap(), job_name=job_name)
-    jobs = plan_jobs(chosen, argvs.unwrap())
+    jobs = plan_jobs(chosen, argvs.unwrap(), params_json=[params_json(p) for p in params])
     if isinstance(jobs, Failure):
         return Failure(jobs.failure())
     data = asdict(chosen)
@@ -382,7 +411,9 @@ def _resubmit(
     limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
     base["array_limit"] = limit
     settings = SweepSettings(**base)
-    jobs = plan_jobs(settings, manifest.argvs, tasks)
+    jobs = plan_jobs(
+        settings, manifest.argvs, tasks, params_json=[params_json(p) for p in manifest.params]
+    )
     if isinstance(jobs, Failure):
         return IOFailure(jobs.failure())
     grown = replace(

@@ -119,6 +119,12 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         "--script", metavar="PATH", help="the program to run (overrides the sweep file's script)"
     )
     parser.add_argument(
+        "--hydra",
+        action="store_true",
+        help="the program is a Hydra app: each task's Hydra output goes to its own task "
+        "directory (as `hydra: true` in the sweep file)",
+    )
+    parser.add_argument(
         "--mode",
         choices=MODES,
         default=None,

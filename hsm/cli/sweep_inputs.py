@@ -245,6 +245,7 @@ def _fingerprint(args: argparse.Namespace, source: _Source, checked: Settings, s
         "throttle": getattr(args, "throttle", None),
         "after": list(getattr(args, "after", None) or ()),
         "max_array_size": getattr(args, "max_array_size", None),
+        "hydra": getattr(args, "hydra", False),
     }
     text = json.dumps(inputs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -329,6 +330,7 @@ def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> a
         throttle=args.throttle,
         dependencies=tuple(args.after),
         extra=section_extra(hpc, section),
+        hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
     )
 
 

@@ -32,10 +32,17 @@ class Dependency:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One task of a job: its array index (None for a single job) and its argv."""
+    """One task of a job: its array index (None for a single job) and its argv.
+
+    ``number`` (the task's number in the sweep) and ``params_json`` (its parameters as
+    JSON) are set by the planner: the job then gives the task its directory and the
+    ``HSM_*`` environment (see :class:`JobSpec`'s ``sweep_dir``).
+    """
 
     index: int | None
     argv: tuple[str, ...]
+    number: int | None = None
+    params_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,10 @@ class JobSpec:
         comment: lines written as ``# hsm:`` comments (sweep id, tasks covered).
         extra: escape-hatch directive lines (``hpc.slurm.extra``...), written after hsm's
             own directives once the scheduler's dialect has checked them.
+        sweep_id / sweep_dir: the sweep the job belongs to, its directory relative to
+            where jobs run (or absolute).  When set, every task gets ``HSM_SWEEP_ID``,
+            ``HSM_SWEEP_DIR``, ``HSM_TASK_INDEX`` and ``HSM_TASK_DIR`` in its environment,
+            and its task directory with ``params.json`` is made before the program starts.
     """
 
     scheduler: str
@@ -74,6 +85,8 @@ class JobSpec:
     setup: tuple[str, ...] = ()
     comment: tuple[str, ...] = field(default=())
     extra: tuple[str, ...] = ()
+    sweep_id: str | None = None
+    sweep_dir: str | None = None
 
     @property
     def is_array(self) -> bool:

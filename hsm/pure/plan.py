@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from returns.result import Failure, Result, Success
 
@@ -40,6 +41,8 @@ class SweepSettings:
         log_dir: where logs go, relative to the directory jobs run in.
         array_limit: every array index stays below this.
         key_prefix: prepended to job keys, so a resubmission (``r1_``) never reuses one.
+        sweep_dir: the sweep directory relative to where jobs run (or absolute); when set,
+            each task gets its own directory and the ``HSM_*`` environment.
         job_name: the exact job name of a one-task individual sweep (the seed's
             ``submit_single_job``); other sweeps name jobs ``<sweep id>_<key>``.
         extra: escape-hatch directive lines (``hpc.slurm.extra``...), checked when each
@@ -63,6 +66,7 @@ class SweepSettings:
     key_prefix: str = ""
     job_name: str | None = None
     extra: tuple[str, ...] = ()
+    sweep_dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,7 @@ def plan_jobs(
     settings: SweepSettings,
     argvs: Sequence[tuple[str, ...]],
     tasks: Sequence[int] | None = None,
+    params_json: Sequence[str] | None = None,
 ) -> Result[tuple[PlannedJob, ...], ConfigError]:
     """Plan and render the jobs that run ``tasks`` (default: all of ``argvs``).
 
@@ -162,6 +167,7 @@ def plan_jobs(
         settings: the sweep's job settings.
         argvs: every task's program arguments, indexed by global task number.
         tasks: the task numbers to run now (a resubmission passes the failed ones).
+        params_json: every task's parameters as JSON (written to its ``params.json``).
     """
     checked = _check_settings(settings)
     if isinstance(checked, Failure):
@@ -172,8 +178,9 @@ def plan_jobs(
     if wanted[0] < 0 or wanted[-1] >= len(argvs):
         return Failure(ConfigError(f"task numbers must lie in 0..{len(argvs) - 1}"))
     width = max(3, len(str(len(argvs) - 1)))
+    task_of = partial(_task, argvs, params_json)
     if settings.mode == "individual":
-        return _collect(_individual(settings, argvs, task, width) for task in wanted)
+        return _collect(_individual(settings, task_of, task, width) for task in wanted)
     chunks = plan_array_chunks(
         wanted,
         settings.array_limit,
@@ -191,9 +198,9 @@ def plan_jobs(
         job
         for number, chunk in enumerate(all_chunks)
         for job in (
-            [_array(settings, argvs, number, chunk, chunk_width)]
+            [_array(settings, task_of, number, chunk, chunk_width)]
             if len(chunk.tasks) >= smallest
-            else [_individual(settings, argvs, task, width) for task in chunk.tasks]
+            else [_individual(settings, task_of, task, width) for task in chunk.tasks]
         )
     )
 
@@ -269,6 +276,8 @@ def _spec(
         array_text=array_text,
         dependencies=settings.dependencies,
         setup=settings.setup,
+        sweep_id=settings.sweep_id if settings.sweep_dir is not None else None,
+        sweep_dir=settings.sweep_dir,
         comment=comment,
         extra=settings.extra,
     )
@@ -295,15 +304,27 @@ def _finish(
     )
 
 
+def _task(
+    argvs: Sequence[tuple[str, ...]],
+    params_json: Sequence[str] | None,
+    index: int | None,
+    task: int,
+) -> Task:
+    """Task ``task`` at array ``index``, with its number and parameters when known."""
+    if params_json is None:
+        return Task(index, argvs[task])
+    return Task(index, argvs[task], task, params_json[task])
+
+
 def _individual(
-    settings: SweepSettings, argvs: Sequence[tuple[str, ...]], task: int, width: int
+    settings: SweepSettings, task_of: Callable[[int | None, int], Task], task: int, width: int
 ) -> Result[PlannedJob, ConfigError]:
     key = f"{settings.key_prefix}task_{task:0{width}d}"
     spec = _spec(
         settings,
         key,
         f"{settings.log_dir}/{layout.job_log_name(key)}",
-        (Task(None, argvs[task]),),
+        (task_of(None, task),),
         None,
         (f"sweep {settings.sweep_id}, task {task}",),
     )
@@ -316,14 +337,14 @@ def _array_log_path(settings: SweepSettings, key: str) -> str:
 
 def _array(
     settings: SweepSettings,
-    argvs: Sequence[tuple[str, ...]],
+    task_of: Callable[[int | None, int], Task],
     number: int,
     chunk: ArrayChunk,
     width: int,
 ) -> Result[PlannedJob, ConfigError]:
     key = f"{settings.key_prefix}array_{number:0{width}d}"
     tasks = tuple(
-        Task(index, argvs[task]) for index, task in zip(chunk.indices, chunk.tasks, strict=True)
+        task_of(index, task) for index, task in zip(chunk.indices, chunk.tasks, strict=True)
     )
     offset = chunk.offset
     covers = (

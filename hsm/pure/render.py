@@ -16,6 +16,7 @@ from functools import cache
 import jinja2
 from returns.result import Failure, Result, Success
 
+from hsm.pure import layout
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
 from hsm.pure.quoting import sh_arg, sh_word
@@ -83,9 +84,23 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
             array_flag=scheduler.array_flag,
             index_var=scheduler.index_var,
             launcher=scheduler.launcher(spec.walltime_seconds),
+            sweep_dir=_sweep_dir_expression(spec.sweep_dir),
+            tasks_dir=layout.TASKS,
         )
     )
     return Success(text)
+
+
+def _sweep_dir_expression(sweep_dir: str | None) -> str | None:
+    """The shell expression of the sweep directory at run time: a path relative to where
+    the job runs is joined to ``$PWD`` there, so no machine's path is baked in.
+
+    >>> _sweep_dir_expression("sweeps/lr"), _sweep_dir_expression("/data/my sweep")
+    ('"$PWD"/sweeps/lr', "'/data/my sweep'")
+    """
+    if sweep_dir is None:
+        return None
+    return sh_word(sweep_dir) if sweep_dir.startswith("/") else f'"$PWD"/{sh_word(sweep_dir)}'
 
 
 def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:

@@ -50,7 +50,7 @@ from hsm.pure.sweep_spec import (
 )
 
 #: Keys a sweep file may have.
-SWEEP_FILE_KEYS = ("script", "grid", "paired", "combinations", "hpc")
+SWEEP_FILE_KEYS = ("script", "grid", "paired", "combinations", "hpc", "hydra")
 _SWEEP_KEYS = ("grid", "paired", "combinations")
 
 
@@ -62,11 +62,14 @@ class SweepFile:
         script: the program to run, as written (relative to the file's directory).
         sweep: the ``grid`` / ``paired`` / ``combinations`` mapping.
         hpc: the ``hpc`` section (a config layer), or None when absent.
+        hydra: ``hydra: true``: the program is a Hydra app; each task's Hydra output goes
+            to its own task directory.
     """
 
     script: str | None = None
     sweep: Mapping[str, Any] = field(default_factory=dict)
     hpc: Mapping[str, Any] | None = None
+    hydra: bool = False
 
 
 def parse_sweep_file(data: Any, source: str) -> Result[SweepFile, ConfigError]:
@@ -76,7 +79,7 @@ def parse_sweep_file(data: Any, source: str) -> Result[SweepFile, ConfigError]:
     't.py'
     >>> print(parse_sweep_file({"scrpt": "t.py"}, "s.yaml").failure())
     s.yaml: unknown key 'scrpt' (did you mean 'script'?); allowed: script, grid, paired, \
-combinations, hpc @ $.scrpt
+combinations, hpc, hydra @ $.scrpt
     """
     if data is None:
         data = {}
@@ -103,8 +106,11 @@ combinations, hpc @ $.scrpt
     hpc = data.get("hpc")
     if hpc is not None and not isinstance(hpc, Mapping):
         return Failure(ConfigError(f"{source}: 'hpc' must be a mapping of settings", "$.hpc"))
+    hydra = data.get("hydra", False)
+    if not isinstance(hydra, bool):
+        return Failure(ConfigError(f"{source}: 'hydra' must be true or false", "$.hydra"))
     sweep = {key: data[key] for key in ("grid", "paired", "combinations") if key in data}
-    return Success(SweepFile(script, sweep, hpc))
+    return Success(SweepFile(script, sweep, hpc, hydra))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ def _argv(hsm: Hsm, *args: str) -> list[str]:
         "sweep", "run", "--config", "s.yaml", "--system", "local", "--dry-run", "--json", *args
     )
     script = run.json()["jobs"][0]["script"]
-    return re.findall(r"\) set -- (.*) ;;", script)
+    # Each case line is "N) set -- ARGS; hsm_task=T; hsm_params='{...}' ;;".
+    return re.findall(r"\) set -- (.*?); hsm_task=\d+; hsm_params=.* ;;", script)
 
 
 def test_nested_axis_range_and_plus_key(hsm: Hsm) -> None:

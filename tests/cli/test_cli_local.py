@@ -63,9 +63,9 @@ def test_example_sweep_runs_to_completion_with_json(hsm: Hsm) -> None:
     }
     assert first["params"] == {"lr": 0.1, "model": "mlp", "epochs": 2, "batch": 16}
     assert status["tasks"][-1]["params"] == {"lr": 0.5, "model": "linear", "epochs": 1, "batch": 8}
-    results = sorted(p.name for p in (hsm.cwd / "results").glob("*.json"))
-    assert len(results) == 9
     sweep = hsm.cwd / "sweeps" / "ex"
+    # Every task wrote its metrics into its own task directory ($HSM_TASK_DIR).
+    assert len(list((sweep / "tasks").glob("*/metrics.json"))) == 9
     assert {"manifest.json", "journal.jsonl", "scripts", "logs"} <= set(tree(sweep))
 
 

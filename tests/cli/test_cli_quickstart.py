@@ -122,4 +122,5 @@ def test_first_quick_start_command_runs_the_example_sweep_in_a_fresh_venv(tmp_pa
     data = json.loads(status.stdout)
     assert data["scheduler"] == "local"
     assert data["counts"]["completed"] == len(data["tasks"]) > 0, data["counts"]
-    assert len(list((copy / "results").glob("*.json"))) == len(data["tasks"])
+    tasks = copy / data["sweep_dir"] / "tasks"
+    assert len(list(tasks.glob("*/metrics.json"))) == len(data["tasks"])

@@ -129,9 +129,14 @@ SEED = {
 # quotes with ' written '\''.  Inside, Hydra's own quoting of the value (model.name='...').
 
 HOSTILE_CASE_LINES = (
-    r"""  0) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\''' ;;""",
-    r"""  1) set -- "lr=0.01" 'model.name='\''it\'\''s "quoted"'\''' ;;""",
-    r"""  2) set -- "lr=0.01" "model.name='naïve ünïcode ✓ €'" ;;""",
+    r"""  0) set -- "lr=0.01" 'model.name='\''two words; $HOME `id`'\'''; hsm_task=0; hsm_params='{"lr": 0.01, "model.name": "two words; $HOME `id`"}' ;;""",
+    r"""  1) set -- "lr=0.01" 'model.name='\''it\'\''s "quoted"'\'''; hsm_task=1; hsm_params='{"lr": 0.01, "model.name": "it'\''s \"quoted\""}' ;;""",
+    r"""  2) set -- "lr=0.01" "model.name='naïve ünïcode ✓ €'"; hsm_task=2; hsm_params='{"lr": 0.01, "model.name": "naïve ünïcode ✓ €"}' ;;""",
+    # Every task of a sweep gets its directory, params.json and the HSM_* variables.
+    'export HSM_SWEEP_ID="hostile"',
+    'export HSM_SWEEP_DIR="$PWD"/sweeps/hostile',
+    'export HSM_TASK_INDEX="$hsm_task"',
+    'export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"',
 )
 HOSTILE_ARGS = (
     r"""train.py "lr=0.01" 'model.name='\''two words; $HOME `id`'\'''""",
@@ -301,10 +306,19 @@ HOSTILE_INDIVIDUAL = {
 # Five tasks, every index below 2: arrays 0-1, 0-1, 0 at offsets 0, 2, 4, each with its
 # indices restarting at 0 and its offset in a comment.
 
+
+def _five_case(index: int, seed: int) -> str:
+    """Array index ``index`` runs task ``seed`` (five.yaml's seeds are the task numbers)."""
+    return (
+        f"""  {index}) set -- "seed={seed}" "tag='a b'"; hsm_task={seed}; """
+        f"""hsm_params='{{"seed": {seed}, "tag": "a b"}}' ;;"""
+    )
+
+
 FIVE_CHUNKS = (
-    ("0-1", 0, ('  0) set -- "seed=0" "tag=\'a b\'" ;;', '  1) set -- "seed=1" "tag=\'a b\'" ;;')),
-    ("0-1", 2, ('  0) set -- "seed=2" "tag=\'a b\'" ;;', '  1) set -- "seed=3" "tag=\'a b\'" ;;')),
-    ("0", 4, ('  0) set -- "seed=4" "tag=\'a b\'" ;;',)),
+    ("0-1", 0, (_five_case(0, 0), _five_case(1, 1))),
+    ("0-1", 2, (_five_case(0, 2), _five_case(1, 3))),
+    ("0", 4, (_five_case(0, 4),)),
 )
 
 
@@ -394,9 +408,9 @@ CHUNKED = {
 
 OPTION_FLAGS = ("--throttle", "2", "--after", "afterok:1001")
 OPTION_TASK_LINES = (
-    '  0) set -- "lr=0.1" ;;',
-    '  1) set -- "lr=0.01" ;;',
-    '  2) set -- "lr=0.001" ;;',
+    """  0) set -- "lr=0.1"; hsm_task=0; hsm_params='{"lr": 0.1}' ;;""",
+    """  1) set -- "lr=0.01"; hsm_task=1; hsm_params='{"lr": 0.01}' ;;""",
+    """  2) set -- "lr=0.001"; hsm_task=2; hsm_params='{"lr": 0.001}' ;;""",
     "module load python/3.11",
     "source .venv/bin/activate",
     'python train.py "$@"',

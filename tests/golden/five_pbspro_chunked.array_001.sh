@@ -7,8 +7,13 @@
 # hsm: sweep five, array 1, 2 tasks, offset 2
 cd "$PBS_O_WORKDIR" || exit 1
 case "${PBS_ARRAY_INDEX:?PBS_ARRAY_INDEX is not set}" in
-  0) set -- "seed=2" "tag='a b'" ;;
-  1) set -- "seed=3" "tag='a b'" ;;
+  0) set -- "seed=2" "tag='a b'"; hsm_task=2; hsm_params='{"seed": 2, "tag": "a b"}' ;;
+  1) set -- "seed=3" "tag='a b'"; hsm_task=3; hsm_params='{"seed": 3, "tag": "a b"}' ;;
   *) echo "hsm: no task for array index ${PBS_ARRAY_INDEX}" >&2; exit 64 ;;
 esac
+export HSM_SWEEP_ID="five"
+export HSM_SWEEP_DIR="$PWD"/sweeps/five
+export HSM_TASK_INDEX="$hsm_task"
+export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"
+mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json" || { echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70; }
 python3 train.py "$@"

@@ -1,6 +1,13 @@
 #!/bin/bash
 # hsm local job: hostile_task_000
 # hsm: sweep hostile, task 0
+hsm_task=0
+hsm_params='{"lr": 0.01, "model.name": "two words; $HOME `id`"}'
+export HSM_SWEEP_ID="hostile"
+export HSM_SWEEP_DIR="$PWD"/sweeps/hostile
+export HSM_TASK_INDEX="$hsm_task"
+export HSM_TASK_DIR="$HSM_SWEEP_DIR/tasks/$hsm_task"
+mkdir -p "$HSM_TASK_DIR" && printf '%s\n' "$hsm_params" > "$HSM_TASK_DIR/params.json" || { echo "hsm: cannot write $HSM_TASK_DIR/params.json" >&2; exit 70; }
 timeout --foreground --kill-after=30s 5400s python train.py "lr=0.01" 'model.name='\''two words; $HOME `id`'\'''
 hsm_rc=$?
 if [ -n "${HSM_EXIT_FILE:-}" ]; then
