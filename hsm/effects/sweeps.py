@@ -46,6 +46,7 @@ from hsm.pure.manifest import (
     current_jobs,
     job_ids_to_poll,
     replay_journal,
+    resume_action,
     task_logs,
     task_statuses,
     with_cancels,
@@ -281,9 +282,7 @@ def submit_jobs(
     for job in manifest.jobs:
         if (keys is not None and job.key not in keys) or job.key in job_ids:
             continue
-        # An in-flight submit, or one that failed (a lost answer -- a timeout, a dropped
-        # connection -- may hide a job the scheduler took): look for it by name first.
-        if job.key in state.in_flight or job.key in state.failed:
+        if resume_action(state, job.key) == "lookup":
             found = result_of(backend.find_by_name(job.job_name))
             if isinstance(found, Failure):
                 return IOFailure(found.failure())

@@ -120,6 +120,26 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
     return JournalState(submitted, frozenset(in_flight), failed, frozenset(cancelled))
 
 
+def resume_action(state: JournalState, key: str) -> str:
+    """What a (re)submission does with job ``key``, given the journal so far.
+
+    ``skip`` when a ``submitted``/``recovered`` record has its id; ``lookup`` (by its
+    unique name, before submitting) when its submit was in flight at a crash or failed --
+    a failed call may have lost the answer of a scheduler that took the job; ``submit``
+    when nothing was ever tried.  Every path to a submission goes through this.
+
+    >>> state = replay_journal([{"event": "submitting", "key": "a"},
+    ...                         {"event": "failed", "key": "a", "error": "timed out"}])
+    >>> resume_action(state, "a"), resume_action(state, "b")
+    ('lookup', 'submit')
+    """
+    if key in state.submitted:
+        return "skip"
+    if key in state.in_flight or key in state.failed:
+        return "lookup"
+    return "submit"
+
+
 def with_cancels(
     statuses: Mapping[int, JobStatus],
     cancelled: frozenset[str],

@@ -448,12 +448,6 @@ def _recover(case: Case, proj: Project, argv: list[str], hit: Interrupted) -> li
 # -- deterministic hunts --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 BUG (found by this hunt, not fixed by the resume mechanism): a run "
-    "interrupted while rendering leaves logs/ and scripts/ but no manifest, and the same "
-    "command then refuses: 'already exists and is not an hsm sweep directory'",
-)
 def test_interrupted_while_rendering_the_same_command_resumes(project: Project) -> None:
     proj = project
     argv = proj.run_argv("array", with_id=True)
@@ -502,12 +496,6 @@ def _sbatch_losing_its_answer(tmp_path: Path) -> Path:
     return wrap
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 BUG (found by this hunt, not fixed yet): after the last retry of a "
-    "submit times out, hsm journals 'failed' (\"... was not submitted\") although the job "
-    "may be in; resume resubmits a 'failed' key without a name lookup -> two jobs",
-)
 def test_a_lost_sbatch_answer_then_resume_leaves_one_job(tmp_path: Path, project: Project) -> None:
     wrap = _sbatch_losing_its_answer(tmp_path)
     env = {
@@ -638,12 +626,6 @@ def test_resume_while_an_orphaned_sbatch_is_still_submitting(
     assert not problems, f"{hit}\n{proj.trace}\n{problems}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 BUG (found by this hunt, not fixed yet): hsm cancel --sweep-id cancels "
-    "only the job ids the journal recorded; a job whose submit was in flight at an "
-    "interrupt (journal: 'submitting' last) is not looked up by name and stays queued",
-)
 def test_cancel_after_an_interrupt_reaches_the_in_flight_job(
     project: Project, tmp_path: Path
 ) -> None:
