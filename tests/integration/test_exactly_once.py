@@ -25,7 +25,7 @@ scenario's jobs are cancelled by name at its end, failed or not.
 
 After SIGINT the ``rerun`` path runs exactly the resume command hsm printed, when it
 printed one.  A run interrupted mid-rendering leaves a directory the re-run refuses (a
-known bug, shown by its own xfail test); the matrix notes the hit, removes that
+known bug, then fixed; its test is below); the matrix notes the hit, removes that
 directory -- it holds no journal, so no job -- and goes on hunting duplicates.
 
 Below the matrix, deterministic repros: the bugs this hunt found (strict xfail until
@@ -548,9 +548,12 @@ def test_a_lost_sbatch_answer_then_resume_leaves_one_job(tmp_path: Path, project
     }, f"first run: {first}\nresumed: {resumed}\njournal:\n{journal}"
 
 
-def _slow_sbatch(tmp_path: Path, call: int, seconds: float) -> tuple[dict[str, str], Path]:
+def _slow_sbatch(
+    tmp_path: Path, call: int, seconds: float, *, answer_late: bool = False
+) -> tuple[dict[str, str], Path]:
     """An environment whose sbatch takes ``seconds`` before its ``call``-th submission (a
-    loaded controller), and the file counting the calls."""
+    loaded controller) -- or, with ``answer_late``, submits it and then takes ``seconds``
+    to answer -- and the file counting the calls."""
     wrap = tmp_path / "slowbin"
     wrap.mkdir()
     real = shutil.which("sbatch")
@@ -561,6 +564,9 @@ def _slow_sbatch(tmp_path: Path, call: int, seconds: float) -> tuple[dict[str, s
         #!/bin/bash
         n=$(( $(cat "{calls}" 2>/dev/null || echo 0) + 1 ))
         echo "$n" > "{calls}"
+        if [ "$n" -eq {call} ] && [ "{answer_late}" = True ]; then
+            {real} "$@"; sleep {seconds}; exit 0
+        fi
         if [ "$n" -eq {call} ]; then sleep {seconds}; fi
         exec {real} "$@"
         """)
@@ -605,12 +611,6 @@ def _kill_9_during_third_submit(proj: Project, tmp_path: Path) -> Interrupted:
     return _signal_during_slow_submit(proj, argv, calls, 3, signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 BUG (found by this hunt, not fixed yet): kill -9 of hsm orphans an "
-    "in-flight sbatch (own session); a resume that looks the job up by name before the "
-    "orphan's submission lands submits it again -> two jobs",
-)
 def test_resume_while_an_orphaned_sbatch_is_still_submitting(
     project: Project, tmp_path: Path
 ) -> None:
@@ -630,12 +630,18 @@ def test_cancel_after_an_interrupt_reaches_the_in_flight_job(
     project: Project, tmp_path: Path
 ) -> None:
     proj = project
-    hit = _kill_9_during_third_submit(proj, tmp_path)
+    # The third sbatch reaches the controller, then its answer is late: kill -9 then
+    # leaves a job the journal knows only as 'submitting'.
+    extra, calls = _slow_sbatch(tmp_path, call=3, seconds=3, answer_late=True)
+    proj.env.update(extra)
+    hit = _signal_during_slow_submit(
+        proj, proj.run_argv("array", with_id=True), calls, 3, signal.SIGKILL
+    )
     in_flight = f"{proj.sweep_id}_array_002"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and in_flight not in stable_jobs_by_name([proj.prefix]):
         time.sleep(0.5)
-    assert in_flight in stable_jobs_by_name([proj.prefix]), f"{hit}: the orphan never submitted"
+    assert in_flight in stable_jobs_by_name([proj.prefix]), f"{hit}: the job never reached"
     done = proj.call(proj.hsm("cancel", "--sweep-id", proj.sweep_id), "hsm cancel")
     assert done.returncode == 0, done.stderr
     assert wait_none_active([proj.prefix]) == {}, f"{hit}\n{proj.trace}"
