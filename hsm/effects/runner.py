@@ -15,8 +15,6 @@ instantly and deterministically.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import random
 import shlex
@@ -207,32 +205,6 @@ def describe_argv(argv: Sequence[str], limit: int = _QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _load_prctl() -> Callable[[int, int], int] | None:
-    """libc's ``prctl``, where there is one (Linux)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        prctl: Callable[[int, int], int] = libc.prctl
-        return prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: die (SIGKILL) when hsm dies.
-
-    A scheduler command runs in its own session, so a ``kill -9`` of hsm would leave it
-    running; an orphaned ``sbatch`` could then submit *after* a resume looked its job up
-    by name and found nothing -- two jobs for one task.  Dying with hsm, it either
-    reached the scheduler before hsm died (the lookup finds it) or never will.
-    """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 # -- the one place a process starts ---------------------------------------------------
 
 
@@ -254,7 +226,6 @@ def _execute(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,  # own process group: a timeout kills all of it
-            preexec_fn=_die_with_parent,
             encoding="utf-8",
             errors="replace",
         )
