@@ -404,8 +404,8 @@ def _find_unrecorded(
     """Ids of jobs whose submit was in flight (or failed) when hsm stopped, by name."""
     found: dict[str, str] = {}
     for job in manifest.jobs:
-        unsure = job.key in journal.in_flight or job.key in journal.failed
-        if job.key in job_ids or not unsure:
+        # The same rule a resume follows: in flight or failed means "look it up by name".
+        if job.key in job_ids or resume_action(journal, job.key) != "lookup":
             continue
         named = result_of(backend.find_by_name(job.job_name))
         if isinstance(named, Failure):
