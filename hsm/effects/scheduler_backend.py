@@ -278,8 +278,24 @@ def _needs_history(job_id: str, live: Statuses) -> bool:
 
 def _merge(live: Statuses, past: Statuses) -> Statuses:
     """Live answers win, except that history's final state (with its exit code) beats a
-    live final state, and history fills in whatever the live queue no longer shows."""
-    merged: Statuses = dict(past)
+    live final state, and history fills in whatever the live queue no longer shows --
+    with a final state only.
+
+    Accounting lags the live queue: just after a pending array task was cancelled alone,
+    ``sacct`` can still print the whole array as pending (``8_[0-9] PENDING``) while
+    ``squeue --states=all`` no longer lists task 3.  A job the live queue does not know
+    cannot be waiting or running, so history's non-final word for it is dropped and the
+    task reads as not found (``unknown``), never as ``queued``.
+
+    >>> from hsm.pure.states import JobState, JobStatus
+    >>> live = {"8_0": JobStatus("8_0", JobState.QUEUED, "PENDING")}
+    >>> past = {i: JobStatus(i, JobState.QUEUED, "PENDING") for i in ("8_0", "8_3")}
+    >>> sorted(_merge(live, past))
+    ['8_0']
+    """
+    merged: Statuses = {
+        job_id: status for job_id, status in past.items() if job_id in live or status.state.is_final
+    }
     for job_id, status in live.items():
         old: JobStatus | None = past.get(job_id)
         if old is not None and (
