@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from returns.io import IOFailure, IOResult, IOSuccess
 
+from hsm.effects.lock import held_lock_fds
 from hsm.pure.errors import CommandError
 from hsm.pure.schedulers.base import FailureKind
 
@@ -226,6 +227,9 @@ def _execute(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,  # own process group: a timeout kills all of it
+            # The sweep's lock lives as long as the command: an sbatch orphaned by
+            # kill -9 of hsm keeps the next writer waiting until it has submitted.
+            pass_fds=held_lock_fds(),
             encoding="utf-8",
             errors="replace",
         )

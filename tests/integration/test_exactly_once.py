@@ -28,8 +28,8 @@ printed one.  A run interrupted mid-rendering leaves a directory the re-run refu
 known bug, now fixed; its test is below); the matrix notes the hit, removes that
 directory -- it holds no journal, so no job -- and goes on hunting duplicates.
 
-Below the matrix, deterministic repros: the bugs this hunt found (strict xfail until
-fixed: a lost sbatch answer, an orphaned sbatch, cancel missing an in-flight job, the
+Below the matrix, deterministic repros: the bugs this hunt found (each fixed now:
+a lost sbatch answer, an orphaned sbatch, cancel missing an in-flight job, the
 rendering refusal), an interrupted resubmit, Ctrl-C then the advised command, and
 ``hsm cancel --sweep-id`` reaching every generation.
 
@@ -611,12 +611,6 @@ def _kill_9_during_third_submit(proj: Project, tmp_path: Path) -> Interrupted:
     return _signal_during_slow_submit(proj, argv, calls, 3, signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 BUG (found by this hunt, not fixed yet): kill -9 of hsm orphans an "
-    "in-flight sbatch (own session); a resume that looks the job up by name before the "
-    "orphan's submission lands submits it again -> two jobs",
-)
 def test_resume_while_an_orphaned_sbatch_is_still_submitting(
     project: Project, tmp_path: Path
 ) -> None:
