@@ -347,6 +347,27 @@ def cancel(
     return with_sweep_lock(sweep_dir, partial(cancel_sweep, sweep_dir, backend, tasks))
 
 
+def cancel_jobs(
+    job_ids: Sequence[str], backend: Backend, sweep_root: Path = Path("sweeps")
+) -> IOResult[Cancelled, HSMFailure]:
+    """Cancel jobs by id; say per id what the scheduler did.
+
+    An id that a sweep under ``sweep_root`` submitted (a job, an array, or one of its
+    tasks) is first journaled in that sweep, holding its lock, as :func:`cancel` does:
+    Slurm keeps no record of a pending array task cancelled alone, and the journal is
+    how ``monitor`` still shows it ``cancelled`` rather than lost.
+    """
+    from hsm.effects.reading import sweep_dirs
+    from hsm.effects.sweeps import journal_cancel, sweeps_holding
+
+    dirs = result_of(sweep_dirs(sweep_root)).value_or([])
+    for sweep_dir, ids in sweeps_holding(job_ids, backend, dirs):
+        noted = result_of(with_sweep_lock(sweep_dir, partial(journal_cancel, sweep_dir, ids)))
+        if isinstance(noted, Failure):
+            return IOFailure(noted.failure())
+    return backend.cancel(job_ids)
+
+
 def resubmit(
     sweep_dir: Path,
     backend: Backend,

@@ -1,7 +1,8 @@
 """``hsm cancel``: a whole sweep (through its record), or jobs by id.
 
 Strategy: a sweep is cancelled by the library, which knows every job hsm submitted for
-it and journals the request; bare job ids go straight to the backend's cancel verb.
+it and journals the request; bare job ids go to the backend's cancel verb, journaled
+first in the sweep under ``sweeps/`` that submitted them, if one did.
 Either way the scheduler's answer is reported per id -- cancelled, had already finished,
 no such job, refused -- and the exit code is non-zero when an id could not be cancelled
 because it does not exist (2) or the scheduler refused (3).
@@ -13,6 +14,7 @@ from returns.io import IOResult
 
 from hsm import api
 from hsm.cli.exits import EXIT_SCHEDULER, EXIT_USAGE
+from hsm.cli.inputs import DEFAULT_SWEEPS
 from hsm.cli.output import Reply
 from hsm.cli.requests import CancelRequest, JobsRef
 from hsm.pure.errors import HSMFailure
@@ -22,7 +24,7 @@ from hsm.pure.schedulers.base import Cancelled, CancelOutcome
 def cancel(request: CancelRequest) -> IOResult[Reply, HSMFailure]:
     """Cancel what the request names; say what happened to each job id."""
     if isinstance(request, JobsRef):
-        return request.backend.cancel(list(request.job_ids)).map(_reply)
+        return api.cancel_jobs(request.job_ids, request.backend, DEFAULT_SWEEPS).map(_reply)
     return api.cancel(request.sweep_dir, request.backend).map(_reply)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from cattrs import BaseValidationError
 from returns.io import IOFailure, IOResult, IOSuccess
-from returns.result import Failure
+from returns.result import Failure, Success
 
 from hsm.effects.backend import Backend
 from hsm.effects.files import (
@@ -44,6 +44,7 @@ from hsm.pure.manifest import (
     JournalState,
     Manifest,
     current_jobs,
+    ids_of_sweep,
     job_ids_to_poll,
     replay_journal,
     resume_action,
@@ -447,7 +448,36 @@ def cancel_sweep(
             )
     if not targets:
         return IOSuccess({})
-    asked = result_of(_journal(sweep_dir / layout.JOURNAL, {"event": "cancel", "job_ids": targets}))
+    asked = result_of(journal_cancel(sweep_dir, targets))
     if isinstance(asked, Failure):
         return IOFailure(asked.failure())
     return backend.cancel(targets)
+
+
+def journal_cancel(sweep_dir: Path, job_ids: Sequence[str]) -> IOResult[None, HSMFailure]:
+    """Record that hsm asks the scheduler to cancel ``job_ids`` (before asking): a pending
+    array task Slurm forgets once cancelled then reads as cancelled, not lost."""
+    return _journal(sweep_dir / layout.JOURNAL, {"event": "cancel", "job_ids": list(job_ids)})
+
+
+def sweeps_holding(
+    job_ids: Sequence[str], backend: Backend, sweep_dirs: Sequence[Path]
+) -> list[tuple[Path, tuple[str, ...]]]:
+    """Which of ``sweep_dirs`` (on ``backend``'s scheduler) submitted which of
+    ``job_ids``, read from their journals; a directory that is not a readable sweep is
+    skipped (it holds no job hsm could name)."""
+    split = SCHEDULERS[backend.key].split_task_id
+    found = []
+    for sweep_dir in sweep_dirs:
+        if not (sweep_dir / layout.JOURNAL).exists():
+            continue
+        replayed = result_of(journal_state(sweep_dir))
+        if isinstance(replayed, Failure):
+            continue
+        ids = ids_of_sweep(job_ids, replayed.unwrap().submitted.values(), split)
+        if not ids:
+            continue
+        loaded = result_of(load_manifest(sweep_dir))
+        if isinstance(loaded, Success) and loaded.unwrap().scheduler == backend.key:
+            found.append((sweep_dir, ids))
+    return found

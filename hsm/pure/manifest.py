@@ -170,6 +170,27 @@ def with_cancels(
     return result
 
 
+def ids_of_sweep(
+    job_ids: Sequence[str],
+    submitted: Iterable[str],
+    split_task_id: Callable[[str], tuple[str, int] | None],
+) -> tuple[str, ...]:
+    """The ids among ``job_ids`` that name a job a sweep submitted (``submitted``) or one
+    of that job's array tasks.
+
+    >>> split = lambda i: (i.split("_")[0], int(i.split("_")[1])) if "_" in i else None
+    >>> ids_of_sweep(["8_3", "9", "10_1"], ["8", "9"], split)
+    ('8_3', '9')
+    """
+    mine = frozenset(submitted)
+    found = []
+    for job_id in job_ids:
+        parent = split_task_id(job_id)
+        if job_id in mine or (parent is not None and parent[0] in mine):
+            found.append(job_id)
+    return tuple(found)
+
+
 def current_jobs(
     manifest: Manifest, job_ids: Mapping[str, str] | None = None
 ) -> dict[int, JobRecord]:

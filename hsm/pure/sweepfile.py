@@ -146,6 +146,12 @@ def _axis(arg: str) -> Result[Axis, ConfigError]:
             f"{key} deletes a key (Hydra's ~); hsm sweeps key=value overrides, so delete it "
             "in your config instead",
         )
+    if not sep and arg.endswith((".yaml", ".yml")):
+        return Failure(
+            ConfigError(
+                f"sweep argument {arg!r} looks like a sweep file; pass it as --config {arg}"
+            )
+        )
     if not sep or not key.strip():
         return Failure(
             ConfigError(f"sweep argument {arg!r} is not key=value[,value...]; e.g. lr=0.1,0.01")

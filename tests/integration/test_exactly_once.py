@@ -716,6 +716,10 @@ def test_cancel_reaches_every_job_of_every_generation(project: Project) -> None:
     # Generation 0 loses two tasks of its first array and its whole last array ...
     cancel = proj.hsm("cancel", f"{ids['array_000']}_3", f"{ids['array_000']}_4", ids["array_002"])
     assert proj.call(cancel, "hsm cancel 3 ids").returncode == 0
+    # Slurm forgets a pending array task cancelled alone; hsm journaled asking for it.
+    shown = _json_run(proj, "monitor", "--sweep-id", proj.sweep_id)
+    states = {task["task"]: task["state"] for task in shown["tasks"]}
+    assert {t: states[t] for t in (3, 4, 20)} == dict.fromkeys((3, 4, 20), "cancelled"), states
     first = _json_run(proj, "sweep", "resubmit", "--sweep-id", proj.sweep_id, "--failed")
     assert set(first["resubmitted_tasks"]) >= {3, 4, 20, 21, 22, 23, 24}, first
     # ... generation 1 loses one task, and generation 2 takes it up.

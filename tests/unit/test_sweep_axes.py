@@ -98,6 +98,7 @@ def test_glob_is_read_not_resolved() -> None:
 REFUSED = [
     (["lr"], "is not key=value"),
     (["=1"], "is not key=value"),
+    (["sweep.yaml"], "pass it as --config sweep.yaml"),
     (["lr="], "has no value; write lr='' for an empty string"),
     (["lr= "], "has no value"),
     (["lr=1", "lr=2"], "'lr' is given twice on the command line ('lr=1', 'lr=2')"),
