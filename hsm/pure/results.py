@@ -246,6 +246,29 @@ def elapsed_cell(row: ResultRow) -> str:
     return "" if row.elapsed is None else str(round(row.elapsed))
 
 
+#: Marks a row field that names a metric (see :func:`metric_fields`).
+_METRIC = "\x00metric:"
+
+
+def metric_fields(
+    rows: Sequence[ResultRow], taken: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The metric columns as row fields and their headers.
+
+    A metric and a parameter may share a name (a program that logs its ``epochs``): the
+    field keeps them apart, and the header of a metric whose name is ``taken`` by another
+    column reads ``metric:<name>``.
+
+    >>> rows = [ResultRow(0, {"epochs": 3}, JobState.COMPLETED, metrics={"epochs": 2})]
+    >>> metric_fields(rows, ["task", "epochs"])[1]
+    ('metric:epochs',)
+    """
+    names = metric_columns(rows)
+    clash = frozenset(taken)
+    headers = tuple(f"metric:{name}" if name in clash else name for name in names)
+    return tuple(_METRIC + name for name in names), headers
+
+
 def table_columns(
     rows: Sequence[ResultRow], varying: Sequence[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -254,14 +277,19 @@ def table_columns(
     fields = ("task", *varying, "state", "exit_code")
     if any(row.elapsed is not None for row in rows):
         fields += ("elapsed",)
-    fields += metric_columns(rows)
-    headers = tuple(
-        {"task": "TASK", "state": "STATE", "exit_code": "EXIT", "elapsed": "ELAPSED (s)"}.get(
-            name, name
-        )
-        for name in fields
-    )
-    return headers, fields
+    names = {"task": "TASK", "state": "STATE", "exit_code": "EXIT", "elapsed": "ELAPSED (s)"}
+    metrics, metric_headers = metric_fields(rows, fields)
+    headers = tuple(names.get(name, name) for name in fields) + metric_headers
+    return headers, fields + metrics
+
+
+def _field_value(row: ResultRow, field: str) -> Any:
+    """A field's value: a metric's (see :func:`metric_fields`), else by name."""
+    if field.startswith(_METRIC):
+        return (row.metrics or {}).get(field[len(_METRIC) :])
+    if field in row.params:
+        return row.params[field]
+    return row.value(field)
 
 
 def row_cells(row: ResultRow, fields: Sequence[str]) -> list[str]:
@@ -271,7 +299,7 @@ def row_cells(row: ResultRow, fields: Sequence[str]) -> list[str]:
         if name == "elapsed":
             cells.append(elapsed_cell(row))
         else:
-            cells.append(cell(row.value(name)))
+            cells.append(cell(_field_value(row, name)))
     return cells
 
 
@@ -295,10 +323,12 @@ def results_csv(rows: Sequence[ResultRow], varying: Sequence[str]) -> str:
     task,lr,state,exit_code,elapsed,loss,note
     0,0.1,completed,0,,0.5,"a,b"
     """
-    fields = ("task", *varying, "state", "exit_code", "elapsed", *metric_columns(rows))
+    fields: tuple[str, ...] = ("task", *varying, "state", "exit_code", "elapsed")
+    metrics, metric_headers = metric_fields(rows, fields)
     out = _Lines()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
+    writer.writerow(fields + metric_headers)
+    fields += metrics
     for row in rows:
         writer.writerow([_csv_cell(row, name) for name in fields])
     return "".join(out.parts)
@@ -307,7 +337,7 @@ def results_csv(rows: Sequence[ResultRow], varying: Sequence[str]) -> str:
 def _csv_cell(row: ResultRow, name: str) -> str:
     if name == "elapsed":
         return elapsed_cell(row)
-    value = row.value(name)
+    value = _field_value(row, name)
     if isinstance(value, float):
         return repr(value)  # every digit: a script reads these back
     return cell(value)

@@ -127,6 +127,22 @@ def test_table_shows_varying_params_then_outcome_then_metrics() -> None:
     assert table_columns(timed, [])[0] == ("TASK", "STATE", "EXIT", "ELAPSED (s)")
 
 
+def test_a_metric_named_like_a_parameter_shadows_neither() -> None:
+    rows = (
+        ResultRow(
+            0, {"epochs": 3, "lr": 0.1}, JobState.COMPLETED, exit_code=0, metrics={"epochs": 2}
+        ),
+    )
+    headers, fields = table_columns(rows, ["epochs", "lr"])
+    assert headers == ("TASK", "epochs", "lr", "STATE", "EXIT", "metric:epochs")
+    assert row_cells(rows[0], fields) == ["0", "3", "0.1", "completed", "0", "2"]
+    table = list(csv.reader(results_csv(rows, ["epochs"]).splitlines()))
+    assert table == [
+        ["task", "epochs", "state", "exit_code", "elapsed", "metric:epochs"],
+        ["0", "3", "completed", "0", "", "2"],
+    ]
+
+
 def test_csv_round_trips_every_value() -> None:
     rows = (
         _row(0, {"loss": 0.123456789012, "note": 'a,"b"\nc'}, lr=0.1, m="x y"),
