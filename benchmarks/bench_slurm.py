@@ -43,6 +43,7 @@ def main() -> None:
     if shutil.which("sbatch") is None:
         sys.exit("no Slurm here: run scripts/slurm-cluster.sh up first")
     work = Path(tempfile.mkdtemp(prefix="hsm-bench-"))
+    (work / "train.py").write_text("print('never runs: the jobs wait on a held blocker')\n")
     blocker = sbatch("--hold", "--job-name=hsm_bench_blocker", "--wrap", "true")
     cancel = [blocker]
     try:

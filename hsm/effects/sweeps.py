@@ -134,7 +134,34 @@ def _journal(path: Path, record: Mapping[str, object]) -> IOResult[None, StateEr
 
 
 def _json(data: object) -> str:
-    return json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    """JSON a person can read and diff: an object's keys one per line, a list's items one
+    per line, each item compact.  (``json.dumps(indent=...)`` gives the same to a reader
+    but runs Python's slow encoder: 0.3 s per save of a 10,000-task manifest.)
+
+    >>> print(_json({"a": 1, "jobs": [{"k": 1}, {"k": 2}], "e": []}), end="")
+    {
+     "a": 1,
+     "jobs": [
+      {"k": 1},
+      {"k": 2}
+     ],
+     "e": []
+    }
+    """
+    if not isinstance(data, dict) or not data:
+        return _compact(data) + "\n"
+    fields = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"  {_compact(item)}" for item in value)
+            fields.append(f" {_compact(key)}: [\n{items}\n ]")
+        else:
+            fields.append(f" {_compact(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def write_sweep(
