@@ -368,27 +368,79 @@ def cancel_jobs(
     return backend.cancel(job_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a resubmission changes for its generation; None keeps what the last one had.
+
+    Attributes:
+        walltime: a new time limit (any form :func:`hsm.pure.walltime.parse_walltime`
+            reads), e.g. after a ``TIMEOUT``.
+        resources: a new resource string replacing the old one (translated for the
+            scheduler or refused with a reason, as for a first run), e.g. more memory
+            after an ``OUT_OF_MEMORY``.
+    """
+
+    walltime: str | None = None
+    resources: str | None = None
+
+
 def resubmit(
     sweep_dir: Path,
     backend: Backend,
     states: frozenset[JobState] = RESUBMIT_STATES,
     *,
     settle_seconds: float = 5.0,
+    changes: Changes = Changes(),
 ) -> IOResult[Submitted, HSMFailure]:
     """Submit the tasks in ``states`` again, as one compact array per array-limit chunk,
     holding the sweep's lock.
+
+    Each resubmission is a new generation (``r1_``, ``r2_``...) planned with the sweep's
+    settings, the changes of the newest generation that had some, then ``changes``; its
+    jobs record what differs (``JobRecord.changes``).  A bad value fails before anything
+    is polled, planned or submitted.
 
     A task that just finished can be missing from both the queue and accounting for a few
     seconds (sacct lags), so when some tasks look ``unknown`` the sweep is polled once more
     after ``settle_seconds`` and only tasks still unknown then are resubmitted.
     """
+    checked = _checked_changes(changes)
+    if isinstance(checked, Failure):
+        return IOFailure(checked.failure())
     return with_sweep_lock(
-        sweep_dir, partial(_resubmit, sweep_dir, backend, states, settle_seconds)
+        sweep_dir,
+        partial(_resubmit, sweep_dir, backend, states, settle_seconds, checked.unwrap()),
     )
 
 
+def _checked_changes(changes: Changes) -> Result[dict[str, Any], ConfigError]:
+    """The planner's settings that ``changes`` sets (walltime parsed as ``sweep run``
+    parses it; resources are checked by the planner, which translates them)."""
+    found: dict[str, Any] = {}
+    if changes.walltime is not None:
+        walltime = parse_walltime(changes.walltime, path="--walltime")
+        if isinstance(walltime, Failure):
+            return Failure(walltime.failure())
+        found["walltime_seconds"] = walltime.unwrap()
+    if changes.resources is not None:
+        found["resources"] = changes.resources
+    return Success(found)
+
+
+def _inherited_changes(manifest: Manifest) -> dict[str, Any]:
+    """The changes of the newest generation that had some (jobs are kept in order)."""
+    for job in reversed(manifest.jobs):
+        if job.changes:
+            return dict(job.changes)
+    return {}
+
+
 def _resubmit(
-    sweep_dir: Path, backend: Backend, states: frozenset[JobState], settle_seconds: float
+    sweep_dir: Path,
+    backend: Backend,
+    states: frozenset[JobState],
+    settle_seconds: float,
+    changes: Mapping[str, Any],
 ) -> IOResult[Submitted, HSMFailure]:
     sealed = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(sealed, Failure):
@@ -427,7 +479,10 @@ def _resubmit(
         default=0,
     )
     base = dict(manifest.settings)
+    changed = {**_inherited_changes(manifest), **changes}
+    changed = {key: value for key, value in changed.items() if value != base.get(key)}
     base.update(
+        changed,
         mode="array",
         dependencies=(),
         key_prefix=f"r{generation}_",
@@ -438,15 +493,16 @@ def _resubmit(
     limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
     base["array_limit"] = limit
     settings = SweepSettings(**base)
-    jobs = plan_jobs(
+    planned = plan_jobs(
         settings, manifest.argvs, tasks, params_json=[params_json(p) for p in manifest.params]
     )
-    if isinstance(jobs, Failure):
-        return IOFailure(jobs.failure())
-    grown = replace(
-        manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs.unwrap())
-    ).with_job_ids(report.job_ids)
-    saved = result_of(add_jobs(sweep_dir, grown, jobs.unwrap()))
+    if isinstance(planned, Failure):
+        return IOFailure(planned.failure())
+    jobs = [replace(job, changes=changed or None) for job in planned.unwrap()]
+    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs)).with_job_ids(
+        report.job_ids
+    )
+    saved = result_of(add_jobs(sweep_dir, grown, jobs))
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())
     return submit_jobs(
@@ -454,7 +510,7 @@ def _resubmit(
         saved.unwrap(),
         backend,
         Path(manifest.workdir),
-        keys=[j.key for j in jobs.unwrap()],
+        keys=[j.key for j in jobs],
     )
 
 

@@ -241,7 +241,14 @@ def submit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailu
 
 def resubmit_request(args: argparse.Namespace) -> IOResult[SubmitRequest, HSMFailure]:
     """``sweep resubmit --sweep-id ID``: a sweep whose failed tasks go in again."""
-    return _existing(args).map(partial(SubmitRequest, wait=interval(args.wait, args)))
+    return _existing(args).map(
+        partial(
+            SubmitRequest,
+            wait=interval(args.wait, args),
+            walltime=args.walltime,
+            resources=args.resources,
+        )
+    )
 
 
 def interval(flag: bool, args: argparse.Namespace) -> float | None:

@@ -147,7 +147,11 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partition", help="Slurm partition")
     parser.add_argument("--queue", help="PBS queue")
     parser.add_argument("--account", help="account to charge")
-    parser.add_argument("--sweep-id", help="name of the sweep (default: <script>_<UTC time>)")
+    parser.add_argument(
+        "--sweep-id",
+        help="name of the sweep (default: <script>_<12 hex digits of the inputs>, so the "
+        "same command resumes the same sweep)",
+    )
     parser.add_argument("--sweep-dir", help="where the record goes (default: sweeps/<id>)")
     parser.add_argument(
         "--max-array-size",
@@ -238,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--failed",
         action="store_true",
         help="resubmit failed, cancelled and unknown tasks (the default)",
+    )
+    again.add_argument(
+        "--walltime",
+        help="a new time limit for the resubmitted tasks, e.g. 08:00:00 after a TIMEOUT "
+        "(default: as their last submission)",
+    )
+    again.add_argument(
+        "--resources",
+        help="new scheduler resources replacing the sweep's, e.g. --mem=32G after an "
+        "OUT_OF_MEMORY (the next word is the value, even if it starts with -)",
     )
     _wait_flags(again)
     listing = add(sweeps, "list", "the sweeps under the sweep root, with their last known states")

@@ -57,10 +57,13 @@ class SweepRef:
 
 @dataclass(frozen=True, slots=True)
 class SubmitRequest:
-    """``sweep submit`` / ``sweep resubmit``; ``wait`` as in :class:`SweepRequest`."""
+    """``sweep submit`` / ``sweep resubmit``; ``wait`` as in :class:`SweepRequest`;
+    ``walltime`` / ``resources``: what a resubmission changes (None: unchanged)."""
 
     sweep: SweepRef
     wait: float | None
+    walltime: str | None = None
+    resources: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from returns.io import IOResult
 from returns.result import Result
@@ -32,6 +32,7 @@ from hsm.pure.cli_text import ranges
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure
 from hsm.pure.manifest import JournalState, Manifest
 from hsm.pure.plan import PlannedJob
+from hsm.pure.schedulers.base import hms
 
 T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
@@ -85,7 +86,8 @@ def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFai
         f"the resubmission of {sweep.sweep_dir} may be only partly in; what is in keeps "
         f"running. Finish it (nothing is submitted twice): hsm sweep submit {sweep.sweep_dir}"
     )
-    return api.resubmit(sweep.sweep_dir, sweep.backend).bind(
+    changes = api.Changes(walltime=request.walltime, resources=request.resources)
+    return api.resubmit(sweep.sweep_dir, sweep.backend, changes=changes).bind(
         partial(_after_resubmit, console, request)
     )
 
@@ -269,16 +271,32 @@ def _after_resubmit(
 
 
 def _resubmitted(sweep_dir: Path, done: Submitted, manifest: Manifest) -> Reply:
-    tasks = sorted(t for j in manifest.jobs if j.key in done.submitted for t in j.tasks)
+    new = [j for j in manifest.jobs if j.key in done.submitted]
+    tasks = sorted(t for j in new for t in j.tasks)
+    changes: dict[str, Any] = {}
+    for job in new:
+        changes = dict(job.changes or {})
     reply = submitted_reply(sweep_dir, manifest, done, "resubmitted")
     text = (
         f"resubmitted {len(tasks)} task(s) ({ranges(tasks)}) of sweep {manifest.sweep_id}"
+        + (f" with {_changes_text(changes)}" if changes else "")
         if tasks
         else "no failed, cancelled or unknown tasks: nothing to resubmit"
     )
     return Reply(
-        text + "\n" + reply.text.split("\n", 1)[1], {**reply.data, "resubmitted_tasks": tasks}
+        text + "\n" + reply.text.split("\n", 1)[1],
+        {**reply.data, "resubmitted_tasks": tasks, "changes": changes},
     )
+
+
+def _changes_text(changes: Mapping[str, Any]) -> str:
+    """``walltime 8:00:00, resources --mem=32G`` for a resubmission's changes."""
+    parts = []
+    if "walltime_seconds" in changes:
+        parts.append(f"walltime {hms(int(changes['walltime_seconds']))}")
+    if "resources" in changes:
+        parts.append(f"resources {changes['resources'] or '(none)'}")
+    return ", ".join(parts)
 
 
 def _rendered(sweep_dir: Path, manifest: Manifest) -> Reply:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from returns.result import Failure, Result, Success
 
@@ -83,6 +84,9 @@ class JobRecord:
         log_path: the scheduler's output path (may hold the array-index pattern).
         sha256: hex digest of the rendered script.
         job_id: the scheduler's id once submitted, else None.
+        changes: the settings this job was planned with where they differ from the
+            sweep's own (a resubmission with a longer walltime: ``{"walltime_seconds":
+            28800}``); None when it was planned with the sweep's settings.
     """
 
     key: str
@@ -94,6 +98,7 @@ class JobRecord:
     sha256: str
     # keyword-only so that PlannedJob can add its script as a positional field
     job_id: str | None = field(default=None, kw_only=True)
+    changes: Mapping[str, Any] | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ class PlannedJob(JobRecord):
             self.log_path,
             self.sha256,
             job_id=self.job_id,
+            changes=self.changes,
         )
 
 

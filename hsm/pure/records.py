@@ -3,11 +3,11 @@
 Strategy: the records themselves (:class:`~hsm.pure.manifest.Manifest` with its
 :class:`~hsm.pure.plan.JobRecord` jobs and :class:`~hsm.pure.manifest.SweepTask` tasks,
 :class:`~hsm.pure.states.JobStatus`) are laid out like the JSON, so the converter needs
-only three adjustments: a job's ``script_file`` is written ``script`` (the key manifests
-have always used), a ``JobStatus`` (a NamedTuple) is an object rather than a list, and a
-``JobState`` is its string value.  The manifest's ``version`` is added and checked here;
-structuring errors become one ``StateError`` naming the file, each problem as
-``msg @ $.path``.
+only a few adjustments: a job's ``script_file`` is written ``script`` (the key manifests
+have always used) and its ``changes`` only when it has some, a ``JobStatus`` (a
+NamedTuple) is an object rather than a list, and a ``JobState`` is its string value.
+The manifest's ``version`` is added and checked here; structuring errors become one
+``StateError`` naming the file, each problem as ``msg @ $.path``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,12 @@ CONVERTER.register_unstructure_hook_factory(is_namedtuple, namedtuple_dict_unstr
 CONVERTER.register_structure_hook_factory(is_namedtuple, namedtuple_dict_structure_factory)
 CONVERTER.register_unstructure_hook(
     JobRecord,
-    make_dict_unstructure_fn(JobRecord, CONVERTER, script_file=override(rename="script")),
+    make_dict_unstructure_fn(
+        JobRecord,
+        CONVERTER,
+        script_file=override(rename="script"),
+        changes=override(omit_if_default=True),  # most jobs have none: no "changes": null
+    ),
 )
 CONVERTER.register_structure_hook(
     JobRecord,

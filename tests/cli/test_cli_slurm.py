@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 
 import pytest
@@ -80,9 +82,35 @@ def test_failed_task_log_monitor_and_resubmit(hsm: Hsm, slurm_clean: str) -> Non
     assert failed["state"] == "failed" and failed["raw"]
     assert failed["exit_code"] in (1, None)  # squeue (unlike sacct) reports no exit code
     assert failed["log"].endswith("_1.log")
-    again = hsm("sweep", "resubmit", "--sweep-id", slurm_clean, "--failed", "--json")
+    # A bad new value is refused in one line and submits nothing.
+    before = squeue_jobs(slurm_clean)
+    bad = hsm("sweep", "resubmit", "--sweep-id", slurm_clean, "--walltime", "8 hours")
+    assert bad.code == 2 and "walltime" in bad.err and "Traceback" not in bad.err, str(bad)
+    assert squeue_jobs(slurm_clean) == before
+    again = hsm(
+        "sweep",
+        "resubmit",
+        "--sweep-id",
+        slurm_clean,
+        "--failed",
+        "--walltime",
+        "00:07:00",
+        "--resources",
+        "--mem=100M",
+        "--json",
+    )
     assert again.code == 0, str(again)
     assert again.json()["resubmitted_tasks"] == [1]
+    assert again.json()["changes"] == {"walltime_seconds": 420, "resources": "--mem=100M"}
+    manifest = json.loads((hsm.cwd / "sweeps" / slurm_clean / "manifest.json").read_text())
+    r1 = next(job for job in manifest["jobs"] if job["key"] == "r1_array_000")
+    assert r1["changes"] == {"walltime_seconds": 420, "resources": "--mem=100M"}
+    assert all("changes" not in job for job in manifest["jobs"] if job is not r1)
+    # The scheduler really holds the new job to the new limits.
+    shown = subprocess.run(
+        ["scontrol", "show", "job", r1["job_id"]], capture_output=True, text=True, check=True
+    ).stdout
+    assert "TimeLimit=00:07:00" in shown and "mem=100M" in shown, shown
 
 
 def test_render_submit_queue_cancel(hsm: Hsm, slurm_clean: str) -> None:

@@ -27,13 +27,18 @@ def test_resources_without_a_value_is_a_usage_error(capsys: pytest.CaptureFixtur
     assert "--resources: expected one argument" in capsys.readouterr().err
 
 
+def test_resubmit_takes_new_resources_starting_with_a_dash() -> None:
+    args = parse(["sweep", "resubmit", "--sweep-id", "s", "--resources", "--mem=8G"])
+    assert args.resources == "--mem=8G" and args.walltime is None
+
+
 def test_words_after_double_dash_are_left_alone() -> None:
     assert join_free_text(["a", "--", "--resources", "-x"]) == ["a", "--", "--resources", "-x"]
 
 
 def test_only_commands_with_the_flag_accept_it(capsys: pytest.CaptureFixture[str]) -> None:
-    # resubmit, submit and monitor take no --resources: the joined word is refused whole
-    for argv in (["sweep", "resubmit", "--sweep-id", "s"], ["monitor", "--sweep-id", "s"]):
+    # submit and monitor take no --resources: the joined word is refused whole
+    for argv in (["sweep", "submit", "sweeps/s"], ["monitor", "--sweep-id", "s"]):
         with pytest.raises(SystemExit):
             parse([*argv, *FREE_TEXT, "--mem=1G"])
         assert "unrecognized arguments: --resources=--mem=1G" in capsys.readouterr().err

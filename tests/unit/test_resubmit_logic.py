@@ -12,6 +12,7 @@ from returns.io import IOResult, IOSuccess
 
 from hsm import api
 from hsm.effects.results import result_of
+from hsm.effects.sweeps import load_manifest
 from hsm.pure.errors import CommandError, HSMFailure
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus
@@ -91,3 +92,49 @@ def test_each_resubmission_gets_the_next_generation(tmp_path: Path) -> None:
     second = result_of(api.resubmit(sweep_dir, backend, settle_seconds=0)).unwrap()
     assert second.submitted == ("r2_array_000",)
     assert backend.submitted == ["s_array_000", "s_r1_array_000", "s_r2_array_000"]
+
+
+def _script(sweep_dir: Path, key: str) -> str:
+    return next((sweep_dir / "scripts").glob(f"{key}.*")).read_text()
+
+
+def test_a_resubmission_changes_walltime_and_resources_and_the_next_inherits_them(
+    tmp_path: Path,
+) -> None:
+    failed = {f"101_{i}": _status(f"101_{i}", JobState.FAILED) for i in range(3)}
+    backend = ScriptedBackend([failed])
+    sweep_dir = _sweep(tmp_path, backend)
+    longer = api.Changes(walltime="08:00:00", resources="--mem=32G")
+    result_of(api.resubmit(sweep_dir, backend, settle_seconds=0, changes=longer)).unwrap()
+    assert "#SBATCH --time=08:00:00" in _script(sweep_dir, "r1_array_000")
+    assert "#SBATCH --mem=32G" in _script(sweep_dir, "r1_array_000")
+    assert "#SBATCH --time=00:10:00" in _script(sweep_dir, "array_000")
+    # The next generation starts from the last one's settings, plus its own changes.
+    backend.answers = [{f"102_{i}": _status(f"102_{i}", JobState.FAILED) for i in range(3)}]
+    more = api.Changes(resources="--mem=64G")
+    result_of(api.resubmit(sweep_dir, backend, settle_seconds=0, changes=more)).unwrap()
+    assert "#SBATCH --time=08:00:00" in _script(sweep_dir, "r2_array_000")
+    assert "#SBATCH --mem=64G" in _script(sweep_dir, "r2_array_000")
+    manifest = result_of(load_manifest(sweep_dir, sealed=True)).unwrap()
+    changes = {job.key: job.changes for job in manifest.jobs}
+    assert changes == {
+        "array_000": None,
+        "r1_array_000": {"walltime_seconds": 28800, "resources": "--mem=32G"},
+        "r2_array_000": {"walltime_seconds": 28800, "resources": "--mem=64G"},
+    }
+
+
+def test_a_bad_change_is_refused_before_anything_is_asked_or_written(tmp_path: Path) -> None:
+    backend = ScriptedBackend([{}])
+    sweep_dir = _sweep(tmp_path, backend)
+    before = sorted(p.name for p in (sweep_dir / "scripts").iterdir())
+    bad = result_of(api.resubmit(sweep_dir, backend, changes=api.Changes(walltime="8h")))
+    assert "walltime '8h'" in bad.failure().message
+    wrong = result_of(
+        api.resubmit(
+            sweep_dir, backend, settle_seconds=0, changes=api.Changes(resources="select=1:ncpus=x")
+        )
+    )
+    assert "ncpus" in wrong.failure().message, wrong
+    assert sorted(p.name for p in (sweep_dir / "scripts").iterdir()) == before
+    assert backend.submitted == ["s_array_000"]
