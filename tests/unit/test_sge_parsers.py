@@ -27,7 +27,7 @@ from hsm.pure.detect import ProbeFacts, decide_scheduler, parse_qstat_version
 from hsm.pure.errors import ParseError
 from hsm.pure.jobspec import JobSpec, Task
 from hsm.pure.render import render_script
-from hsm.pure.resources import resource_directives
+from hsm.pure.resources import parse_resources, resource_directives
 from hsm.pure.resources_model import NodeShape
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import FailureKind
@@ -801,15 +801,69 @@ def test_sge_shape_to_slurm() -> None:
     assert "both ask for memory" in sge_shape(two, "Slurm", "").failure().message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub (hsm/pure/resources.py) refuses a string two dialects mark: PBS marks "
-    "every -l and Slurm every -p..., so native '-l h_vmem=4G' / '-pe smp 4' read as mixed "
-    "dialects; fixing it needs the hub (or those folders' marks) to change",
+# Native Grid Engine strings: PBS marks every -l and Slurm every -p... token, so a token
+# several dialects mark narrows the dialect without deciding it (the hub's rule).
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("-l h_vmem=4G", ("-l h_vmem=4G",)),
+        ("-pe smp 4", ("-pe smp 4",)),
+        ("-pe smp 4 -l h_vmem=1G -P p", ("-pe smp 4", "-l h_vmem=1G", "-P p")),
+        ("-pe smp 4 -l h_vmem=1G", ("-pe smp 4", "-l h_vmem=1G")),
+        # A site complex PBS also claims: Grid Engine reads it as written.
+        ("-pe smp 4 -l gpu=1", ("-pe smp 4", "-l gpu=1")),
+        ("-l gpu=1,h_vmem=1G", ("-l gpu=1", "-l h_vmem=1G")),
+        ("-pe mpi 2-8 -q all.q", ("-pe mpi 2-8",)),
+    ],
 )
-@pytest.mark.parametrize("text", ["-l h_vmem=4G", "-pe smp 4", "-pe smp 4 -l h_vmem=1G -P p"])
-def test_native_grid_engine_resources_through_the_hub(text: str) -> None:
-    assert resource_directives(text, "sge").unwrap().lines
+def test_native_grid_engine_resources_through_the_hub(text: str, lines: tuple[str, ...]) -> None:
+    assert resource_directives(text, "sge").unwrap().lines == lines
+
+
+# The same strings for the other schedulers: translated through NodeShape, or refused
+# with the piece named -- never read as another dialect's options.
+@pytest.mark.parametrize(
+    ("text", "target", "lines"),
+    [
+        ("-pe smp 4", "slurm", ("--nodes=1", "--ntasks-per-node=1", "--cpus-per-task=4")),
+        ("-pe smp 4", "pbspro", ("-l select=1:ncpus=4:mpiprocs=1",)),
+        ("-pe smp 4 -l h_vmem=1G", "slurm",
+         ("--nodes=1", "--ntasks-per-node=1", "--cpus-per-task=4", "--mem=4G")),
+        ("-l h_vmem=4G", "pbspro", ("-l select=1:ncpus=1:mpiprocs=1:mem=4gb",)),
+        ("-l h_vmem=4G", "local", ()),
+        ("-pe smp 4 -l gpu=1", "local", ()),
+    ],
+)  # fmt: skip
+def test_native_grid_engine_resources_for_other_schedulers(
+    text: str, target: str, lines: tuple[str, ...]
+) -> None:
+    assert resource_directives(text, target).unwrap().lines == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "words"),
+    [
+        ("-pe smp 4 -l h_vmem=1G -P p", "slurm", "'-P p' has no Slurm equivalent"),
+        # read as Grid Engine (the only dialect that reads it all), then translated
+        ("-pe smp 4 -l gpu=1", "slurm", "'gpu=1' has no Slurm equivalent"),
+        ("--mem=4G -l h_vmem=4G", "sge", "mixes Slurm options ('--mem=4G') and PBS resources"),
+        ("-pe smp4", "sge", "'-pe' needs a name and a slot count"),
+    ],
+)
+def test_grid_engine_strings_that_mix_or_do_not_translate(
+    text: str, target: str, words: str
+) -> None:
+    result = resource_directives(text, target)
+    assert isinstance(result, Failure), result
+    assert words in result.failure().message
+
+
+def test_a_resource_check_without_a_target_accepts_native_grid_engine() -> None:
+    # config checks read the string for no scheduler in particular (hsm.cli.inputs).
+    assert parse_resources("-pe smp 4 -l gpu=1").unwrap().dialect == "sge"
+    assert parse_resources("-pe smp 4").unwrap().dialect == "sge"
+    assert "mixes" in parse_resources("select=1 --mem=1G").failure().message
+    assert "mixes" in parse_resources("-pe smp 4 select=1:ncpus=4").failure().message
 
 
 # --- arrays start at 1 --------------------------------------------------------------------
