@@ -20,6 +20,7 @@ from enum import StrEnum
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError, ParseError
+from hsm.pure.jobspec import DEPENDENCY_KINDS
 from hsm.pure.resources_model import NodeShape, ResourceRequest, screen_directive_line
 from hsm.pure.states import JobState, JobStatus
 
@@ -228,7 +229,10 @@ class Scheduler:
         default_array_limit: array indices stay below this when the real limit is unknown.
         dense_arrays: array indices must be a plain range (no list of indices).
         min_array_tasks: fewer tasks than this are submitted as plain jobs.
-        dependencies / throttle: whether ``--after`` / ``--throttle`` can be honoured.
+        dependency_kinds: the ``--after`` kinds (``afterok``...) the scheduler can honour;
+            none: it has no job dependencies.
+        dependency_note: why it cannot honour the other kinds, for the refusal.
+        throttle: whether ``--throttle`` can be honoured.
         launcher: walltime seconds -> a prefix for the program's command line.
         config_section: the scheduler's section of the config file, if it has one.
         task_id: ``(array job id, index)`` -> the id of that array task.
@@ -273,7 +277,8 @@ class Scheduler:
     check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule
     dense_arrays: bool = False
     min_array_tasks: int = 1
-    dependencies: bool = True
+    dependency_kinds: tuple[str, ...] = DEPENDENCY_KINDS
+    dependency_note: str = ""
     throttle: bool = True
     launcher: Callable[[int], str] = _no_launcher
     never_starts: Callable[[str], bool] = _starts_eventually
