@@ -25,9 +25,10 @@ from returns.result import Failure, Result, Success
 from hsm.pure.arrays import plan_array_chunks
 from hsm.pure.detect import ProbeFacts, decide_scheduler, parse_qstat_version
 from hsm.pure.errors import ParseError
-from hsm.pure.jobspec import JobSpec, Task
+from hsm.pure.jobspec import DEPENDENCY_KINDS, JobSpec, Task, parse_dependency
+from hsm.pure.plan import SweepSettings, plan_jobs
 from hsm.pure.render import render_script
-from hsm.pure.resources import parse_resources, resource_directives
+from hsm.pure.resources import extra_directives, parse_resources, resource_directives
 from hsm.pure.resources_model import NodeShape
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import FailureKind
@@ -866,6 +867,42 @@ def test_a_resource_check_without_a_target_accepts_native_grid_engine() -> None:
     assert "mixes" in parse_resources("-pe smp 4 select=1:ncpus=4").failure().message
 
 
+# --- hpc.sge.extra ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["-P proj", "-l gpu=1", "-m ea -M me@example.org", " -pe mpi 8 ", "-R y", "-l h_vmem=2G"],
+)
+def test_extra_lines_grid_engine_accepts(line: str) -> None:
+    assert extra_directives([line], "sge").unwrap() == (line.strip(),)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("-N name", "sets -N, which hsm sets itself (the job name)"),
+        ("-m ea -t 1-3", "sets -t, which hsm sets itself (the array range)"),
+        ("-hold_jid 5", "dependencies (--after)"),
+        ("-o /tmp/x", "the output path"),
+        ("-cwd", "the working directory"),
+        ("-q long.q", "hpc.sge.queue"),
+        ("-A acct", "hpc.sge.account"),
+        ("-clear", "reset every directive"),
+        ("-@ opts.txt", "reads options from a file"),
+        ("-l h_rt=1:00:00", "sets the walltime"),
+        ("-l mem_free=1G,s_rt=60", "sets the walltime"),
+        ("-P p\n#$ -N x", "must be one line"),
+        ("#$ -P p", "without the"),
+    ],
+)
+def test_extra_lines_grid_engine_refuses(line: str, words: str) -> None:
+    result = extra_directives([line], "sge", path="$.hpc.sge.extra")
+    assert isinstance(result, Failure), result
+    assert words in result.failure().message
+    assert result.failure().path == "$.hpc.sge.extra[0]"
+
+
 # --- arrays start at 1 --------------------------------------------------------------------
 
 
@@ -891,6 +928,56 @@ def test_a_resubmission_is_dense_from_1(tasks: set[int], limit: int) -> None:
     chunks = plan_array_chunks(sorted(tasks), limit, dense=True, base=1).unwrap()
     assert sorted(t for c in chunks for t in c.tasks) == sorted(tasks)
     assert all(c.indices[0] == 1 and 1 <= max(c.indices) <= limit for c in chunks)
+
+
+# --- dependencies: -hold_jid is afterany only ---------------------------------------------
+
+
+def _planned(scheduler: str, after: str) -> Result[Any, Any]:
+    settings = SweepSettings(
+        sweep_id="s",
+        scheduler=scheduler,
+        mode="array",
+        walltime_seconds=60,
+        python_path="python",
+        script_path="train.py",
+        log_dir="logs",
+        array_limit=100,
+        dependencies=(parse_dependency(after).unwrap(),),
+    )
+    return plan_jobs(settings, [("a=1",), ("a=2",)])
+
+
+@pytest.mark.parametrize("after", ["afterok:5", "5", "afternotok:5", "after:5"])
+def test_grid_engine_refuses_what_hold_jid_cannot_mean(after: str) -> None:
+    result = _planned("sge", after)
+    assert isinstance(result, Failure), result
+    message = result.failure().message
+    assert "cannot be honoured on Grid Engine" in message
+    assert "whatever its exit status" in message and "afterany" in message
+    assert "\n" not in message
+
+
+def test_grid_engine_honours_afterany_with_hold_jid() -> None:
+    (job,) = _planned("sge", "afterany:5:6").unwrap()
+    assert "\n#$ -hold_jid 5,6\n" in job.script
+
+
+@pytest.mark.parametrize("scheduler", ["slurm", "pbspro", "torque"])
+@pytest.mark.parametrize("kind", ["after", "afterok", "afternotok", "afterany"])
+def test_other_batch_schedulers_honour_every_kind(scheduler: str, kind: str) -> None:
+    assert isinstance(_planned(scheduler, f"{kind}:5"), Success)
+
+
+def test_local_refuses_dependencies_with_its_reason() -> None:
+    message = _planned("local", "afterany:5").failure().message
+    assert "cannot be honoured on" in message and "need a batch scheduler" in message
+
+
+def test_the_dependency_kinds_are_record_facts() -> None:
+    assert SCHEDULER.dependency_kinds == ("afterany",)
+    assert SCHEDULERS["slurm"].dependency_kinds == DEPENDENCY_KINDS
+    assert SCHEDULERS["local"].dependency_kinds == ()
 
 
 # --- the record and detection -------------------------------------------------------------

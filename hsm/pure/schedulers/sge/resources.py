@@ -33,7 +33,13 @@ from collections.abc import Sequence
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
-from hsm.pure.resources_model import NodeShape, Piece, ResourceRequest, positive_int
+from hsm.pure.resources_model import (
+    NodeShape,
+    Piece,
+    ResourceRequest,
+    positive_int,
+    screen_directive_line,
+)
 
 #: qsub options hsm writes itself (or that would change how the job runs): refused.
 SET_BY_HSM = {
@@ -331,3 +337,52 @@ def render_sge(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigErr
             )
         lines.append(f"-l h_vmem={render_size(shape.mem_per_node // slots)}")
     return Success(tuple(lines))
+
+
+# ------------------------------------------------------------ hpc.sge.extra lines
+
+#: Options an ``hpc.sge.extra`` line may not carry besides :data:`SET_BY_HSM`.
+EXTRA_REFUSED = {
+    "q": "sets the queue, which has its own setting (--queue, hpc.sge.queue or the resources)",
+    "A": "sets the account, which has its own setting (--account, hpc.sge.account or the "
+    "resources)",
+    "clear": "would reset every directive hsm wrote before it",
+    "@": "reads options from a file hsm cannot check",
+}
+
+
+def check_sge_extra(line: str, path: str) -> Result[str, ConfigError]:
+    """Accept an ``hpc.sge.extra`` line unless it could break out of its ``#$`` line or
+    sets what hsm sets (:data:`SET_BY_HSM`, the queue, the account, ``h_rt``/``s_rt``).
+
+    qsub reads every option on a directive line, so every option-looking word is
+    checked, and every comma-separated resource piece.
+
+    >>> check_sge_extra("-P proj -l gpu=1", "").unwrap()
+    '-P proj -l gpu=1'
+    >>> print(check_sge_extra("-m ea -t 1-3", "").failure())
+    extra directive '-m ea -t 1-3' sets -t, which hsm sets itself (the array range); remove it
+    """
+    screened = screen_directive_line(line, path)
+    if isinstance(screened, Failure):
+        return screened
+    text = screened.unwrap()
+    for word in text.split():
+        option = word[1:] if word.startswith("-") else None
+        if option in SET_BY_HSM:
+            return _err(
+                f"extra directive {text!r} sets {word}, which hsm sets itself "
+                f"({SET_BY_HSM[option]}); remove it",
+                path,
+            )
+        if option in EXTRA_REFUSED:
+            return _err(f"extra directive {text!r} {EXTRA_REFUSED[option]}; remove it", path)
+        if option is None and any(
+            p.partition("=")[0] in WALLTIME_RESOURCES for p in word.split(",") if "=" in p
+        ):
+            return _err(
+                f"extra directive {text!r} sets the walltime, which hsm sets itself (from "
+                "--walltime or hpc.default_walltime); remove it",
+                path,
+            )
+    return Success(text)
