@@ -765,8 +765,13 @@ def test_render_sge_refusals(shape: NodeShape, words: str) -> None:
         ("-q all.q -A acct", "sge", (), "all.q"),
         ("-P proj", "sge", ("-P proj",), None),
         ("-P proj", "pbspro", None, None),  # a project cannot be translated
+        # job options: qsub -m b/e/a/n, -M, -r y/n
+        ("--mail-type=BEGIN,END,FAIL --mail-user=me@x.org", "sge",
+         ("-m bea", "-M me@x.org"), None),
+        ("--mail-type=NONE --no-requeue", "sge", ("-m n", "-r n"), None),
+        ("select=1:ncpus=2 -m ae -r y", "sge", ("-pe smp 2", "-m ea", "-r y"), None),
     ],
-)
+)  # fmt: skip
 def test_translation_through_the_hub(
     text: str, target: str, lines: tuple[str, ...] | None, queue: str | None
 ) -> None:
@@ -786,6 +791,9 @@ def test_translation_through_the_hub(
         ("--gres=gpu:1", "sge", "GPU"),
         ("--exclusive", "sge", "exclusive"),
         ("select=1:ncpus=4 -q work@pbsserver", "sge", "names a PBS server"),
+        ("--export=ALL", "sge", "hsm sets the job's environment itself"),
+        ("select=1 -v A=1", "sge", "hsm sets the job's environment itself"),
+        ("--mail-type=END,ARRAY_TASKS", "sge", "each array task"),
     ],
 )
 def test_translation_refusals_through_the_hub(text: str, target: str, words: str) -> None:

@@ -34,6 +34,8 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
 from hsm.pure.resources_model import (
+    MAIL_EVENTS,
+    JobFlags,
     NodeShape,
     Piece,
     ResourceRequest,
@@ -336,6 +338,47 @@ def render_sge(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigErr
                 path,
             )
         lines.append(f"-l h_vmem={render_size(shape.mem_per_node // slots)}")
+    flags = _flag_lines(shape.flags, path)
+    if isinstance(flags, Failure):
+        return flags
+    return Success((*lines, *flags.unwrap()))
+
+
+#: qsub(1) -m letters for the portable mail events.  Choice: "fail" is ``a`` (aborted or
+#: rescheduled), as PBS's translation does; ``e`` mails at every end, success or not.
+_MAIL_LETTERS = {"begin": "b", "end": "e", "fail": "a"}
+
+
+def _flag_lines(flags: JobFlags, path: str) -> Result[tuple[str, ...], ConfigError]:
+    """``-m``, ``-M`` and ``-r`` lines for translated job options; what Grid Engine
+    scripts from hsm cannot carry is refused, never dropped.
+
+    >>> _flag_lines(JobFlags(("begin", "fail"), "me@example.org", False), "").unwrap()
+    ('-m ba', '-M me@example.org', '-r n')
+    >>> _flag_lines(JobFlags(()), "").unwrap()
+    ('-m n',)
+    """
+    if flags.export_all or flags.export_vars:
+        return _err(
+            "exporting the submitter's environment (--export, -V, -v) cannot be translated "
+            "to Grid Engine: hsm sets the job's environment itself (the job runs in a login "
+            "shell with your profile); remove it",
+            path,
+        )
+    if flags.mail_events is not None and "array_tasks" in flags.mail_events:
+        return _err(
+            "mail for each array task (ARRAY_TASKS, -m j) cannot be translated to Grid "
+            "Engine, whose -m applies to every task as to a job; drop it",
+            path,
+        )
+    lines: list[str] = []
+    if flags.mail_events is not None:
+        letters = "".join(_MAIL_LETTERS[e] for e in MAIL_EVENTS if e in flags.mail_events)
+        lines.append(f"-m {letters or 'n'}")
+    if flags.mail_user is not None:
+        lines.append(f"-M {flags.mail_user}")
+    if flags.requeue is not None:
+        lines.append("-r y" if flags.requeue else "-r n")
     return Success(tuple(lines))
 
 
