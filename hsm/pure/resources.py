@@ -79,7 +79,7 @@ from hsm.pure.resources_model import (
     screen_text,
 )
 from hsm.pure.schedulers import DIALECTS, SCHEDULERS, scheduler_for
-from hsm.pure.schedulers.base import ResourceDialect, Scheduler
+from hsm.pure.schedulers.base import ResourceDialect, Scheduler, TranslationTarget
 
 __all__ = [
     "Directives",
@@ -241,7 +241,8 @@ def request_shape(
 ) -> Result[NodeShape, ConfigError]:
     """The portable :class:`NodeShape` of a request (what translation carries across).
 
-    ``target`` only labels errors (``PBS Pro``/``Torque`` for a Slurm request).
+    ``target`` (a registry key) only shapes errors: they name it and say how to write
+    resources for it.
 
     >>> request_shape(parse_resources("--nodes=2 --gres=gpu:1").unwrap()).unwrap().gpus_per_node
     1
@@ -249,8 +250,16 @@ def request_shape(
     dialect = DIALECTS.get(request.dialect)
     if dialect is None:
         return Success(NodeShape())
-    label = SCHEDULERS[target].label if target in SCHEDULERS else "the other scheduler"
-    return dialect.shape(request, label, path)
+    return dialect.shape(request, _target(target), path)
+
+
+def _target(key: str) -> TranslationTarget:
+    """How translation messages speak of the scheduler ``key`` (a default for none)."""
+    scheduler = SCHEDULERS.get(key)
+    if scheduler is None or scheduler.dialect is None:
+        return TranslationTarget()
+    dialect = scheduler.dialect
+    return TranslationTarget(scheduler.label, dialect.advice, dialect.lacks)
 
 
 def resource_directives(

@@ -31,7 +31,7 @@ from hsm.pure.render import render_script
 from hsm.pure.resources import extra_directives, parse_resources, resource_directives
 from hsm.pure.resources_model import NodeShape
 from hsm.pure.schedulers import SCHEDULERS
-from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.base import FailureKind, TranslationTarget
 from hsm.pure.schedulers.sge import SCHEDULER, task_log_name
 from hsm.pure.schedulers.sge.commands import (
     cancel_argv,
@@ -801,13 +801,74 @@ def test_translation_refusals_through_the_hub(text: str, target: str, words: str
     assert isinstance(result, Failure) and words in result.failure().message
 
 
+# Refusals of a translation name the real target and say how to write for it (the
+# target record's label and its dialect's advice/lacks) -- never the other dialect.
+PBS_REFUSED_FOR_SGE = [
+    "-l gpu=1",
+    "select=1:ncpus=4:host=n1",
+    "select=1:ncpus=2+1:ncpus=4",
+    "nodes=n1:ppn=2",
+    "nodes=1:ppn=2+2:ppn=4",
+    "select=1:ncpus=4 place=group=switch",
+    "select=1:ncpus=1 place=shared",
+    "select=1:ncpus=1 place=vscatter",
+    "-W umask=022",
+    "vmem=16gb",
+    "select=1:ncpus=0",
+    "select=1:ncpus=6:mpiprocs=4",
+]
+SLURM_REFUSED_FOR_SGE = [
+    "--qos=long", "--constraint=x", "--prefer=x", "--signal=B:USR1@60", "--reservation=r",
+    "--comment=c", "--nice=5", "--mem-per-gpu=1G", "--export=NONE", "--gres=tmp:1G",
+    "--gres=gpu:v100:1", "--mail-type=ARRAY_TASKS",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PBS_REFUSED_FOR_SGE)
+def test_pbs_refusals_for_grid_engine_name_grid_engine(text: str) -> None:
+    message = resource_directives(text, "sge").failure().message
+    assert "Grid Engine" in message and "Slurm" not in message
+
+
+@pytest.mark.parametrize("text", SLURM_REFUSED_FOR_SGE)
+def test_slurm_refusals_for_grid_engine_name_grid_engine(text: str) -> None:
+    message = resource_directives(text, "sge").failure().message
+    assert "Grid Engine" in message and "PBS" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "words"),
+    [
+        ("-l gpu=1", "sge", "write Grid Engine resources (e.g. -pe smp 4 -l h_vmem=4G"),
+        ("--qos=long", "sge", "(Grid Engine has no quality of service; pick a queue with -q)"),
+        ("--export=NONE", "sge", "only the SGE_O_* variables"),
+        ("-P p -pe smp 2", "slurm", "'-P p' has no Slurm equivalent hsm can translate; write "
+         "Slurm options (e.g. --nodes=1 --cpus-per-task=4 --mem=16G) or set hpc.system=sge"),
+        ("-P p", "torque", "'-P p' has no Torque equivalent hsm can translate; write the "
+         "resources in PBS syntax"),
+        # a PBS recipient list: Slurm takes one address, Grid Engine a list
+        ("-M a@b.c,d@e.f select=1", "slurm", "Slurm's --mail-user takes one user"),
+        ("select=1:ncpus=1 place=shared", "slurm", "is the partition's setting"),
+    ],
+)  # fmt: skip
+def test_refusals_say_how_to_write_for_the_target(text: str, target: str, words: str) -> None:
+    assert words in resource_directives(text, target).failure().message
+
+
+def test_a_pbs_recipient_list_reaches_grid_engine() -> None:
+    lines = resource_directives("-M a@b.c,d@e.f select=1:ncpus=2", "sge").unwrap().lines
+    assert lines == ("-pe smp 2", "-M a@b.c,d@e.f")
+
+
 def test_sge_shape_to_slurm() -> None:
     request = parse_sge(["-pe", "smp", "4", "-l", "h_vmem=2G"], "").unwrap()
-    assert sge_shape(request, "Slurm", "").unwrap() == NodeShape(1, 1, 4, 8 * 1024**3)
+    assert sge_shape(request, TranslationTarget("Slurm"), "").unwrap() == NodeShape(
+        1, 1, 4, 8 * 1024**3
+    )
     ranged = parse_sge(["-pe", "smp", "2-4"], "").unwrap()
-    assert "slot range" in sge_shape(ranged, "Slurm", "").failure().message
+    assert "slot range" in sge_shape(ranged, TranslationTarget("Slurm"), "").failure().message
     two = parse_sge(["-l", "h_vmem=1G,mem_free=1G"], "").unwrap()
-    assert "both ask for memory" in sge_shape(two, "Slurm", "").failure().message
+    assert "both ask for memory" in sge_shape(two, TranslationTarget("Slurm"), "").failure().message
 
 
 # Native Grid Engine strings: PBS marks every -l and Slurm every -p... token, so a token

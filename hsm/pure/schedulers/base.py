@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from returns.result import Failure, Result, Success
@@ -96,6 +96,25 @@ class Commands:
 
 
 @dataclass(frozen=True, slots=True)
+class TranslationTarget:
+    """The scheduler a request is translated for, as translation messages speak of it.
+
+    Built by the resources hub from the target's record, so that a source dialect's
+    refusals name the real target and say how to write for it.
+
+    Attributes:
+        label: the target scheduler's label (``PBS Pro``, ``Grid Engine``).
+        advice: how to write resources for it instead (its dialect's ``advice``).
+        lacks: its dialect's ``lacks``: why it has no equivalent of another dialect's
+            option, by that option's name.
+    """
+
+    label: str = "the other scheduler"
+    advice: str = "write the resources in the target scheduler's own syntax"
+    lacks: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceDialect:
     """How one family of schedulers writes resources (``--mem=4G`` vs ``-l mem=4gb``).
 
@@ -104,18 +123,26 @@ class ResourceDialect:
         label: how messages name what is written in it (``Slurm options``).
         marks: ``(tokens, k)`` -> True when token ``k`` can only be this dialect.
         parse: screened tokens and the config path -> a request in this dialect.
-        shape: ``(request, target label, path)`` -> the portable :class:`NodeShape`.
+        shape: ``(request, target, path)`` -> the portable :class:`NodeShape`, or a
+            refusal naming the :class:`TranslationTarget`.
         check_extra: ``(line, path)`` -> an escape-hatch directive line (``hpc.<section>
             .extra``) accepted as written, or refused when it could break out of its
             directive line or sets what hsm sets itself.
+        advice: how to write resources in this dialect, for refusals of translations to
+            it (``write Slurm options (e.g. --nodes=1 ...)``).
+        lacks: another dialect's option (or case) name -> why this dialect has no
+            equivalent (``qos`` -> ``PBS has no quality of service...``); the source
+            dialect's translation reads it from the :class:`TranslationTarget`.
     """
 
     name: str
     label: str
     marks: Callable[[Sequence[str], int], bool]
     parse: Callable[[Sequence[str], str], Result[ResourceRequest, ConfigError]]
-    shape: Callable[[ResourceRequest, str, str], Result[NodeShape, ConfigError]]
+    shape: Callable[[ResourceRequest, TranslationTarget, str], Result[NodeShape, ConfigError]]
     check_extra: Callable[[str, str], Result[str, ConfigError]] = screen_directive_line
+    advice: str = "write the resources in the target scheduler's own syntax"
+    lacks: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ from hsm.pure.schedulers.sge import commands, qacct, qstat
 from hsm.pure.schedulers.sge.detect import DETECTION
 from hsm.pure.schedulers.sge.failures import classify_failure, submit_hint
 from hsm.pure.schedulers.sge.resources import (
+    ADVICE,
+    LACKS,
     check_sge_extra,
     is_sge_mark,
     parse_sge,
@@ -81,6 +83,8 @@ DIALECT = ResourceDialect(
     parse=parse_sge,
     shape=sge_shape,
     check_extra=check_sge_extra,
+    advice=ADVICE,
+    lacks=LACKS,
 )
 
 SCHEDULER = Scheduler(

@@ -42,6 +42,7 @@ from hsm.pure.resources_model import (
     positive_int,
     screen_directive_line,
 )
+from hsm.pure.schedulers.base import TranslationTarget
 
 #: qsub options hsm writes itself (or that would change how the job runs): refused.
 SET_BY_HSM = {
@@ -252,15 +253,17 @@ def _resource_list(text: str, source: str, path: str) -> Result[list[Piece], Con
 # ------------------------------------------------------------ Grid Engine -> shape
 
 
-def sge_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce Grid Engine pieces to a one-node :class:`NodeShape` for ``target`` (a label).
+def sge_shape(
+    request: ResourceRequest, to: TranslationTarget, path: str
+) -> Result[NodeShape, ConfigError]:
+    """Reduce Grid Engine pieces to a one-node :class:`NodeShape` for the scheduler ``to``.
 
     >>> r = parse_sge(["-pe", "smp", "4", "-l", "h_vmem=2G"], "").unwrap()
-    >>> shape = sge_shape(r, "Slurm", "").unwrap()
+    >>> shape = sge_shape(r, TranslationTarget("Slurm"), "").unwrap()
     >>> shape.nodes, shape.tasks_per_node, shape.cpus_per_task, shape.mem_per_node
     (1, 1, 4, 8589934592)
     """
-    how = f"write the resources in {target}'s own syntax or set hpc.system=sge"
+    target, how = to.label, f"{to.advice} or set hpc.system=sge"
     slots: int | None = None
     memory: Piece | None = None
     for piece in request.pieces:
@@ -299,6 +302,29 @@ def sge_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeSh
 
 
 # ------------------------------------------------------------ shape -> Grid Engine
+
+#: How to write resources for Grid Engine (the dialect record's ``advice``).
+ADVICE = (
+    "write Grid Engine resources (e.g. -pe smp 4 -l h_vmem=4G; a site complex alone, such "
+    "as -l gpu=1, goes in hpc.sge.extra)"
+)
+
+#: Why Grid Engine (as hsm writes its jobs) has no equivalent of some Slurm options (the
+#: dialect record's ``lacks``); qsub(1) and sge_types(5) of 8.1.9.
+LACKS: dict[str, str] = {
+    "qos": "Grid Engine has no quality of service; pick a queue with -q",
+    "constraint": "Grid Engine asks for host features as site-defined complexes "
+    "(-l arch=..., `qconf -sc` lists them)",
+    "prefer": "hsm writes no Grid Engine soft requests (-soft)",
+    "signal": "hsm writes no s_rt, so no warning signal comes before h_rt ends",
+    "reservation": "a Grid Engine advance reservation is -ar ID: put it in hpc.sge.extra",
+    "comment": "Grid Engine's qsub sets no job comment",
+    "nice": "Grid Engine priority (-p) is a different scale, not an adjustment",
+    "mem-per-gpu": "Grid Engine has no standard GPU resource",
+    "place=shared": "whether Grid Engine shares a host with other jobs is the queue's setting",
+    "export=NONE": "Grid Engine jobs from hsm already start without your environment "
+    "(only the SGE_O_* variables and your login profile)",
+}
 
 
 def render_sge(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
