@@ -625,7 +625,7 @@ def test_a_job_name_never_reads_as_an_outage(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("qsub_refused_bad_queue.stderr.txt", "qconf -sql"),
+        ("qsub_refused_bad_queue.stderr.txt", "qconf -sql` and set hpc.sge.queue"),
         ("qsub_refused_bad_resource.stderr.txt", "qconf -sc"),
         ("qsub_refused_bad_pe.stderr.txt", "qconf -spl"),
         ("qsub_refused_project.stderr.txt", "qconf -sprjl"),
