@@ -1,6 +1,6 @@
 """hsm -- HPC Sweep Manager.
 
-Turns a parameter sweep into PBS/Torque, Slurm or local batch jobs, submits them as
+Turns a parameter sweep into PBS/Torque, Slurm, Grid Engine or local batch jobs, submits them as
 individual or array jobs, follows their states and keeps an auditable record.
 
 The seed API (``HPCJobManager``, ``PBSJobManager``, ``SlurmJobManager``) is imported
@@ -17,6 +17,7 @@ _LAZY = {
     "HPCJobManager": "hsm.hpc",
     "PBSJobManager": "hsm.hpc",
     "SlurmJobManager": "hsm.hpc",
+    "SGEJobManager": "hsm.hpc",
     "LocalJobManager": "hsm.hpc",
     "HSMError": "hsm.hpc",
     "JobState": "hsm.pure.states",

@@ -28,7 +28,7 @@ from hsm.pure.errors import (
     SubmissionError,
 )
 from hsm.pure.jobspec import sanitize_job_name
-from hsm.pure.schedulers import LOCAL, PBSPRO, SCHEDULERS, SLURM
+from hsm.pure.schedulers import LOCAL, PBSPRO, SCHEDULERS, SGE, SLURM
 from hsm.pure.schedulers.base import check_job_ids
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
@@ -138,19 +138,18 @@ class HPCJobManager:
         system: str = "auto",
         **options: Any,
     ) -> HPCJobManager:
-        """Probe the machine (Slurm, PBS Pro, Torque, else local) and return a manager."""
+        """Probe the machine (Slurm, PBS Pro, Torque, Grid Engine, else local) and return
+        the manager of the scheduler family found."""
         backend = _value(api.detect_backend(system, max_array_size=options.get("max_array_size")))
         family = SCHEDULERS[backend.key].name
-        manager_class = next(
-            (m for m in (SlurmJobManager, PBSJobManager) if m.family == family), LocalJobManager
-        )
+        manager_class = next((m for m in MANAGERS if m.family == family), LocalJobManager)
         return manager_class(
             walltime, resources, python_path, script_path, project_dir, backend=backend, **options
         )
 
     @property
     def scheduler_name(self) -> str:
-        """``slurm``, ``pbs`` or ``local``."""
+        """``slurm``, ``pbs``, ``sge`` or ``local``."""
         return SCHEDULERS[self.backend.key].name
 
     @property
@@ -290,8 +289,24 @@ class SlurmJobManager(HPCJobManager):
     family = SLURM.name
 
 
+class SGEJobManager(HPCJobManager):
+    """A manager bound to Grid Engine (Son of Grid Engine and kin)."""
+
+    default_backend = SGE.key
+    family = SGE.name
+
+
 class LocalJobManager(HPCJobManager):
     """A manager running jobs on this machine (no scheduler found)."""
 
     default_backend = LOCAL.key
     family = LOCAL.name
+
+
+#: One manager class per scheduler family of the registry (a test checks none is missing).
+MANAGERS: tuple[type[HPCJobManager], ...] = (
+    SlurmJobManager,
+    PBSJobManager,
+    SGEJobManager,
+    LocalJobManager,
+)

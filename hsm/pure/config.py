@@ -13,8 +13,9 @@ Decisions (documented in the README's configuration section):
   ``max_array_size`` means "use the scheduler's limit"; ``null`` for any other
   setting is an error (there is no sensible empty walltime).
 - Walltime and resource *syntax* are not checked here (see the scheduler modules).
-- ``extra`` (``hpc.slurm.extra``, ``hpc.pbs.extra``) is a list of directive lines, each
-  checked here to be one line of text; what a line may set is the scheduler's to say
+- ``extra`` (``hpc.slurm.extra``, ``hpc.pbs.extra``, ``hpc.sge.extra``) is a list of
+  directive lines, each checked here to be one line of text; what a line may set is the
+  scheduler's to say
   (:func:`hsm.pure.resources.extra_directives`), when a script is rendered.  Like any
   list, a later layer's ``extra`` replaces an earlier one's.
 """
@@ -83,6 +84,22 @@ class SlurmOptions:
 
 
 @attrs.frozen(kw_only=True)
+class SGEOptions:
+    """``hpc.sge``: Grid Engine submission options.
+
+    Attributes:
+        queue / account: ``-q`` (a queue list such as ``all.q`` or ``all.q@host``) /
+            ``-A`` (the account string written to accounting).
+        extra: the escape hatch: lines written as ``#$ <line>`` after hsm's own
+            directives (``-P project``, ``-l gpu=1``, ``-m ea -M me@example.org``).
+    """
+
+    queue: str | None = None
+    account: str | None = None
+    extra: DirectiveLines = DirectiveLines(())
+
+
+@attrs.frozen(kw_only=True)
 class HPCConfig:
     """``hpc``: how jobs are built and where they go.
 
@@ -95,6 +112,7 @@ class HPCConfig:
         setup: shell lines run before the program (``module load ...``).
         pbs: PBS options.
         slurm: Slurm options.
+        sge: Grid Engine options.
     """
 
     default_walltime: str = "04:00:00"
@@ -105,6 +123,7 @@ class HPCConfig:
     setup: tuple[str, ...] = ()
     pbs: PBSOptions = attrs.Factory(PBSOptions)
     slurm: SlurmOptions = attrs.Factory(SlurmOptions)
+    sge: SGEOptions = attrs.Factory(SGEOptions)
 
 
 @attrs.frozen(kw_only=True)
@@ -114,7 +133,7 @@ class Config:
     hpc: HPCConfig = attrs.Factory(HPCConfig)
 
 
-_SECTIONS: tuple[type[Any], ...] = (Config, HPCConfig, PBSOptions, SlurmOptions)
+_SECTIONS: tuple[type[Any], ...] = (Config, HPCConfig, PBSOptions, SlurmOptions, SGEOptions)
 for _cls in _SECTIONS:
     attrs.resolve_types(_cls)
 

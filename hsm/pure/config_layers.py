@@ -15,8 +15,9 @@ Decisions (documented in the README's configuration section):
 - Environment variables set to an empty (or blank) string are ignored, as if unset.
   A flag given as ``""`` *is* applied (the user typed it); a flag whose value is
   ``None`` was not given.
-- ``HSM_HPC_ACCOUNT`` / ``--account`` set both ``hpc.pbs.account`` and
-  ``hpc.slurm.account``; the active scheduler uses its own.
+- ``HSM_HPC_QUEUE`` / ``--queue`` set ``hpc.pbs.queue`` and ``hpc.sge.queue``;
+  ``HSM_HPC_ACCOUNT`` / ``--account`` set ``hpc.pbs.account``, ``hpc.slurm.account``
+  and ``hpc.sge.account``; the active scheduler uses its own.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ ENV_VARS: Mapping[str, tuple[str, ...]] = {
     "HSM_HPC_RESOURCES": ("hpc.default_resources",),
     "HSM_HPC_SYSTEM": ("hpc.system",),
     "HSM_HPC_PYTHON": ("hpc.python_interpreter",),
-    "HSM_HPC_QUEUE": ("hpc.pbs.queue",),
+    "HSM_HPC_QUEUE": ("hpc.pbs.queue", "hpc.sge.queue"),
     "HSM_HPC_PARTITION": ("hpc.slurm.partition",),
-    "HSM_HPC_ACCOUNT": ("hpc.pbs.account", "hpc.slurm.account"),
+    "HSM_HPC_ACCOUNT": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
 }
 
 #: CLI flag (without dashes) -> the leaf (or leaves) it sets.
@@ -54,9 +55,9 @@ FLAGS: Mapping[str, tuple[str, ...]] = {
     "resources": ("hpc.default_resources",),
     "system": ("hpc.system",),
     "python": ("hpc.python_interpreter",),
-    "queue": ("hpc.pbs.queue",),
+    "queue": ("hpc.pbs.queue", "hpc.sge.queue"),
     "partition": ("hpc.slurm.partition",),
-    "account": ("hpc.pbs.account", "hpc.slurm.account"),
+    "account": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
     "max-array-size": ("hpc.max_array_size",),
 }
 

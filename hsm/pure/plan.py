@@ -230,12 +230,13 @@ def _check_settings(settings: SweepSettings) -> Result[None, ConfigError]:
     if isinstance(found, Failure):
         return Failure(found.failure())
     scheduler = found.unwrap()
-    if settings.dependencies and not scheduler.dependencies:
+    refused = [d for d in settings.dependencies if d.kind not in scheduler.dependency_kinds]
+    if refused:
+        after = f"{refused[0].kind}:{':'.join(refused[0].job_ids)}"
         return Failure(
             ConfigError(
-                f"job dependencies (--after) need a batch scheduler; the {scheduler.label} "
-                "backend runs jobs as soon as a CPU is free -- submit the sweep after the job "
-                "finishes"
+                f"--after {after} cannot be honoured on {scheduler.label}: "
+                f"{scheduler.dependency_note}"
             )
         )
     if settings.throttle is not None and not scheduler.throttle:

@@ -4,8 +4,11 @@ Strategy: users write resources in their own scheduler's dialect.  The text is s
 first (:func:`~hsm.pure.resources_model.screen_text`: one line, ASCII letters, digits,
 spaces and ``_ . : + = @ % / , - [ ]`` only -- nothing can end a ``#SBATCH``/``#PBS``
 line, start another, or look like shell), then the dialect is detected from its marks
-(``--long`` options or Slurm-only short options vs ``-l`` and ``name=value`` pieces) and
-handed to :mod:`hsm.pure.schedulers.slurm.resources` or :mod:`hsm.pure.schedulers.pbs.resources`.
+(``--long`` options or Slurm-only short options vs ``-l`` and ``name=value`` pieces vs
+``-pe``/``-P``/Grid Engine resource names) and handed to that scheduler folder's parser.
+A token several dialects mark (``-l`` is PBS's and Grid Engine's, ``-pe`` reads as
+Slurm's ``-p e``) narrows the choice without deciding it; what is left after every mark
+is the string's dialect, the target's own first when several remain.
 
 For the user's own scheduler the pieces are kept as written, one directive line each
 (Slurm normalised to ``--long=value``): resources, and the allow-listed job options each
@@ -76,7 +79,7 @@ from hsm.pure.resources_model import (
     screen_text,
 )
 from hsm.pure.schedulers import DIALECTS, SCHEDULERS, scheduler_for
-from hsm.pure.schedulers.base import ResourceDialect, Scheduler
+from hsm.pure.schedulers.base import ResourceDialect, Scheduler, TranslationTarget
 
 __all__ = [
     "Directives",
@@ -115,11 +118,16 @@ def parse_resources(
 ) -> Result[ResourceRequest, ConfigError]:
     """Screen a resource string, detect its dialect and parse it.
 
+    The dialect is the one every marked token allows (:func:`_candidates`); when several
+    remain, the first that reads the string, ``default_dialect`` first.  When the marks
+    allow none, the string mixes dialects -- unless one dialect reads it all as written.
+
     Args:
         text: the user's resource string; blank (spaces only) means "no resources".
-        default_dialect: used when the text carries no mark of either dialect (only
-            ``-A``/``-q``, which both schedulers have); without it ``-q`` is an error
-            because it names a queue on PBS but a QOS on Slurm.
+        default_dialect: the target scheduler's dialect: used when the text carries no
+            mark of any dialect (only ``-A``/``-q``, which all schedulers have), and
+            tried first when several dialects could read it; without it ``-q`` is an
+            error because it names a queue on PBS but a QOS on Slurm.
         path: where the text came from (``$.hpc.default_resources``), for errors.
 
     >>> parse_resources("select=1:ncpus=4:mem=16gb").unwrap().lines
@@ -128,6 +136,8 @@ def parse_resources(
     ('--nodes=2', '--mem=16G')
     >>> parse_resources("   ").unwrap().dialect
     'empty'
+    >>> parse_resources("-pe smp 4 -l h_vmem=1G").unwrap().dialect
+    'sge'
     """
     screened = screen_text(text, path)
     if isinstance(screened, Failure):
@@ -135,19 +145,16 @@ def parse_resources(
     tokens = [t for t in text.split(" ") if t]
     if not tokens:
         return Success(ResourceRequest("empty"))
-    marked = [
-        (dialect, token) for dialect in DIALECTS.values() for token in _first_mark(dialect, tokens)
-    ]
-    if len(marked) > 1:
-        (first, first_token), (second, second_token) = marked[:2]
-        return Failure(
-            ConfigError(
-                f"the resource string mixes {first.label} ({first_token!r}) and "
-                f"{second.label} ({second_token!r}); write it in one scheduler's syntax",
-                path,
-            )
-        )
-    name = marked[0][0].name if marked else default_dialect
+    decided = _candidates(tokens, path)
+    if isinstance(decided, Failure):
+        # Marks that disagree do not refuse what a dialect reads as written: Grid
+        # Engine's -l takes site complexes (-pe smp 4 -l gpu=1) that PBS also claims.
+        read = _first_reading(tuple(DIALECTS.values()), tokens, default_dialect, path)
+        return read if isinstance(read, Success) else decided
+    candidates = decided.unwrap()
+    if candidates:
+        return _first_reading(candidates, tokens, default_dialect, path)
+    name = default_dialect
     if name is None:
         if "-q" in (t[:2] for t in tokens):
             return Failure(
@@ -162,9 +169,68 @@ def parse_resources(
     return DIALECTS[name].parse(tokens, path)
 
 
-def _first_mark(dialect: ResourceDialect, tokens: list[str]) -> list[str]:
-    """The first token only ``dialect`` would write, as a list of zero or one."""
-    return [t for k, t in enumerate(tokens) if dialect.marks(tokens, k)][:1]
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """A marked token and every dialect whose marks say it can only be theirs."""
+
+    token: str
+    dialects: tuple[ResourceDialect, ...]
+
+    @property
+    def label(self) -> str:
+        return " or ".join(d.label for d in self.dialects)
+
+
+def _candidates(tokens: list[str], path: str) -> Result[tuple[ResourceDialect, ...], ConfigError]:
+    """The dialects every marked token allows, in registry order (none: nothing marked).
+
+    A mark says "this token can only be one of these dialects", so the string's dialect
+    is one that every mark allows: ``-l`` is PBS's or Grid Engine's, ``-pe`` Slurm's or
+    Grid Engine's, so ``-pe smp 4 -l h_vmem=1G`` is Grid Engine's.  When no dialect is
+    left, the string mixes two: the error names a token of each.
+    """
+    claims = [
+        _Claim(t, tuple(d for d in DIALECTS.values() if d.marks(tokens, k)))
+        for k, t in enumerate(tokens)
+    ]
+    claims = [c for c in claims if c.dialects]
+    allowed = list(DIALECTS.values())
+    for k, claim in enumerate(claims):
+        allowed = [d for d in allowed if d in claim.dialects]
+        if not allowed:
+            other = next(
+                (c for c in claims[:k] if not set(c.dialects) & set(claim.dialects)), claims[0]
+            )
+            first, second = sorted((other, claim), key=_registry_order)
+            return Failure(
+                ConfigError(
+                    f"the resource string mixes {first.label} ({first.token!r}) and "
+                    f"{second.label} ({second.token!r}); write it in one scheduler's syntax",
+                    path,
+                )
+            )
+    return Success(tuple(allowed) if claims else ())
+
+
+def _registry_order(claim: _Claim) -> int:
+    return list(DIALECTS.values()).index(claim.dialects[0])
+
+
+def _first_reading(
+    candidates: tuple[ResourceDialect, ...],
+    tokens: list[str],
+    default_dialect: Dialect | None,
+    path: str,
+) -> Result[ResourceRequest, ConfigError]:
+    """The first candidate's reading that succeeds, ``default_dialect`` (the target's own)
+    tried first; if none does, the first one's error.
+
+    Several candidates remain for a string like ``-pe smp 4`` (Slurm's ``-p e`` or Grid
+    Engine's parallel environment): whichever can read it is what it is.
+    """
+    own = [d for d in candidates if d.name == default_dialect]
+    readings = [d.parse(tokens, path) for d in (*own, *(d for d in candidates if d not in own))]
+    return next((r for r in readings if isinstance(r, Success)), readings[0])
 
 
 def request_shape(
@@ -175,7 +241,8 @@ def request_shape(
 ) -> Result[NodeShape, ConfigError]:
     """The portable :class:`NodeShape` of a request (what translation carries across).
 
-    ``target`` only labels errors (``PBS Pro``/``Torque`` for a Slurm request).
+    ``target`` (a registry key) only shapes errors: they name it and say how to write
+    resources for it.
 
     >>> request_shape(parse_resources("--nodes=2 --gres=gpu:1").unwrap()).unwrap().gpus_per_node
     1
@@ -183,8 +250,16 @@ def request_shape(
     dialect = DIALECTS.get(request.dialect)
     if dialect is None:
         return Success(NodeShape())
-    label = SCHEDULERS[target].label if target in SCHEDULERS else "the other scheduler"
-    return dialect.shape(request, label, path)
+    return dialect.shape(request, _target(target), path)
+
+
+def _target(key: str) -> TranslationTarget:
+    """How translation messages speak of the scheduler ``key`` (a default for none)."""
+    scheduler = SCHEDULERS.get(key)
+    if scheduler is None or scheduler.dialect is None:
+        return TranslationTarget()
+    dialect = scheduler.dialect
+    return TranslationTarget(scheduler.label, dialect.advice, dialect.lacks)
 
 
 def resource_directives(

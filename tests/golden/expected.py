@@ -590,16 +590,22 @@ OPTIONS = {
 }
 
 # Grid Engine: -tc is the throttle; -hold_jid waits for the predecessor to END, whatever
-# its outcome, so afterok is weakened -- the script says so in a comment (see the report
-# of the Grid Engine folder: no record hook can refuse it yet).  The queue and account
-# come from the file's hpc.pbs section (qsub's -q and -A).
+# its outcome, so only afterany can be honoured (afterok is refused: see test_plan's
+# dependency cases).  The queue and account come from the file's hpc.sge section.
 OPTIONS_SGE = {
     "options_sge_array": Case(
         "options.yaml",
         "sge",
         "array",
         "opts",
-        ("--resources", "--cpus-per-task=4 --mem=8G", *OPTION_FLAGS),
+        (
+            "--resources",
+            "--cpus-per-task=4 --mem=8G",
+            "--throttle",
+            "2",
+            "--after",
+            "afterany:1001",
+        ),
         {
             "array_000": (
                 "#$ -S /bin/bash",
@@ -607,15 +613,14 @@ OPTIONS_SGE = {
                 "#$ -l h_rt=01:30:00",
                 "#$ -pe smp 4",
                 "#$ -l h_vmem=2G",
-                "#$ -q short",
+                "#$ -q short.q",
                 "#$ -A proj42",
                 "#$ -t 1-3",
                 "#$ -tc 2",
                 "#$ -hold_jid 1001",
                 "#$ -cwd",
                 "#$ -o sweeps/opts/logs/array_000_$TASK_ID.log",
-                "# hsm: -hold_jid waits for 1001 to end whatever its outcome "
-                "(afterok is not expressible)",
+                "#$ -P bio",
                 """  1) set -- "lr=0.1"; hsm_task=0; hsm_params='{"lr": 0.1}' ;;""",
                 """  2) set -- "lr=0.01"; hsm_task=1; hsm_params='{"lr": 0.01}' ;;""",
                 """  3) set -- "lr=0.001"; hsm_task=2; hsm_params='{"lr": 0.001}' ;;""",

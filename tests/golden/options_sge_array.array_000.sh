@@ -4,7 +4,7 @@
 #$ -l h_rt=01:30:00
 #$ -pe smp 4
 #$ -l h_vmem=2G
-#$ -q short
+#$ -q short.q
 #$ -A proj42
 #$ -t 1-3
 #$ -tc 2
@@ -12,8 +12,8 @@
 #$ -cwd
 #$ -j y
 #$ -o sweeps/opts/logs/array_000_$TASK_ID.log
+#$ -P bio
 # hsm: sweep opts, array 0, 3 tasks, offset -1
-# hsm: -hold_jid waits for 1001 to end whatever its outcome (afterok is not expressible)
 module load python/3.11
 source .venv/bin/activate
 case "${SGE_TASK_ID:?SGE_TASK_ID is not set}" in

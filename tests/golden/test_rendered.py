@@ -29,13 +29,28 @@ from pathlib import Path
 import pytest
 
 import hsm
+from hsm.pure.schedulers import SCHEDULERS
 from tests.golden.expected import CASES, Case, golden_name
 from tests.golden.golden_files import check_golden
 
 HERE = Path(__file__).parent
 SWEEPS = HERE / "sweeps"
 SOURCE_ROOT = Path(hsm.__file__).resolve().parent.parent
-DIRECTIVE_PREFIXES = ("#SBATCH", "#PBS")
+TEMPLATES = Path(hsm.__file__).resolve().parent / "pure" / "schedulers"
+
+
+def _directive_prefix(template: str) -> str | None:
+    """The word that starts a directive line in a scheduler's template (``#SBATCH``,
+    ``#PBS``, ``#$``): the first ``#`` line that is neither the shebang nor a comment."""
+    lines = (TEMPLATES / template).read_text(encoding="utf-8").splitlines()
+    found = (line.split(" ", 1)[0] for line in lines if line.startswith("#"))
+    return next((word for word in found if word not in ("#", "#!/bin/bash")), None)
+
+
+#: Every scheduler's directive prefix, read from the templates its record names.
+DIRECTIVE_PREFIXES = tuple(
+    sorted({p for s in SCHEDULERS.values() if (p := _directive_prefix(s.template)) is not None})
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +188,16 @@ def test_goldens_hold_the_expected_lines(name: str) -> None:
             pytest.fail(f"{golden.name} lacks expected lines {missing}")
 
 
+def test_every_batch_scheduler_has_a_directive_prefix() -> None:
+    assert DIRECTIVE_PREFIXES == ("#$", "#PBS", "#SBATCH")
+
+
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_directives_come_before_the_first_command(
     name: str, first_render: Callable[[str], Rendered]
 ) -> None:
-    """sbatch and qsub stop reading directives at the first command line."""
+    """sbatch and PBS's qsub stop reading directives at the first command line (and Grid
+    Engine's qsub reads ``#$`` lines anywhere): none may follow it."""
     for script, data in first_render(name).scripts.items():
         lines = data.decode("utf-8").splitlines()
         first_command = next(

@@ -90,7 +90,8 @@ args = sys.argv[1:]
 opts = dict(a.split("=", 1) for a in args if "=" in a)
 record = {{"argv": args, "task": os.environ.get("SGE_TASK_ID"),
           "job_id": os.environ.get("JOB_ID"), "job_name": os.environ.get("JOB_NAME"),
-          "cwd": os.getcwd(), "shell": os.readlink(f"/proc/{{os.getppid()}}/exe")}}
+          "cwd": os.getcwd(), "shell": os.readlink(f"/proc/{{os.getppid()}}/exe"),
+          "nslots": os.environ.get("NSLOTS")}}
 path = os.path.join(OUT, uuid.uuid4().hex + ".json")
 with open(path + ".tmp", "w", encoding="utf-8") as handle:
     json.dump(record, handle)
@@ -611,3 +612,83 @@ def test_one_poll_of_a_sweep_costs_two_scheduler_calls(
         assert len(calls) <= 2, calls
         assert len(statuses) == size
         assert {s.state for s in statuses.values()} == {JobState.QUEUED}
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_native_resources_and_the_sge_section_reach_the_job(tmp_path: Path, task: Path) -> None:
+    """``-pe smp 2`` written natively, and hpc.sge's queue, account and extra lines."""
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(
+        yaml.safe_dump(
+            {
+                "script": str(task),
+                "grid": {"exit": [0]},
+                "hpc": {
+                    "python_interpreter": PYTHON,
+                    "default_walltime": "00:05:00",
+                    "default_resources": "-pe smp 2",
+                    "sge": {"queue": "all.q", "account": "hsmacct", "extra": ["-r n"]},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    done = _hsm(
+        tmp_path,
+        "sweep", "run", "--config", str(sweep_file), "--system", "sge", "--mode", "individual",
+        "--sweep-id", "native", "--wait", "--poll-interval", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    script = (tmp_path / "sweeps" / "native" / "scripts" / "task_000.sh").read_text()
+    for line in ("#$ -pe smp 2", "#$ -q all.q", "#$ -A hsmacct", "#$ -r n"):
+        assert line in script.splitlines()
+    (record,) = _records(task)
+    assert record["nslots"] == "2"
+    accounting = subprocess.run(
+        ["qacct", "-j", record["job_id"]], capture_output=True, text=True, check=True
+    ).stdout
+    fields = dict(line.split(None, 1) for line in accounting.splitlines() if " " in line)
+    assert (fields["qname"].strip(), fields["account"].strip()) == ("all.q", "hsmacct")
+    assert (fields["granted_pe"].strip(), fields["slots"].strip()) == ("smp", "2")
+
+
+def test_afterok_is_refused_before_anything_is_submitted(tmp_path: Path, task: Path) -> None:
+    """-hold_jid cannot mean afterok: one line naming Grid Engine, and no job."""
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(
+        yaml.safe_dump({"script": str(task), "grid": {"x": [1, 2]}}), encoding="utf-8"
+    )
+    done = _hsm(
+        tmp_path,
+        "sweep", "run", "--config", str(sweep_file), "--system", "sge", "--mode", "array",
+        "--sweep-id", "afterok_refused", "--after", "afterok:1",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "cannot be honoured on Grid Engine" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not _live_names("afterok_refused")
+
+
+def test_the_seed_api_grid_engine_manager(tmp_path: Path, task: Path) -> None:
+    from hsm import HPCJobManager, SGEJobManager
+
+    manager = HPCJobManager.auto_detect(
+        walltime="00:05:00", python_path=PYTHON, script_path=str(task), project_dir=tmp_path,
+        system="sge",
+    )  # fmt: skip
+    assert isinstance(manager, SGEJobManager)
+    assert (manager.scheduler_name, manager.submit_command) == ("sge", "qsub")
+    (array_id,) = manager.submit_sweep(
+        [{"exit": 0}, {"exit": 4}], mode="array", sweep_dir=tmp_path / "seed", sweep_id="seed"
+    )
+    states: dict[str, str] = {}
+
+    def finished() -> bool:
+        states.update({i: manager.get_job_status(f"{array_id}.{i}") for i in ("1", "2")})
+        return all(s in ("completed", "failed") for s in states.values())
+
+    wait_until(finished, 90, "both tasks of the seed API's array to finish", interval=1)
+    assert states == {"1": "completed", "2": "failed"}
+    assert manager.get_job_status(array_id) == "failed"

@@ -1,7 +1,7 @@
 """Law: no piece of a resource string is ever silently dropped.
 
 For every resource string hsm accepts, each piece the user wrote is either written into
-the script (own dialect: its directive line is among the rendered ``#SBATCH``/``#PBS``
+the script (own dialect: its directive line is among the rendered ``#SBATCH``/``#PBS``/``#$``
 lines) or represented in the translation (removing the piece changes what is rendered);
 otherwise the whole string must be refused.  The few pieces a translation represents by
 *meaning* rather than by a line of their own are listed in :func:`_implied`, each with
@@ -98,8 +98,20 @@ PBS_PIECES: Table = (
     ("umask", "-Wumask=022", "-W umask=022"),
 )
 
-TARGETS = ("slurm", "pbspro", "torque")
-_OWN = {"slurm": SLURM_PIECES, "pbspro": PBS_PIECES, "torque": PBS_PIECES}
+SGE_PIECES: Table = (
+    ("pe", "-pe smp 4", "-pe smp 4"),
+    ("pe", "-pe mpi 2-8", "-pe mpi 2-8"),
+    ("mem", "-l h_vmem=2G", "-l h_vmem=2G"),
+    ("mem", "mem_free=3G", "-l mem_free=3G"),
+    ("project", "-P bio", "-P bio"),
+    ("complex", "-l gpu=1", "-l gpu=1"),
+    ("queue", "-q all.q", "-q all.q"),
+    ("account", "-A acct", "-A acct"),
+)
+
+TARGETS = ("slurm", "pbspro", "torque", "sge")
+_OWN = {"slurm": SLURM_PIECES, "pbspro": PBS_PIECES, "torque": PBS_PIECES, "sge": SGE_PIECES}
+_PREFIX = {"slurm": "#SBATCH ", "pbspro": "#PBS ", "torque": "#PBS ", "sge": "#$ "}
 
 Translate = Callable[[str, str], Result[Directives, ConfigError]]
 
@@ -109,15 +121,18 @@ def _implied(text: str, others: Sequence[str], target: str) -> bool:
 
     - PBS ``place=scatter`` -- and ``place=free`` / ``place=pack`` for a single chunk --
       next to a ``select=``/``nodes=`` piece: one chunk per node is exactly what the
-      translated ``--nodes=N`` says, so the node count carries it.
+      translated ``--nodes=N`` says, so the node count carries it.  Grid Engine jobs
+      from hsm are one node, so there any of the three says nothing for a single chunk.
     """
     words = text.removeprefix("-l ").removeprefix("place=").split(":")
-    if target != "slurm" or not text.removeprefix("-l ").startswith("place="):
+    if target not in ("slurm", "sge") or not text.removeprefix("-l ").startswith("place="):
         return False
     chunks = [o for o in others if o.removeprefix("-l ").startswith(("select=", "nodes="))]
     if not chunks or {"excl", "exclhost"} & set(words):
         return False
     one_chunk = chunks[0].removeprefix("-l ").startswith(("select=1:", "nodes=1:"))
+    if target == "sge":
+        return one_chunk and words in (["scatter"], ["free"], ["pack"])
     return words == ["scatter"] or (one_chunk and words in (["free"], ["pack"]))
 
 
@@ -133,7 +148,7 @@ def _rendered_directives(text: str, target: str) -> list[str]:
         resources=text,
     )
     script = render_script(spec).unwrap()
-    prefix = "#SBATCH " if target == "slurm" else "#PBS "
+    prefix = _PREFIX[target]
     return [line.removeprefix(prefix) for line in script.splitlines() if line.startswith(prefix)]
 
 
@@ -174,7 +189,7 @@ def _combinations(table: Sequence[Row], size: int) -> list[Table]:
 
 CASES = [
     (combo, table, target)
-    for table in (SLURM_PIECES, PBS_PIECES)
+    for table in (SLURM_PIECES, PBS_PIECES, SGE_PIECES)
     for size in (1, 2)
     for combo in _combinations(table, size)
     for target in TARGETS
@@ -195,7 +210,7 @@ def test_every_piece_is_written_translated_or_refused(
 @st.composite
 def piece_sets(draw: st.DrawFn) -> tuple[list[Row], Table, str]:
     """Three to eight pieces of one table, distinct keys, any order, and a target."""
-    table = draw(st.sampled_from([SLURM_PIECES, PBS_PIECES]))
+    table = draw(st.sampled_from([SLURM_PIECES, PBS_PIECES, SGE_PIECES]))
     rows = draw(st.lists(st.sampled_from(table), min_size=3, max_size=8, unique_by=_key))
     return rows, table, draw(st.sampled_from(TARGETS))
 

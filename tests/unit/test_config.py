@@ -23,7 +23,7 @@ from hsm.pure.config import (
 )
 from hsm.pure.config_layers import ENV_VARS, FLAGS, env_overrides, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError
-from hsm.pure.schedulers import LOCAL, PBSPRO, SLURM, TORQUE
+from hsm.pure.schedulers import LOCAL, PBSPRO, SGE, SLURM, TORQUE
 
 DEFAULTS = Config()
 
@@ -134,6 +134,61 @@ def test_section_extra_reads_the_schedulers_own_section() -> None:
     # queue and account are still what section_settings / section_leaves report
     assert section_settings(hpc, SLURM.config_section) == (None, None)
     assert all(not leaf.endswith(".extra") for leaf, _ in section_leaves(hpc))
+
+
+def test_grid_engine_reads_its_own_section() -> None:
+    text = """
+hpc:
+  pbs: {queue: workq, account: pbsacct, extra: ["-W umask=022"]}
+  sge:
+    queue: all.q@node1
+    account: geacct
+    extra:
+      - -P proj
+      - -l gpu=1
+"""
+    hpc = ok(yaml.safe_load(text)).hpc
+    assert section_settings(hpc, SGE.config_section) == ("all.q@node1", "geacct")
+    assert section_extra(hpc, SGE.config_section) == ("-P proj", "-l gpu=1")
+    # Grid Engine no longer borrows the PBS section, nor PBS its own
+    assert section_settings(hpc, PBSPRO.config_section) == ("workq", "pbsacct")
+    assert section_settings(ok({"hpc": {"pbs": {"queue": "q"}}}).hpc, SGE.config_section) == (
+        None,
+        None,
+    )
+    assert ("hpc.sge.queue", "all.q@node1") in section_leaves(hpc)
+    assert ("hpc.sge.account", "geacct") in section_leaves(hpc)
+
+
+@pytest.mark.parametrize(
+    ("environ", "flags", "leaf", "value"),
+    [
+        ({"HSM_HPC_QUEUE": "all.q"}, {}, "hpc.sge.queue", "all.q"),
+        ({"HSM_HPC_ACCOUNT": "a"}, {}, "hpc.sge.account", "a"),
+        ({}, {"queue": "long.q"}, "hpc.sge.queue", "long.q"),
+        ({}, {"account": "b"}, "hpc.sge.account", "b"),
+    ],
+)
+def test_queue_and_account_flags_reach_grid_engine(
+    environ: dict[str, str], flags: dict[str, str], leaf: str, value: str
+) -> None:
+    resolved = resolve_config(DEFAULTS, [], environ, flags).unwrap()
+    assert resolved.value_of(leaf) == value
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "words"),
+    [
+        ({"hpc": {"sge": {"partition": "p"}}}, "$.hpc.sge.partition", "unknown key"),
+        ({"hpc": {"sge": {"extra": "-P p"}}}, "$.hpc.sge.extra", ""),
+        ({"hpc": {"sge": "all.q"}}, "$.hpc.sge", "expected a mapping"),
+    ],
+)
+def test_grid_engine_section_errors(data: dict[str, Any], path: str, words: str) -> None:
+    result = parse_config(data, "x.yaml")
+    assert isinstance(result, Failure), result
+    assert path in str(result.failure())
+    assert words in str(result.failure())
 
 
 def test_a_later_layer_replaces_extra_lines() -> None:
@@ -302,12 +357,16 @@ ENV_CASES = [
     ("resources", {"HSM_HPC_RESOURCES": "--mem=4G"}, {"hpc": {"default_resources": "--mem=4G"}}),
     ("system", {"HSM_HPC_SYSTEM": "slurm"}, {"hpc": {"system": "slurm"}}),
     ("python", {"HSM_HPC_PYTHON": "python3"}, {"hpc": {"python_interpreter": "python3"}}),
-    ("queue", {"HSM_HPC_QUEUE": "gpu"}, {"hpc": {"pbs": {"queue": "gpu"}}}),
+    (
+        "queue",
+        {"HSM_HPC_QUEUE": "gpu"},
+        {"hpc": {"pbs": {"queue": "gpu"}, "sge": {"queue": "gpu"}}},
+    ),
     ("partition", {"HSM_HPC_PARTITION": "short"}, {"hpc": {"slurm": {"partition": "short"}}}),
     (
         "account-both",
         {"HSM_HPC_ACCOUNT": "p1"},
-        {"hpc": {"pbs": {"account": "p1"}, "slurm": {"account": "p1"}}},
+        {"hpc": {"pbs": {"account": "p1"}, "slurm": {"account": "p1"}, "sge": {"account": "p1"}}},
     ),
     ("empty-ignored", {"HSM_HPC_WALLTIME": "", "HSM_HPC_SYSTEM": "  "}, {}),
 ]
@@ -542,6 +601,9 @@ def test_rows_cover_every_leaf_in_file_order() -> None:
         "hpc.slurm.partition",
         "hpc.slurm.account",
         "hpc.slurm.extra",
+        "hpc.sge.queue",
+        "hpc.sge.account",
+        "hpc.sge.extra",
     )
     assert ("hpc.slurm.partition", "p", "env:HSM_HPC_PARTITION") in rows
     assert ("hpc.python_interpreter", "python", "default") in rows

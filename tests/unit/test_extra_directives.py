@@ -22,7 +22,7 @@ from hsm.pure.plan import plan_jobs
 from hsm.pure.render import render_script
 from hsm.pure.resources import extra_directives
 
-PREFIX = {"slurm": "#SBATCH ", "pbspro": "#PBS ", "torque": "#PBS "}
+PREFIX = {"slurm": "#SBATCH ", "pbspro": "#PBS ", "torque": "#PBS ", "sge": "#$ "}
 
 
 def spec(target: str, extra: tuple[str, ...] = (), resources: str = "") -> JobSpec:
@@ -68,6 +68,9 @@ ACCEPTED = [
     ("torque", "-l nodes=1:ppn=4:bigmem"),
     ("torque", "-d /scratch/me"),
     ("torque", "-p 10"),
+    ("sge", "-P project42"),
+    ("sge", "-l gpu=1"),
+    ("sge", "-m ea -M me@example.org"),
 ]
 
 

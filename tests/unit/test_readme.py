@@ -28,3 +28,11 @@ def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None
     assert "hsm sweep run" in commands[0] and "pytest" in commands[1]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci, ".ci/run must run the README's test command"
+
+
+def test_the_configuration_table_names_every_setting() -> None:
+    from hsm.pure.config import LEAVES
+
+    table = README.split("## Configuration", 1)[1].split("\n\n", 2)[1]
+    missing = [leaf for leaf in LEAVES if f"`{leaf}`" not in table]
+    assert not missing, f"README's configuration table lacks {missing}"

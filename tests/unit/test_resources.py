@@ -28,8 +28,8 @@ from hsm.pure.resources_model import (
     slurm_size_bytes,
 )
 from hsm.pure.schedulers.pbs import resources as pbs_resources
+from hsm.pure.schedulers.pbs import translate as pbs_translate
 from hsm.pure.schedulers.slurm import resources as slurm_resources
-from hsm.pure.schedulers.slurm import translate as slurm_translate
 
 GiB = 1024**3
 MiB = 1024**2
@@ -894,7 +894,7 @@ RESOURCES_DOC = README.split("### Resources: what passes", 1)[1].split("\n## ", 
         *(f"--{name}" for name in slurm_resources.SET_BY_HSM),
         *(f"--{name}" for name in slurm_resources.BREAKS_HSM),
         *(f"--{name}" for name in slurm_resources.RESOURCES_ONLY_REFUSED),
-        *(f"--{name}" for name in slurm_translate.UNTRANSLATABLE_WHY),
+        *(f"--{name}" for name in pbs_translate.LACKS if "=" not in name),
         *(f"--{name}" for name in ("mail-type", "mail-user", "requeue", "no-requeue", "export")),
         *(f"-{letter}" for letter in pbs_resources.SET_BY_HSM),
         *(f"-{letter}" for letter in pbs_resources.BREAKS_HSM),

@@ -25,12 +25,13 @@ from returns.result import Failure, Result, Success
 from hsm.pure.arrays import plan_array_chunks
 from hsm.pure.detect import ProbeFacts, decide_scheduler, parse_qstat_version
 from hsm.pure.errors import ParseError
-from hsm.pure.jobspec import JobSpec, Task
+from hsm.pure.jobspec import DEPENDENCY_KINDS, JobSpec, Task, parse_dependency
+from hsm.pure.plan import SweepSettings, plan_jobs
 from hsm.pure.render import render_script
-from hsm.pure.resources import resource_directives
+from hsm.pure.resources import extra_directives, parse_resources, resource_directives
 from hsm.pure.resources_model import NodeShape
 from hsm.pure.schedulers import SCHEDULERS
-from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.schedulers.base import FailureKind, TranslationTarget
 from hsm.pure.schedulers.sge import SCHEDULER, task_log_name
 from hsm.pure.schedulers.sge.commands import (
     cancel_argv,
@@ -624,7 +625,7 @@ def test_a_job_name_never_reads_as_an_outage(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("qsub_refused_bad_queue.stderr.txt", "qconf -sql"),
+        ("qsub_refused_bad_queue.stderr.txt", "qconf -sql` and set hpc.sge.queue"),
         ("qsub_refused_bad_resource.stderr.txt", "qconf -sc"),
         ("qsub_refused_bad_pe.stderr.txt", "qconf -spl"),
         ("qsub_refused_project.stderr.txt", "qconf -sprjl"),
@@ -764,8 +765,13 @@ def test_render_sge_refusals(shape: NodeShape, words: str) -> None:
         ("-q all.q -A acct", "sge", (), "all.q"),
         ("-P proj", "sge", ("-P proj",), None),
         ("-P proj", "pbspro", None, None),  # a project cannot be translated
+        # job options: qsub -m b/e/a/n, -M, -r y/n
+        ("--mail-type=BEGIN,END,FAIL --mail-user=me@x.org", "sge",
+         ("-m bea", "-M me@x.org"), None),
+        ("--mail-type=NONE --no-requeue", "sge", ("-m n", "-r n"), None),
+        ("select=1:ncpus=2 -m ae -r y", "sge", ("-pe smp 2", "-m ea", "-r y"), None),
     ],
-)
+)  # fmt: skip
 def test_translation_through_the_hub(
     text: str, target: str, lines: tuple[str, ...] | None, queue: str | None
 ) -> None:
@@ -785,6 +791,9 @@ def test_translation_through_the_hub(
         ("--gres=gpu:1", "sge", "GPU"),
         ("--exclusive", "sge", "exclusive"),
         ("select=1:ncpus=4 -q work@pbsserver", "sge", "names a PBS server"),
+        ("--export=ALL", "sge", "hsm sets the job's environment itself"),
+        ("select=1 -v A=1", "sge", "hsm sets the job's environment itself"),
+        ("--mail-type=END,ARRAY_TASKS", "sge", "each array task"),
     ],
 )
 def test_translation_refusals_through_the_hub(text: str, target: str, words: str) -> None:
@@ -792,24 +801,175 @@ def test_translation_refusals_through_the_hub(text: str, target: str, words: str
     assert isinstance(result, Failure) and words in result.failure().message
 
 
+# Refusals of a translation name the real target and say how to write for it (the
+# target record's label and its dialect's advice/lacks) -- never the other dialect.
+PBS_REFUSED_FOR_SGE = [
+    "-l gpu=1",
+    "select=1:ncpus=4:host=n1",
+    "select=1:ncpus=2+1:ncpus=4",
+    "nodes=n1:ppn=2",
+    "nodes=1:ppn=2+2:ppn=4",
+    "select=1:ncpus=4 place=group=switch",
+    "select=1:ncpus=1 place=shared",
+    "select=1:ncpus=1 place=vscatter",
+    "-W umask=022",
+    "vmem=16gb",
+    "select=1:ncpus=0",
+    "select=1:ncpus=6:mpiprocs=4",
+]
+SLURM_REFUSED_FOR_SGE = [
+    "--qos=long", "--constraint=x", "--prefer=x", "--signal=B:USR1@60", "--reservation=r",
+    "--comment=c", "--nice=5", "--mem-per-gpu=1G", "--export=NONE", "--gres=tmp:1G",
+    "--gres=gpu:v100:1", "--mail-type=ARRAY_TASKS",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PBS_REFUSED_FOR_SGE)
+def test_pbs_refusals_for_grid_engine_name_grid_engine(text: str) -> None:
+    message = resource_directives(text, "sge").failure().message
+    assert "Grid Engine" in message and "Slurm" not in message
+
+
+@pytest.mark.parametrize("text", SLURM_REFUSED_FOR_SGE)
+def test_slurm_refusals_for_grid_engine_name_grid_engine(text: str) -> None:
+    message = resource_directives(text, "sge").failure().message
+    assert "Grid Engine" in message and "PBS" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "words"),
+    [
+        ("-l gpu=1", "sge", "write Grid Engine resources (e.g. -pe smp 4 -l h_vmem=4G"),
+        ("--qos=long", "sge", "(Grid Engine has no quality of service; pick a queue with -q)"),
+        ("--export=NONE", "sge", "only the SGE_O_* variables"),
+        ("-P p -pe smp 2", "slurm", "'-P p' has no Slurm equivalent hsm can translate; write "
+         "Slurm options (e.g. --nodes=1 --cpus-per-task=4 --mem=16G) or set hpc.system=sge"),
+        ("-P p", "torque", "'-P p' has no Torque equivalent hsm can translate; write the "
+         "resources in PBS syntax"),
+        # a PBS recipient list: Slurm takes one address, Grid Engine a list
+        ("-M a@b.c,d@e.f select=1", "slurm", "Slurm's --mail-user takes one user"),
+        ("select=1:ncpus=1 place=shared", "slurm", "is the partition's setting"),
+    ],
+)  # fmt: skip
+def test_refusals_say_how_to_write_for_the_target(text: str, target: str, words: str) -> None:
+    assert words in resource_directives(text, target).failure().message
+
+
+def test_a_pbs_recipient_list_reaches_grid_engine() -> None:
+    lines = resource_directives("-M a@b.c,d@e.f select=1:ncpus=2", "sge").unwrap().lines
+    assert lines == ("-pe smp 2", "-M a@b.c,d@e.f")
+
+
 def test_sge_shape_to_slurm() -> None:
     request = parse_sge(["-pe", "smp", "4", "-l", "h_vmem=2G"], "").unwrap()
-    assert sge_shape(request, "Slurm", "").unwrap() == NodeShape(1, 1, 4, 8 * 1024**3)
+    assert sge_shape(request, TranslationTarget("Slurm"), "").unwrap() == NodeShape(
+        1, 1, 4, 8 * 1024**3
+    )
     ranged = parse_sge(["-pe", "smp", "2-4"], "").unwrap()
-    assert "slot range" in sge_shape(ranged, "Slurm", "").failure().message
+    assert "slot range" in sge_shape(ranged, TranslationTarget("Slurm"), "").failure().message
     two = parse_sge(["-l", "h_vmem=1G,mem_free=1G"], "").unwrap()
-    assert "both ask for memory" in sge_shape(two, "Slurm", "").failure().message
+    assert "both ask for memory" in sge_shape(two, TranslationTarget("Slurm"), "").failure().message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub (hsm/pure/resources.py) refuses a string two dialects mark: PBS marks "
-    "every -l and Slurm every -p..., so native '-l h_vmem=4G' / '-pe smp 4' read as mixed "
-    "dialects; fixing it needs the hub (or those folders' marks) to change",
+# Native Grid Engine strings: PBS marks every -l and Slurm every -p... token, so a token
+# several dialects mark narrows the dialect without deciding it (the hub's rule).
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("-l h_vmem=4G", ("-l h_vmem=4G",)),
+        ("-pe smp 4", ("-pe smp 4",)),
+        ("-pe smp 4 -l h_vmem=1G -P p", ("-pe smp 4", "-l h_vmem=1G", "-P p")),
+        ("-pe smp 4 -l h_vmem=1G", ("-pe smp 4", "-l h_vmem=1G")),
+        # A site complex PBS also claims: Grid Engine reads it as written.
+        ("-pe smp 4 -l gpu=1", ("-pe smp 4", "-l gpu=1")),
+        ("-l gpu=1,h_vmem=1G", ("-l gpu=1", "-l h_vmem=1G")),
+        ("-pe mpi 2-8 -q all.q", ("-pe mpi 2-8",)),
+    ],
 )
-@pytest.mark.parametrize("text", ["-l h_vmem=4G", "-pe smp 4", "-pe smp 4 -l h_vmem=1G -P p"])
-def test_native_grid_engine_resources_through_the_hub(text: str) -> None:
-    assert resource_directives(text, "sge").unwrap().lines
+def test_native_grid_engine_resources_through_the_hub(text: str, lines: tuple[str, ...]) -> None:
+    assert resource_directives(text, "sge").unwrap().lines == lines
+
+
+# The same strings for the other schedulers: translated through NodeShape, or refused
+# with the piece named -- never read as another dialect's options.
+@pytest.mark.parametrize(
+    ("text", "target", "lines"),
+    [
+        ("-pe smp 4", "slurm", ("--nodes=1", "--ntasks-per-node=1", "--cpus-per-task=4")),
+        ("-pe smp 4", "pbspro", ("-l select=1:ncpus=4:mpiprocs=1",)),
+        ("-pe smp 4 -l h_vmem=1G", "slurm",
+         ("--nodes=1", "--ntasks-per-node=1", "--cpus-per-task=4", "--mem=4G")),
+        ("-l h_vmem=4G", "pbspro", ("-l select=1:ncpus=1:mpiprocs=1:mem=4gb",)),
+        ("-l h_vmem=4G", "local", ()),
+        ("-pe smp 4 -l gpu=1", "local", ()),
+    ],
+)  # fmt: skip
+def test_native_grid_engine_resources_for_other_schedulers(
+    text: str, target: str, lines: tuple[str, ...]
+) -> None:
+    assert resource_directives(text, target).unwrap().lines == lines
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "words"),
+    [
+        ("-pe smp 4 -l h_vmem=1G -P p", "slurm", "'-P p' has no Slurm equivalent"),
+        # read as Grid Engine (the only dialect that reads it all), then translated
+        ("-pe smp 4 -l gpu=1", "slurm", "'gpu=1' has no Slurm equivalent"),
+        ("--mem=4G -l h_vmem=4G", "sge", "mixes Slurm options ('--mem=4G') and PBS resources"),
+        ("-pe smp4", "sge", "'-pe' needs a name and a slot count"),
+    ],
+)
+def test_grid_engine_strings_that_mix_or_do_not_translate(
+    text: str, target: str, words: str
+) -> None:
+    result = resource_directives(text, target)
+    assert isinstance(result, Failure), result
+    assert words in result.failure().message
+
+
+def test_a_resource_check_without_a_target_accepts_native_grid_engine() -> None:
+    # config checks read the string for no scheduler in particular (hsm.cli.inputs).
+    assert parse_resources("-pe smp 4 -l gpu=1").unwrap().dialect == "sge"
+    assert parse_resources("-pe smp 4").unwrap().dialect == "sge"
+    assert "mixes" in parse_resources("select=1 --mem=1G").failure().message
+    assert "mixes" in parse_resources("-pe smp 4 select=1:ncpus=4").failure().message
+
+
+# --- hpc.sge.extra ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["-P proj", "-l gpu=1", "-m ea -M me@example.org", " -pe mpi 8 ", "-R y", "-l h_vmem=2G"],
+)
+def test_extra_lines_grid_engine_accepts(line: str) -> None:
+    assert extra_directives([line], "sge").unwrap() == (line.strip(),)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("-N name", "sets -N, which hsm sets itself (the job name)"),
+        ("-m ea -t 1-3", "sets -t, which hsm sets itself (the array range)"),
+        ("-hold_jid 5", "dependencies (--after)"),
+        ("-o /tmp/x", "the output path"),
+        ("-cwd", "the working directory"),
+        ("-q long.q", "hpc.sge.queue"),
+        ("-A acct", "hpc.sge.account"),
+        ("-clear", "reset every directive"),
+        ("-@ opts.txt", "reads options from a file"),
+        ("-l h_rt=1:00:00", "sets the walltime"),
+        ("-l mem_free=1G,s_rt=60", "sets the walltime"),
+        ("-P p\n#$ -N x", "must be one line"),
+        ("#$ -P p", "without the"),
+    ],
+)
+def test_extra_lines_grid_engine_refuses(line: str, words: str) -> None:
+    result = extra_directives([line], "sge", path="$.hpc.sge.extra")
+    assert isinstance(result, Failure), result
+    assert words in result.failure().message
+    assert result.failure().path == "$.hpc.sge.extra[0]"
 
 
 # --- arrays start at 1 --------------------------------------------------------------------
@@ -837,6 +997,56 @@ def test_a_resubmission_is_dense_from_1(tasks: set[int], limit: int) -> None:
     chunks = plan_array_chunks(sorted(tasks), limit, dense=True, base=1).unwrap()
     assert sorted(t for c in chunks for t in c.tasks) == sorted(tasks)
     assert all(c.indices[0] == 1 and 1 <= max(c.indices) <= limit for c in chunks)
+
+
+# --- dependencies: -hold_jid is afterany only ---------------------------------------------
+
+
+def _planned(scheduler: str, after: str) -> Result[Any, Any]:
+    settings = SweepSettings(
+        sweep_id="s",
+        scheduler=scheduler,
+        mode="array",
+        walltime_seconds=60,
+        python_path="python",
+        script_path="train.py",
+        log_dir="logs",
+        array_limit=100,
+        dependencies=(parse_dependency(after).unwrap(),),
+    )
+    return plan_jobs(settings, [("a=1",), ("a=2",)])
+
+
+@pytest.mark.parametrize("after", ["afterok:5", "5", "afternotok:5", "after:5"])
+def test_grid_engine_refuses_what_hold_jid_cannot_mean(after: str) -> None:
+    result = _planned("sge", after)
+    assert isinstance(result, Failure), result
+    message = result.failure().message
+    assert "cannot be honoured on Grid Engine" in message
+    assert "whatever its exit status" in message and "afterany" in message
+    assert "\n" not in message
+
+
+def test_grid_engine_honours_afterany_with_hold_jid() -> None:
+    (job,) = _planned("sge", "afterany:5:6").unwrap()
+    assert "\n#$ -hold_jid 5,6\n" in job.script
+
+
+@pytest.mark.parametrize("scheduler", ["slurm", "pbspro", "torque"])
+@pytest.mark.parametrize("kind", ["after", "afterok", "afternotok", "afterany"])
+def test_other_batch_schedulers_honour_every_kind(scheduler: str, kind: str) -> None:
+    assert isinstance(_planned(scheduler, f"{kind}:5"), Success)
+
+
+def test_local_refuses_dependencies_with_its_reason() -> None:
+    message = _planned("local", "afterany:5").failure().message
+    assert "cannot be honoured on" in message and "need a batch scheduler" in message
+
+
+def test_the_dependency_kinds_are_record_facts() -> None:
+    assert SCHEDULER.dependency_kinds == ("afterany",)
+    assert SCHEDULERS["slurm"].dependency_kinds == DEPENDENCY_KINDS
+    assert SCHEDULERS["local"].dependency_kinds == ()
 
 
 # --- the record and detection -------------------------------------------------------------

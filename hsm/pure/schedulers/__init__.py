@@ -61,6 +61,7 @@ __all__ = [
     "LOCAL",
     "PBSPRO",
     "SCHEDULERS",
+    "SGE",
     "SLURM",
     "SYSTEMS",
     "TORQUE",

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError, ParseError
+from hsm.pure.jobspec import DEPENDENCY_KINDS
 from hsm.pure.resources_model import NodeShape, ResourceRequest, screen_directive_line
 from hsm.pure.states import JobState, JobStatus
 
@@ -95,6 +96,25 @@ class Commands:
 
 
 @dataclass(frozen=True, slots=True)
+class TranslationTarget:
+    """The scheduler a request is translated for, as translation messages speak of it.
+
+    Built by the resources hub from the target's record, so that a source dialect's
+    refusals name the real target and say how to write for it.
+
+    Attributes:
+        label: the target scheduler's label (``PBS Pro``, ``Grid Engine``).
+        advice: how to write resources for it instead (its dialect's ``advice``).
+        lacks: its dialect's ``lacks``: why it has no equivalent of another dialect's
+            option, by that option's name.
+    """
+
+    label: str = "the other scheduler"
+    advice: str = "write the resources in the target scheduler's own syntax"
+    lacks: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceDialect:
     """How one family of schedulers writes resources (``--mem=4G`` vs ``-l mem=4gb``).
 
@@ -103,18 +123,26 @@ class ResourceDialect:
         label: how messages name what is written in it (``Slurm options``).
         marks: ``(tokens, k)`` -> True when token ``k`` can only be this dialect.
         parse: screened tokens and the config path -> a request in this dialect.
-        shape: ``(request, target label, path)`` -> the portable :class:`NodeShape`.
+        shape: ``(request, target, path)`` -> the portable :class:`NodeShape`, or a
+            refusal naming the :class:`TranslationTarget`.
         check_extra: ``(line, path)`` -> an escape-hatch directive line (``hpc.<section>
             .extra``) accepted as written, or refused when it could break out of its
             directive line or sets what hsm sets itself.
+        advice: how to write resources in this dialect, for refusals of translations to
+            it (``write Slurm options (e.g. --nodes=1 ...)``).
+        lacks: another dialect's option (or case) name -> why this dialect has no
+            equivalent (``qos`` -> ``PBS has no quality of service...``); the source
+            dialect's translation reads it from the :class:`TranslationTarget`.
     """
 
     name: str
     label: str
     marks: Callable[[Sequence[str], int], bool]
     parse: Callable[[Sequence[str], str], Result[ResourceRequest, ConfigError]]
-    shape: Callable[[ResourceRequest, str, str], Result[NodeShape, ConfigError]]
+    shape: Callable[[ResourceRequest, TranslationTarget, str], Result[NodeShape, ConfigError]]
     check_extra: Callable[[str, str], Result[str, ConfigError]] = screen_directive_line
+    advice: str = "write the resources in the target scheduler's own syntax"
+    lacks: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +256,10 @@ class Scheduler:
         default_array_limit: array indices stay below this when the real limit is unknown.
         dense_arrays: array indices must be a plain range (no list of indices).
         min_array_tasks: fewer tasks than this are submitted as plain jobs.
-        dependencies / throttle: whether ``--after`` / ``--throttle`` can be honoured.
+        dependency_kinds: the ``--after`` kinds (``afterok``...) the scheduler can honour;
+            none: it has no job dependencies.
+        dependency_note: why it cannot honour the other kinds, for the refusal.
+        throttle: whether ``--throttle`` can be honoured.
         launcher: walltime seconds -> a prefix for the program's command line.
         config_section: the scheduler's section of the config file, if it has one.
         task_id: ``(array job id, index)`` -> the id of that array task.
@@ -273,7 +304,8 @@ class Scheduler:
     check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule
     dense_arrays: bool = False
     min_array_tasks: int = 1
-    dependencies: bool = True
+    dependency_kinds: tuple[str, ...] = DEPENDENCY_KINDS
+    dependency_note: str = ""
     throttle: bool = True
     launcher: Callable[[int], str] = _no_launcher
     never_starts: Callable[[str], bool] = _starts_eventually

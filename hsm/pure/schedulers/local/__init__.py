@@ -45,7 +45,9 @@ SCHEDULER = Scheduler(
     default_array_limit=1_000_000,
     # The supervisor starts a task as soon as a CPU is free: it has no job dependencies,
     # and it never runs more tasks than CPUs, which is the only throttle it offers.
-    dependencies=False,
+    dependency_kinds=(),
+    dependency_note="job dependencies need a batch scheduler, and the local backend runs "
+    "jobs as soon as a CPU is free; submit the sweep after the job finishes",
     throttle=False,
     launcher=launcher,
     task_id=states.task_id,

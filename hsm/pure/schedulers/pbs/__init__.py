@@ -19,7 +19,9 @@ from hsm.pure.schedulers.pbs import commands, qstat
 from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
 from hsm.pure.schedulers.pbs.resources import check_pbs_extra, is_pbs_mark, parse_pbs
 from hsm.pure.schedulers.pbs.translate import (
-    pbs_shape_for,
+    ADVICE,
+    LACKS,
+    pbs_shape,
     refuse_partition_list,
     render_pbspro_lines,
     render_torque,
@@ -51,8 +53,10 @@ DIALECT = ResourceDialect(
     name="pbs",
     marks=is_pbs_mark,
     parse=parse_pbs,
-    shape=pbs_shape_for,
+    shape=pbs_shape,
     check_extra=check_pbs_extra,
+    advice=ADVICE,
+    lacks=LACKS,
 )
 
 PRO_COMMANDS = Commands(

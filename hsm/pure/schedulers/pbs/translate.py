@@ -1,13 +1,15 @@
-"""PBS resources <-> :class:`~hsm.pure.resources_model.NodeShape`: translation for Slurm.
+"""PBS resources <-> :class:`~hsm.pure.resources_model.NodeShape`: translation.
 
 Strategy: a parsed PBS request (:mod:`hsm.pure.schedulers.pbs.resources`) is reduced to
-the shape and :class:`~hsm.pure.resources_model.JobFlags` both dialects can say exactly
-when the target is Slurm: one kind of ``select`` chunk (a chunk is a node) or one Torque
-node spec, job-wide ``mem`` (divided per node when exact), placement that says nothing
-``--nodes`` does not, and the mail, rerun and environment options.  Anything else is
-refused with the reason and how to write it for Slurm.  The other way, a shape
-translated from Slurm is written as PBS Pro ``select``/``place`` or Torque
-``nodes``/``mem`` lines.
+the shape and :class:`~hsm.pure.resources_model.JobFlags` every dialect can say exactly
+when the target is another scheduler: one kind of ``select`` chunk (a chunk is a node)
+or one Torque node spec, job-wide ``mem`` (divided per node when exact), placement that
+says nothing ``--nodes`` does not, and the mail, rerun and environment options.
+Anything else is refused with the reason, naming the target and how to write for it
+(the :class:`~hsm.pure.schedulers.base.TranslationTarget`).  The other way, a shape
+translated from Slurm or Grid Engine is written as PBS Pro ``select``/``place`` or
+Torque ``nodes``/``mem`` lines; :data:`LACKS` says why PBS has no equivalent of some
+Slurm options.
 """
 
 from __future__ import annotations
@@ -27,25 +29,32 @@ from hsm.pure.resources_model import (
     positive_int,
     render_pbs_size,
 )
+from hsm.pure.schedulers.base import TranslationTarget
 from hsm.pure.schedulers.pbs.resources import MAIL_LETTERS, select_chunks
 
-_HOW_SLURM = (
-    "write Slurm options (e.g. --nodes=1 --cpus-per-task=4 --mem=16G) or set hpc.system=pbs"
-)
+#: How to write resources for PBS (the dialect record's ``advice``).
+ADVICE = "write the resources in PBS syntax (e.g. select=1:ncpus=4:mem=16gb)"
+
+#: Why PBS has no equivalent of some Slurm options (the dialect record's ``lacks``).
+LACKS: dict[str, str] = {
+    "qos": "PBS has no quality of service; pick a queue with -q",
+    "constraint": "PBS asks for node features as site-defined chunk resources",
+    "prefer": "PBS has no soft node preferences",
+    "signal": "PBS sends no warning signal before the walltime ends",
+    "reservation": "a PBS reservation is a queue: use -q R<id>",
+    "comment": "qsub sets no job comment",
+    "nice": "PBS priority (-p) is a different scale, not an adjustment",
+    "mem-per-gpu": "PBS chunks have no memory per GPU",
+    "export=NONE": "PBS jobs already start without your environment (only the PBS_O_* variables)",
+    "mail-type=ARRAY_TASKS": "PBS mails for array subjobs (-m j) only together with begin, "
+    "end or abort mail; add BEGIN, END or FAIL",
+}
 
 _PBS_MAIL = {event: letter for letter, event in MAIL_LETTERS.items()}
 
 
 def _err(message: str, path: str) -> Failure[ConfigError]:
     return Failure(ConfigError(message, path))
-
-
-def pbs_shape_for(
-    request: ResourceRequest, target: str, path: str
-) -> Result[NodeShape, ConfigError]:
-    """:func:`pbs_shape` with the dialect record's signature (the target label is unused:
-    PBS's messages name Slurm, the only other dialect)."""
-    return pbs_shape(request, path)
 
 
 def render_pbspro_lines(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
@@ -64,40 +73,45 @@ def refuse_partition_list(queue: str, path: str) -> Result[str, ConfigError]:
     return Success(queue)
 
 
-# ---------------------------------------------------------------- PBS -> shape (for Slurm)
+# ---------------------------------------------------------------- PBS -> shape
 
 
-def pbs_shape(request: ResourceRequest, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce PBS pieces to a :class:`NodeShape` for a Slurm target.
+def pbs_shape(
+    request: ResourceRequest, to: TranslationTarget, path: str
+) -> Result[NodeShape, ConfigError]:
+    """Reduce PBS pieces to a :class:`NodeShape` for the scheduler ``to``.
 
     >>> from hsm.pure.schedulers.pbs.resources import parse_pbs
+    >>> slurm = TranslationTarget("Slurm")
     >>> r = parse_pbs(["select=2:ncpus=8:mpiprocs=4:mem=32gb:ngpus=1"], "").unwrap()
-    >>> pbs_shape(r, "").unwrap() == NodeShape(2, 4, 2, 32 * 1024**3, 1)
+    >>> pbs_shape(r, slurm, "").unwrap() == NodeShape(2, 4, 2, 32 * 1024**3, 1)
     True
-    >>> pbs_shape(parse_pbs(["-m", "ae", "-r", "n", "-V"], "").unwrap(), "").unwrap().flags
+    >>> pbs_shape(parse_pbs(["-m", "ae", "-r", "n", "-V"], "").unwrap(), slurm, "").unwrap().flags
     JobFlags(mail_events=('end', 'fail'), mail_user=None, requeue=False, export_all=True, \
 export_vars=())
     """
+    target, how = to.label, f"{to.advice} or set hpc.system=pbs"
     by_name: dict[str, Piece] = {}
     for piece in request.pieces:
         key = piece.name if piece.name.startswith("-") else piece.name.lower()
         if key not in ("select", "nodes", "mem", "place", *_FLAG_OPTIONS):
             return _err(
-                f"{piece.source!r} has no Slurm equivalent hsm can translate; {_HOW_SLURM}", path
+                f"{piece.source!r} has no {target} equivalent hsm can translate; {how}", path
             )
         by_name[key] = piece
     flags = _pbs_flags(by_name)
-    if "," in (flags.mail_user or ""):
+    one_recipient = to.lacks.get("mail-user-list")
+    if "," in (flags.mail_user or "") and one_recipient:
         return _err(
-            f"{by_name['-M'].source!r} has no Slurm equivalent hsm can translate (Slurm's "
-            "--mail-user takes one user or address); give one recipient",
+            f"{by_name['-M'].source!r} has no {target} equivalent hsm can translate "
+            f"({one_recipient}); give one recipient",
             path,
         )
     shape = NodeShape()
     if "select" in by_name:
-        result = _select_shape(by_name["select"], path)
+        result = _select_shape(by_name["select"], to, path)
     elif "nodes" in by_name:
-        result = _nodes_shape(by_name["nodes"], path)
+        result = _nodes_shape(by_name["nodes"], to, path)
     else:
         result = Success(shape)
     if isinstance(result, Failure):
@@ -119,19 +133,18 @@ export_vars=())
         if total % nodes:
             return _err(
                 f"{piece.source!r} is memory for the whole job and does not split "
-                f"evenly over {nodes} nodes; write --mem per node in Slurm options or "
-                "a mem= that divides evenly",
+                f"evenly over {nodes} nodes; give a mem= that divides evenly or {how}",
                 path,
             )
         shape = replace(shape, mem_per_node=total // nodes)
     shape = replace(shape, flags=flags)
     if "place" in by_name:
         chunks = "select" in by_name or "nodes" in by_name
-        return _place_shape(by_name["place"], shape, chunks, path)
+        return _place_shape(by_name["place"], shape, chunks, to, path)
     return Success(shape)
 
 
-# Options with a Slurm translation (JobFlags); -W attributes have none.
+# Options with a translation (JobFlags); -W attributes have none.
 _FLAG_OPTIONS = ("-m", "-M", "-r", "-V", "-v")
 
 
@@ -154,27 +167,28 @@ def _pbs_flags(by_name: dict[str, Piece]) -> JobFlags:
     )
 
 
-def _select_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
+def _select_shape(piece: Piece, to: TranslationTarget, path: str) -> Result[NodeShape, ConfigError]:
+    target, how = to.label, f"{to.advice} or set hpc.system=pbs"
     chunks, _ = select_chunks(piece.value or "")
     if len(chunks) > 1:
         return _err(
-            f"{piece.source!r} asks for different kinds of chunk ('+'), which Slurm "
-            "cannot express in one job; use one chunk type or write Slurm options",
+            f"{piece.source!r} asks for different kinds of chunk ('+'), which {target} "
+            f"cannot express in one job; use one chunk type or {how}",
             path,
         )
     count, res = chunks[0]
     for key, val in res.items():
         if key not in ("ncpus", "mpiprocs", "ompthreads", "mem", "ngpus"):
             return _err(
-                f"'{key}={val}' in {piece.source!r} has no Slurm equivalent hsm can "
-                f"translate; {_HOW_SLURM}",
+                f"'{key}={val}' in {piece.source!r} has no {target} equivalent hsm can "
+                f"translate; {how}",
                 path,
             )
     ncpus = positive_int(res["ncpus"]) if "ncpus" in res else None
     procs = positive_int(res["mpiprocs"]) if "mpiprocs" in res else None
     if ("ncpus" in res and ncpus is None) or ("mpiprocs" in res and procs is None):
         return _err(
-            f"{piece.source!r}: ncpus and mpiprocs must be at least 1 to be translated to Slurm",
+            f"{piece.source!r}: ncpus and mpiprocs must be at least 1 to be translated to {target}",
             path,
         )
     tasks = cpus = None
@@ -183,7 +197,7 @@ def _select_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
         if ncpus % tasks:
             return _err(
                 f"{piece.source!r}: ncpus={ncpus} is not a multiple of "
-                f"mpiprocs={tasks}, so it cannot become --cpus-per-task",
+                f"mpiprocs={tasks}, so it cannot become cores per task for {target}",
                 path,
             )
         cpus = ncpus // tasks
@@ -195,7 +209,7 @@ def _select_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
     if "ompthreads" in res and int(res["ompthreads"]) != cpus:
         return _err(
             f"{piece.source!r}: ompthreads must equal ncpus/mpiprocs to be translated "
-            "to --cpus-per-task; drop it or fix it",
+            f"to {target}'s cores per task; drop it or fix it",
             path,
         )
     mem = None
@@ -210,12 +224,13 @@ def _select_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
     return Success(NodeShape(count, tasks, cpus, mem, gpus))
 
 
-def _nodes_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
+def _nodes_shape(piece: Piece, to: TranslationTarget, path: str) -> Result[NodeShape, ConfigError]:
+    target, how = to.label, f"{to.advice} or set hpc.system=pbs"
     value = piece.value or ""
     if "+" in value:
         return _err(
-            f"{piece.source!r} joins different node specs ('+'), which Slurm cannot "
-            "express in one job; use one spec (nodes=N:ppn=P) or write Slurm options",
+            f"{piece.source!r} joins different node specs ('+'), which {target} cannot "
+            f"express in one job; use one spec (nodes=N:ppn=P) or {how}",
             path,
         )
     first, *rest = value.split(":")
@@ -223,8 +238,7 @@ def _nodes_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
     if nodes is None:
         return _err(
             f"{piece.source!r} names host {first!r}; hsm translates only a node count "
-            "(nodes=N:ppn=P); write Slurm options (--nodelist=...) or set "
-            "hpc.system=pbs",
+            f"(nodes=N:ppn=P); {how}",
             path,
         )
     tasks = gpus = None
@@ -236,29 +250,30 @@ def _nodes_shape(piece: Piece, path: str) -> Result[NodeShape, ConfigError]:
             gpus = positive_int(val)
         else:
             return _err(
-                f"{part!r} in {piece.source!r} has no Slurm equivalent hsm can "
-                f"translate; {_HOW_SLURM}",
+                f"{part!r} in {piece.source!r} has no {target} equivalent hsm can translate; {how}",
                 path,
             )
     return Success(NodeShape(nodes, tasks, None, None, gpus))
 
 
 def _place_shape(
-    piece: Piece, shape: NodeShape, chunks: bool, path: str
+    piece: Piece, shape: NodeShape, chunks: bool, to: TranslationTarget, path: str
 ) -> Result[NodeShape, ConfigError]:
-    """Placement as Slurm can say it: one node per chunk (``--nodes=N``), ``--exclusive``.
+    """Placement as a node count can say it: one node per chunk (``--nodes=N``), and
+    whole nodes (``--exclusive``).
 
     ``scatter`` -- and ``free`` or ``pack`` for a single chunk -- is what ``--nodes=N``
-    already means, so it is kept by the node count; anything Slurm nodes cannot say is
-    refused, and so is a placement that would leave no trace in the Slurm options.
+    already means, so it is kept by the node count; anything nodes cannot say is
+    refused, and so is a placement that would leave no trace in the translation.
     """
+    target, how = to.label, f"{to.advice} or set hpc.system=pbs"
     words = (piece.value or "").split(":")
     nodes = shape.nodes or 1
     why = ""
     if any(w.startswith("group=") for w in words):
-        why = "Slurm cannot group chunks by a host resource"
+        why = f"{target} cannot group chunks by a host resource"
     elif "vscatter" in words:
-        why = "a vnode is not a node, and Slurm places tasks on nodes"
+        why = f"a vnode is not a node, and {target} places tasks on nodes"
     elif "pack" in words and nodes > 1:
         why = "it puts all chunks on one host, which --nodes cannot say; use select=1:..."
     elif "free" in words and nodes > 1:
@@ -267,16 +282,16 @@ def _place_shape(
             "use place=scatter for one chunk per node"
         )
     elif "shared" in words:
-        why = "whether Slurm shares a node with other jobs is the partition's setting"
+        why = to.lacks.get("place=shared", f"hsm cannot ask {target} for shared nodes")
     exclusive = bool({"excl", "exclhost"} & set(words))
     if not why and not chunks and not exclusive:
         why = (
-            "without select= or nodes= there is one chunk, which is one Slurm node already; "
-            "drop it or give select=N"
+            f"without select= or nodes= there is one chunk, which is one {target} node "
+            "already; drop it or give select=N"
         )
     if why:
         return _err(
-            f"{piece.source!r} has no Slurm equivalent hsm can translate ({why}); {_HOW_SLURM}",
+            f"{piece.source!r} has no {target} equivalent hsm can translate ({why}); {how}",
             path,
         )
     return Success(replace(shape, exclusive=exclusive))

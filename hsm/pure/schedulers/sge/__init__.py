@@ -33,7 +33,15 @@ from hsm.pure.schedulers.base import (
 from hsm.pure.schedulers.sge import commands, qacct, qstat
 from hsm.pure.schedulers.sge.detect import DETECTION
 from hsm.pure.schedulers.sge.failures import classify_failure, submit_hint
-from hsm.pure.schedulers.sge.resources import is_sge_mark, parse_sge, render_sge, sge_shape
+from hsm.pure.schedulers.sge.resources import (
+    ADVICE,
+    LACKS,
+    check_sge_extra,
+    is_sge_mark,
+    parse_sge,
+    render_sge,
+    sge_shape,
+)
 
 #: What the planner's array log pattern holds in place of the task index.
 TASK_PATTERN = "%a"
@@ -69,7 +77,14 @@ def check_queue(queue: str, path: str) -> Result[str, ConfigError]:
 
 
 DIALECT = ResourceDialect(
-    label="Grid Engine resources", name="sge", marks=is_sge_mark, parse=parse_sge, shape=sge_shape
+    label="Grid Engine resources",
+    name="sge",
+    marks=is_sge_mark,
+    parse=parse_sge,
+    shape=sge_shape,
+    check_extra=check_sge_extra,
+    advice=ADVICE,
+    lacks=LACKS,
 )
 
 SCHEDULER = Scheduler(
@@ -98,10 +113,14 @@ SCHEDULER = Scheduler(
     is_job_id=commands.is_job_id,
     job_id_examples="25, 26.3",
     never_starts=commands.never_starts,
+    # qsub(1): -hold_jid makes the job wait until the named jobs have *finished*, with no
+    # condition on their exit status -- afterany only (afterok would silently weaken).
+    dependency_kinds=("afterany",),
+    dependency_note="its -hold_jid waits for a job to end whatever its exit status; "
+    "write --after afterany:JOBID if that is what you want",
     states=qstat.STATES,
-    # qsub's -q / -A are the PBS family's: Grid Engine reads hpc.pbs.queue / .account
-    # (--queue / --account) until the config grows a section of its own.
-    config_section=ConfigSection(name="pbs", queue_key="queue"),
+    # hpc.sge.queue / .account (--queue / --account set them, as for PBS).
+    config_section=ConfigSection(name="sge", queue_key="queue"),
     commands=Commands(
         submit_command="qsub",
         status_command="qstat",

@@ -59,7 +59,7 @@ def classify_failure(text: str) -> FailureKind:
 # Fragments of qsub's refusals ("Unable to run job: ...") -> what to change.
 _HINTS = {
     "unknown queue": (
-        "the queue does not exist: list queues with `qconf -sql` and set hpc.pbs.queue (or --queue)"
+        "the queue does not exist: list queues with `qconf -sql` and set hpc.sge.queue (or --queue)"
     ),
     "unknown resource": (
         "a -l resource is not defined in this cell: `qconf -sc` lists them (memory is "

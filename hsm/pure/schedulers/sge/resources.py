@@ -33,7 +33,16 @@ from collections.abc import Sequence
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
-from hsm.pure.resources_model import NodeShape, Piece, ResourceRequest, positive_int
+from hsm.pure.resources_model import (
+    MAIL_EVENTS,
+    JobFlags,
+    NodeShape,
+    Piece,
+    ResourceRequest,
+    positive_int,
+    screen_directive_line,
+)
+from hsm.pure.schedulers.base import TranslationTarget
 
 #: qsub options hsm writes itself (or that would change how the job runs): refused.
 SET_BY_HSM = {
@@ -244,15 +253,17 @@ def _resource_list(text: str, source: str, path: str) -> Result[list[Piece], Con
 # ------------------------------------------------------------ Grid Engine -> shape
 
 
-def sge_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce Grid Engine pieces to a one-node :class:`NodeShape` for ``target`` (a label).
+def sge_shape(
+    request: ResourceRequest, to: TranslationTarget, path: str
+) -> Result[NodeShape, ConfigError]:
+    """Reduce Grid Engine pieces to a one-node :class:`NodeShape` for the scheduler ``to``.
 
     >>> r = parse_sge(["-pe", "smp", "4", "-l", "h_vmem=2G"], "").unwrap()
-    >>> shape = sge_shape(r, "Slurm", "").unwrap()
+    >>> shape = sge_shape(r, TranslationTarget("Slurm"), "").unwrap()
     >>> shape.nodes, shape.tasks_per_node, shape.cpus_per_task, shape.mem_per_node
     (1, 1, 4, 8589934592)
     """
-    how = f"write the resources in {target}'s own syntax or set hpc.system=sge"
+    target, how = to.label, f"{to.advice} or set hpc.system=sge"
     slots: int | None = None
     memory: Piece | None = None
     for piece in request.pieces:
@@ -292,6 +303,29 @@ def sge_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeSh
 
 # ------------------------------------------------------------ shape -> Grid Engine
 
+#: How to write resources for Grid Engine (the dialect record's ``advice``).
+ADVICE = (
+    "write Grid Engine resources (e.g. -pe smp 4 -l h_vmem=4G; a site complex alone, such "
+    "as -l gpu=1, goes in hpc.sge.extra)"
+)
+
+#: Why Grid Engine (as hsm writes its jobs) has no equivalent of some Slurm options (the
+#: dialect record's ``lacks``); qsub(1) and sge_types(5) of 8.1.9.
+LACKS: dict[str, str] = {
+    "qos": "Grid Engine has no quality of service; pick a queue with -q",
+    "constraint": "Grid Engine asks for host features as site-defined complexes "
+    "(-l arch=..., `qconf -sc` lists them)",
+    "prefer": "hsm writes no Grid Engine soft requests (-soft)",
+    "signal": "hsm writes no s_rt, so no warning signal comes before h_rt ends",
+    "reservation": "a Grid Engine advance reservation is -ar ID: put it in hpc.sge.extra",
+    "comment": "Grid Engine's qsub sets no job comment",
+    "nice": "Grid Engine priority (-p) is a different scale, not an adjustment",
+    "mem-per-gpu": "Grid Engine has no standard GPU resource",
+    "place=shared": "whether Grid Engine shares a host with other jobs is the queue's setting",
+    "export=NONE": "Grid Engine jobs from hsm already start without your environment "
+    "(only the SGE_O_* variables and your login profile)",
+}
+
 
 def render_sge(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigError]:
     """Grid Engine directive lines for a shape translated from Slurm or PBS.
@@ -330,4 +364,94 @@ def render_sge(shape: NodeShape, path: str) -> Result[tuple[str, ...], ConfigErr
                 path,
             )
         lines.append(f"-l h_vmem={render_size(shape.mem_per_node // slots)}")
+    flags = _flag_lines(shape.flags, path)
+    if isinstance(flags, Failure):
+        return flags
+    return Success((*lines, *flags.unwrap()))
+
+
+#: qsub(1) -m letters for the portable mail events.  Choice: "fail" is ``a`` (aborted or
+#: rescheduled), as PBS's translation does; ``e`` mails at every end, success or not.
+_MAIL_LETTERS = {"begin": "b", "end": "e", "fail": "a"}
+
+
+def _flag_lines(flags: JobFlags, path: str) -> Result[tuple[str, ...], ConfigError]:
+    """``-m``, ``-M`` and ``-r`` lines for translated job options; what Grid Engine
+    scripts from hsm cannot carry is refused, never dropped.
+
+    >>> _flag_lines(JobFlags(("begin", "fail"), "me@example.org", False), "").unwrap()
+    ('-m ba', '-M me@example.org', '-r n')
+    >>> _flag_lines(JobFlags(()), "").unwrap()
+    ('-m n',)
+    """
+    if flags.export_all or flags.export_vars:
+        return _err(
+            "exporting the submitter's environment (--export, -V, -v) cannot be translated "
+            "to Grid Engine: hsm sets the job's environment itself (the job runs in a login "
+            "shell with your profile); remove it",
+            path,
+        )
+    if flags.mail_events is not None and "array_tasks" in flags.mail_events:
+        return _err(
+            "mail for each array task (ARRAY_TASKS, -m j) cannot be translated to Grid "
+            "Engine, whose -m applies to every task as to a job; drop it",
+            path,
+        )
+    lines: list[str] = []
+    if flags.mail_events is not None:
+        letters = "".join(_MAIL_LETTERS[e] for e in MAIL_EVENTS if e in flags.mail_events)
+        lines.append(f"-m {letters or 'n'}")
+    if flags.mail_user is not None:
+        lines.append(f"-M {flags.mail_user}")
+    if flags.requeue is not None:
+        lines.append("-r y" if flags.requeue else "-r n")
     return Success(tuple(lines))
+
+
+# ------------------------------------------------------------ hpc.sge.extra lines
+
+#: Options an ``hpc.sge.extra`` line may not carry besides :data:`SET_BY_HSM`.
+EXTRA_REFUSED = {
+    "q": "sets the queue, which has its own setting (--queue, hpc.sge.queue or the resources)",
+    "A": "sets the account, which has its own setting (--account, hpc.sge.account or the "
+    "resources)",
+    "clear": "would reset every directive hsm wrote before it",
+    "@": "reads options from a file hsm cannot check",
+}
+
+
+def check_sge_extra(line: str, path: str) -> Result[str, ConfigError]:
+    """Accept an ``hpc.sge.extra`` line unless it could break out of its ``#$`` line or
+    sets what hsm sets (:data:`SET_BY_HSM`, the queue, the account, ``h_rt``/``s_rt``).
+
+    qsub reads every option on a directive line, so every option-looking word is
+    checked, and every comma-separated resource piece.
+
+    >>> check_sge_extra("-P proj -l gpu=1", "").unwrap()
+    '-P proj -l gpu=1'
+    >>> print(check_sge_extra("-m ea -t 1-3", "").failure())
+    extra directive '-m ea -t 1-3' sets -t, which hsm sets itself (the array range); remove it
+    """
+    screened = screen_directive_line(line, path)
+    if isinstance(screened, Failure):
+        return screened
+    text = screened.unwrap()
+    for word in text.split():
+        option = word[1:] if word.startswith("-") else None
+        if option in SET_BY_HSM:
+            return _err(
+                f"extra directive {text!r} sets {word}, which hsm sets itself "
+                f"({SET_BY_HSM[option]}); remove it",
+                path,
+            )
+        if option in EXTRA_REFUSED:
+            return _err(f"extra directive {text!r} {EXTRA_REFUSED[option]}; remove it", path)
+        if option is None and any(
+            p.partition("=")[0] in WALLTIME_RESOURCES for p in word.split(",") if "=" in p
+        ):
+            return _err(
+                f"extra directive {text!r} sets the walltime, which hsm sets itself (from "
+                "--walltime or hpc.default_walltime); remove it",
+                path,
+            )
+    return Success(text)

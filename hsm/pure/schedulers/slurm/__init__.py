@@ -50,6 +50,11 @@ DIALECT = ResourceDialect(
     parse=parse_slurm,
     shape=slurm_shape,
     check_extra=check_slurm_extra,
+    advice="write Slurm options (e.g. --nodes=1 --cpus-per-task=4 --mem=16G)",
+    lacks={
+        "mail-user-list": "Slurm's --mail-user takes one user or address",
+        "place=shared": "whether Slurm shares a node with other jobs is the partition's setting",
+    },
 )
 
 SCHEDULER = Scheduler(

@@ -1,10 +1,12 @@
-"""Slurm options <-> :class:`~hsm.pure.resources_model.NodeShape`: translation for PBS.
+"""Slurm options <-> :class:`~hsm.pure.resources_model.NodeShape`: translation.
 
 Strategy: a parsed Slurm request (:mod:`hsm.pure.schedulers.slurm.resources`) is reduced
-to the shape and :class:`~hsm.pure.resources_model.JobFlags` both dialects can say
+to the shape and :class:`~hsm.pure.resources_model.JobFlags` every dialect can say
 exactly -- nodes, tasks and cpus, memory, GPUs, exclusivity, mail, requeue, environment
--- when the target is PBS; any option outside them is refused with the reason and how to
-write it for PBS.  The other way, a shape translated from PBS is written as Slurm lines.
+-- when the target is another scheduler; any option outside them is refused with the
+reason the target's dialect gives (its ``lacks``) and how to write for the target (its
+``advice``), both from the :class:`~hsm.pure.schedulers.base.TranslationTarget`.  The
+other way, a shape translated from PBS or Grid Engine is written as Slurm lines.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from hsm.pure.resources_model import (
     render_slurm_size,
     slurm_size_bytes,
 )
+from hsm.pure.schedulers.base import TranslationTarget
 from hsm.pure.schedulers.slurm.resources import MAIL_TYPES
 
-#: Options a PBS target can receive (partition/account travel separately).
+#: Options another scheduler can receive (partition/account travel separately).
 TRANSLATABLE = frozenset(
     {
         "nodes",
@@ -47,18 +50,6 @@ TRANSLATABLE = frozenset(
     }
 )
 
-#: Why some options have no PBS translation (the message adds how to write it for PBS).
-UNTRANSLATABLE_WHY: dict[str, str] = {
-    "qos": "PBS has no quality of service; pick a queue with -q",
-    "constraint": "PBS asks for node features as site-defined chunk resources",
-    "prefer": "PBS has no soft node preferences",
-    "signal": "PBS sends no warning signal before the walltime ends",
-    "reservation": "a PBS reservation is a queue: use -q R<id>",
-    "comment": "qsub sets no job comment",
-    "nice": "PBS priority (-p) is a different scale, not an adjustment",
-    "mem-per-gpu": "PBS chunks have no memory per GPU",
-}
-
 _SLURM_MAIL = {portable: name for name, portable in MAIL_TYPES.items() if portable in MAIL_EVENTS}
 
 _GPU_SPEC = re.compile(r"(?:gpu:)?(?:([A-Za-z0-9_.\-]+):)?([0-9]+)", re.ASCII)
@@ -68,28 +59,29 @@ def _err(message: str, path: str) -> Failure[ConfigError]:
     return Failure(ConfigError(message, path))
 
 
-# ---------------------------------------------------------------- Slurm -> shape (for PBS)
+# ---------------------------------------------------------------- Slurm -> shape
 
 
-def slurm_shape(request: ResourceRequest, target: str, path: str) -> Result[NodeShape, ConfigError]:
-    """Reduce Slurm options to a :class:`NodeShape` for a PBS ``target`` (label for errors).
+def slurm_shape(
+    request: ResourceRequest, to: TranslationTarget, path: str
+) -> Result[NodeShape, ConfigError]:
+    """Reduce Slurm options to a :class:`NodeShape` for the scheduler ``to``.
 
     >>> from hsm.pure.schedulers.slurm.resources import parse_slurm
+    >>> pbs = TranslationTarget("PBS Pro")
     >>> r = parse_slurm(["--nodes=2", "--ntasks-per-node=4", "-c", "2", "--mem=8G"], "")
-    >>> slurm_shape(r.unwrap(), "PBS Pro", "").unwrap() == NodeShape(2, 4, 2, 8 * 1024**3)
+    >>> slurm_shape(r.unwrap(), pbs, "").unwrap() == NodeShape(2, 4, 2, 8 * 1024**3)
     True
     >>> r = parse_slurm(["--mail-type=END,FAIL", "--requeue", "--export=ALL"], "")
-    >>> slurm_shape(r.unwrap(), "PBS Pro", "").unwrap().flags
+    >>> slurm_shape(r.unwrap(), pbs, "").unwrap().flags
     JobFlags(mail_events=('end', 'fail'), mail_user=None, requeue=True, export_all=True, \
 export_vars=())
     """
-    how = (
-        "write the resources in PBS syntax (e.g. select=1:ncpus=4:mem=16gb) or set hpc.system=slurm"
-    )
+    target, how = to.label, f"{to.advice} or set hpc.system=slurm"
     opts: dict[str, Piece] = {}
     for piece in request.pieces:
         if piece.name not in TRANSLATABLE:
-            why = UNTRANSLATABLE_WHY.get(piece.name)
+            why = to.lacks.get(piece.name)
             return _err(
                 f"{piece.source!r} has no {target} equivalent hsm can translate"
                 + (f" ({why})" if why else "")
@@ -132,7 +124,7 @@ export_vars=())
     mem = _slurm_mem(opts, tasks, cpus, target, path)
     if isinstance(mem, Failure):
         return mem
-    gpus = _slurm_gpus(opts, nodes, target, path)
+    gpus = _slurm_gpus(opts, nodes, to, path)
     if isinstance(gpus, Failure):
         return gpus
     if "exclusive" in opts and opts["exclusive"].value is not None:
@@ -141,7 +133,7 @@ export_vars=())
             f"translate; use --exclusive alone or {how}",
             path,
         )
-    flags = _slurm_flags(opts, target, path)
+    flags = _slurm_flags(opts, to, path)
     if isinstance(flags, Failure):
         return flags
     return Success(
@@ -151,8 +143,11 @@ export_vars=())
     )
 
 
-def _slurm_flags(opts: dict[str, Piece], target: str, path: str) -> Result[JobFlags, ConfigError]:
+def _slurm_flags(
+    opts: dict[str, Piece], to: TranslationTarget, path: str
+) -> Result[JobFlags, ConfigError]:
     """Mail, requeue and export options as portable :class:`JobFlags`."""
+    target = to.label
     events: tuple[str, ...] | None = None
     if "mail-type" in opts:
         piece = opts["mail-type"]
@@ -161,12 +156,9 @@ def _slurm_flags(opts: dict[str, Piece], target: str, path: str) -> Result[JobFl
         if why:
             return _err(f"{piece.source!r} has no {target} equivalent: {why}", path)
         events = tuple(e for e in MAIL_EVENTS if e in portable)
-        if events == ("array_tasks",):
-            return _err(
-                f"{piece.source!r}: PBS mails for array subjobs (-m j) only together with "
-                "begin, end or abort mail; add BEGIN, END or FAIL",
-                path,
-            )
+        alone = to.lacks.get("mail-type=ARRAY_TASKS")
+        if events == ("array_tasks",) and alone:
+            return _err(f"{piece.source!r}: {alone}", path)
     requeue = True if "requeue" in opts else False if "no-requeue" in opts else None
     export_all = False
     export_vars: tuple[str, ...] = ()
@@ -174,10 +166,9 @@ def _slurm_flags(opts: dict[str, Piece], target: str, path: str) -> Result[JobFl
         piece = opts["export"]
         items = (piece.value or "").split(",")
         if items[0] in ("NONE", "NIL"):
+            why = to.lacks.get("export=NONE", "hsm cannot say it")
             return _err(
-                f"{piece.source!r} has no {target} equivalent to write: PBS jobs already "
-                "start without your environment (only the PBS_O_* variables); remove it",
-                path,
+                f"{piece.source!r} has no {target} equivalent to write: {why}; remove it", path
             )
         export_all = items[0] == "ALL"
         export_vars = tuple(items[1:] if export_all else items)
@@ -216,8 +207,9 @@ def _slurm_mem(
 
 
 def _slurm_gpus(
-    opts: dict[str, Piece], nodes: int | None, target: str, path: str
+    opts: dict[str, Piece], nodes: int | None, to: TranslationTarget, path: str
 ) -> Result[int | None, ConfigError]:
+    target = to.label
     given = [opts[n] for n in ("gres", "gpus", "gpus-per-node") if n in opts]
     if not given:
         return Success(None)
@@ -232,8 +224,7 @@ def _slurm_gpus(
     elif piece.name == "gres":
         return _err(
             f"{piece.source!r} has no {target} equivalent hsm can translate (only "
-            "--gres=gpu:N is); write the resources in PBS syntax or set "
-            "hpc.system=slurm",
+            f"--gres=gpu:N is); {to.advice} or set hpc.system=slurm",
             path,
         )
     match = _GPU_SPEC.fullmatch(value)
@@ -247,8 +238,7 @@ def _slurm_gpus(
         return _err(
             f"{piece.source!r} names GPU type {match.group(1)!r}, which hsm cannot "
             f"translate to {target}; drop the type (--gres=gpu:{match.group(2)}) or "
-            "write PBS resources with your site's GPU-type resource "
-            f"(e.g. select=1:ngpus={match.group(2)}:<gpu_type_resource>=...)",
+            f"{to.advice}, naming your site's GPU-type resource",
             path,
         )
     count = int(match.group(2))
