@@ -1,8 +1,9 @@
 """``hsm queue``: the user's jobs in the scheduler, with normalised states.
 
 Strategy: one ``user_jobs`` call on the chosen backend, shown as a table (or JSON) in
-numeric job-id order (``9`` before ``10``, ``12_3`` before ``12_10``); ``--watch``
-repeats it until interrupted.
+numeric job-id order (``9`` before ``10``, ``12_3`` before ``12_10``) with each job's
+name where the scheduler lists it (not PBS's ``qselect``); ``--watch`` repeats it until
+interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from hsm.cli.requests import QueueRequest
 from hsm.pure.cli_text import counts_text, format_table, job_id_key, paint
 from hsm.pure.errors import HSMFailure
 from hsm.pure.manifest import count_states
+from hsm.pure.schedulers import SCHEDULERS
+from hsm.pure.schedulers.base import UserJobs
 from hsm.pure.states import JobStatus
 from hsm.pure.summary import exit_text
 
@@ -28,7 +31,7 @@ def queue(console: Console, request: QueueRequest) -> IOResult[Reply, HSMFailure
     return _jobs(request).map(partial(_view, console, request))
 
 
-def _jobs(request: QueueRequest) -> IOResult[dict[str, JobStatus], HSMFailure]:
+def _jobs(request: QueueRequest) -> IOResult[UserJobs, HSMFailure]:
     return request.backend.user_jobs(request.user)
 
 
@@ -36,8 +39,8 @@ def _refresh(console: Console, request: QueueRequest) -> IOResult[Reply | None, 
     return _jobs(request).map(partial(_frame, console, request))
 
 
-def _frame(console: Console, request: QueueRequest, statuses: dict[str, JobStatus]) -> None:
-    shown = _view(console, request, statuses)
+def _frame(console: Console, request: QueueRequest, found: UserJobs) -> None:
+    shown = _view(console, request, found)
     frame(shown.text, shown.data, console)
 
 
@@ -45,12 +48,16 @@ def _by_job_id(item: tuple[str, JobStatus]) -> tuple[tuple[int, int, str], ...]:
     return job_id_key(item[1].job_id or item[0])
 
 
-def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus]) -> Reply:
+def _view(console: Console, request: QueueRequest, found: UserJobs) -> Reply:
+    statuses = found.statuses
     ordered = sorted(statuses.items(), key=_by_job_id)
     key = request.backend.key
+    split = SCHEDULERS[key].split_task_id
+    names = {job_id: found.name_of(s.job_id or job_id, split) for job_id, s in ordered}
     jobs: list[dict[str, Any]] = [
         {
             "job_id": s.job_id or job_id,
+            "name": names[job_id],
             "state": s.state.value,
             "raw": s.raw,
             "exit_code": s.exit_code,
@@ -62,6 +69,7 @@ def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus
     rows = [
         [
             s.job_id or job_id,
+            names[job_id],
             paint(s.state.value, s.state.value, console.colour),
             s.raw,
             exit_text(s),
@@ -72,5 +80,5 @@ def _view(console: Console, request: QueueRequest, statuses: dict[str, JobStatus
     counts = count_states(statuses.values())
     text = f"{len(jobs)} jobs of {request.user} on {key}: {counts_text(counts, console.colour)}"
     if rows:
-        text += "\n" + format_table(("JOB ID", "STATE", "RAW", "EXIT", "REASON"), rows)
+        text += "\n" + format_table(("JOB ID", "NAME", "STATE", "RAW", "EXIT", "REASON"), rows)
     return Reply(text, {"user": request.user, "scheduler": key, "jobs": jobs})

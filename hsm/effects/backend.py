@@ -16,7 +16,7 @@ from typing import Protocol
 from returns.io import IOResult
 
 from hsm.pure.errors import CommandError, HSMFailure
-from hsm.pure.schedulers.base import Cancelled, Statuses
+from hsm.pure.schedulers.base import Cancelled, Statuses, UserJobs
 
 
 class Backend(Protocol):
@@ -62,8 +62,8 @@ class Backend(Protocol):
         """Ids of jobs named ``job_name`` (queued, running or recently finished)."""
         ...
 
-    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
-        """Statuses of ``user``'s jobs still known to the backend (``hsm queue``)."""
+    def user_jobs(self, user: str) -> IOResult[UserJobs, CommandError]:
+        """``user``'s jobs still known to the backend, with their names (``hsm queue``)."""
         ...
 
     def array_limit(self) -> IOResult[int, CommandError]:

@@ -62,7 +62,7 @@ from hsm.effects.local_spool import (
     run_record_alive,
 )
 from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
-from hsm.pure.schedulers.base import Cancelled, CancelOutcome, Statuses
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, Statuses, UserJobs
 from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.local.states import (
     TaskFacts,
@@ -287,17 +287,18 @@ class LocalBackend:
 
     # -- the rest ---------------------------------------------------------------------
 
-    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
-        """Statuses of ``user``'s unfinished jobs (what squeue would still show).
+    def user_jobs(self, user: str) -> IOResult[UserJobs, CommandError]:
+        """``user``'s unfinished jobs (what squeue would still show), with their names.
 
         A job whose tasks have all finished gets a ``done`` marker, so later calls skip
         it without reading its tasks again.
         """
         spool = self._paths
         statuses: Statuses = {}
+        names: dict[str, str] = {}
         try:
             if not spool.jobs.is_dir():
-                return IOSuccess(statuses)
+                return IOSuccess(UserJobs(statuses, names))
             with spool.locked(exclusive=False):
                 for job_id in spool.job_ids():
                     done = spool.job_dir(job_id) / "done"
@@ -309,13 +310,14 @@ class LocalBackend:
                         done.touch()
                     else:
                         statuses.update(found)
+                        names[job_id] = job.name
         except (OSError, ValueError, KeyError) as exc:
             return IOFailure(
                 CommandError(
                     f"could not read the local job spool {spool.root}: {_why(exc)}", transient=False
                 )
             )
-        return IOSuccess(statuses)
+        return IOSuccess(UserJobs(statuses, names))
 
     def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
         """Ids of the jobs in the spool named ``job_name``, oldest first."""

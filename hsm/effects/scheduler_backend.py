@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from returns.io import IOFailure, IOResult, IOSuccess
@@ -32,6 +33,7 @@ from hsm.pure.schedulers.base import (
     FailureKind,
     Scheduler,
     Statuses,
+    UserJobs,
     chunk_ids,
 )
 from hsm.pure.states import JobState, JobStatus
@@ -235,13 +237,15 @@ class SchedulerBackend:
             outcomes.update(said)
         return IOSuccess(outcomes)
 
-    def user_jobs(self, user: str) -> IOResult[Statuses, CommandError]:
-        """One call listing ``user``'s job ids, then one poll for their statuses."""
+    def user_jobs(self, user: str) -> IOResult[UserJobs, CommandError]:
+        """One call listing ``user``'s jobs (ids and names), then one poll for their
+        statuses."""
         done = self._run(self.commands.user_query_argv(user))
         if isinstance(done, Failure):
             return IOFailure(done.failure())
-        ids = self.commands.parse_name_query(done.unwrap().stdout)
-        return (self.poll(ids) if ids else IOSuccess({})).map(self._without_array_parents)
+        names = self.commands.parse_user_query(done.unwrap().stdout)
+        polled = self.poll(list(names)) if names else IOSuccess({})
+        return polled.map(self._without_array_parents).map(partial(_user_jobs, names))
 
     def _without_array_parents(self, statuses: Statuses) -> Statuses:
         """Array tasks stand for their array: a parent listed beside them is not a job."""
@@ -263,6 +267,10 @@ class SchedulerBackend:
     def task_id(self, job_id: str, index: int) -> str:
         """The scheduler's id for task ``index`` of array ``job_id``."""
         return self.scheduler.task_id(job_id, index)
+
+
+def _user_jobs(names: Mapping[str, str], statuses: Statuses) -> UserJobs:
+    return UserJobs(statuses, names)
 
 
 def _needs_history(job_id: str, live: Statuses) -> bool:

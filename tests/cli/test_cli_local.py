@@ -301,7 +301,16 @@ def test_queue_lists_running_jobs(hsm: Hsm) -> None:
     data = hsm.ok("queue", "--system", "local", "--json").json()
     assert data["scheduler"] == "local" and data["user"]
     assert data["jobs"] and {j["state"] for j in data["jobs"]} <= {"queued", "running"}
-    assert set(data["jobs"][0]) == {"job_id", "state", "raw", "exit_code", "signal", "reason"}
+    assert set(data["jobs"][0]) == {
+        "job_id",
+        "name",
+        "state",
+        "raw",
+        "exit_code",
+        "signal",
+        "reason",
+    }
+    assert {j["name"] for j in data["jobs"]} == {"q_array_000"}
     assert "JOB ID" in hsm.ok("queue", "--system", "local").out
     hsm.ok("cancel", "--sweep-id", "q")
 

@@ -135,6 +135,11 @@ def test_render_submit_queue_cancel(hsm: Hsm, slurm_clean: str) -> None:
     listed = {j["job_id"]: j for j in queue["jobs"]}
     assert set(ids) <= set(listed)
     assert {listed[i]["state"] for i in ids} <= {"queued", "running"}
+    assert {listed[i]["name"] for i in ids} == {
+        f"{slurm_clean}_task_000",
+        f"{slurm_clean}_task_001",
+    }
+    assert f"{slurm_clean}_task_000" in hsm.ok("queue", *SLURM).out
     one = hsm.ok("cancel", ids[0], *SLURM)
     assert ids[0] in one.out
     rest = hsm.ok("cancel", "--sweep-id", slurm_clean, "--json").json()

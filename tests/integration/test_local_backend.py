@@ -28,6 +28,7 @@ from hsm.effects.local import LocalBackend
 from hsm.effects.local_spool import default_spool
 from hsm.pure.jobspec import JobSpec, Task
 from hsm.pure.render import render_script
+from hsm.pure.schedulers import LOCAL
 from hsm.pure.schedulers.base import CancelOutcome, Statuses
 from hsm.pure.states import JobState
 
@@ -296,15 +297,18 @@ def test_cancelled_queued_tasks_never_run(tmp_path: Path) -> None:
     )
     _wait(lambda: (tmp_path / "out" / "single.started").exists(), "the blocker to start")
     assert _poll(backend, waiting)[waiting].state is JobState.QUEUED
-    mine = _ok(backend.user_jobs(getpass.getuser()))
+    found = _ok(backend.user_jobs(getpass.getuser()))
+    mine = found.statuses
     assert {blocker, waiting, f"{waiting}_2"} <= set(mine)
     assert mine[blocker].state is JobState.RUNNING
-    assert _ok(backend.user_jobs("somebody-else")) == {}
+    split = LOCAL.split_task_id
+    assert found.name_of(f"{waiting}_2", split) == "wait"
+    assert _ok(backend.user_jobs("somebody-else")).statuses == {}
     _ok(backend.cancel([backend.task_id(waiting, 1)]))
     _ok(backend.cancel([waiting, blocker]))
     statuses = _final(backend, blocker, waiting)
     assert {s.state for s in statuses.values()} == {JobState.CANCELLED}
-    assert _ok(backend.user_jobs(getpass.getuser())) == {}
+    assert _ok(backend.user_jobs(getpass.getuser())).statuses == {}
     assert not list((tmp_path / "out").glob("[0-9].started"))
     _wait(lambda: _supervisor_free(tmp_path / "spool"), "the supervisor to exit")
     assert not list((tmp_path / "out").glob("[0-9].started"))

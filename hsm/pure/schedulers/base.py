@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from returns.result import Failure, Result, Success
 
@@ -49,6 +50,20 @@ class CancelOutcome(StrEnum):
 Cancelled = dict[str, tuple[CancelOutcome, str]]
 
 
+class UserJobs(NamedTuple):
+    """A user's jobs as ``hsm queue`` shows them: the statuses (by job or array-task id)
+    and the names the scheduler listed, by base id (a plain job's, an array's parent's);
+    a job the listing gave no name has none here."""
+
+    statuses: Statuses
+    names: Mapping[str, str]
+
+    def name_of(self, job_id: str, split_task_id: Callable[[str], tuple[str, int] | None]) -> str:
+        """The name of a job or array task ("" when unknown)."""
+        parent = split_task_id(job_id)
+        return self.names.get(job_id) or (self.names.get(parent[0], "") if parent else "")
+
+
 @dataclass(frozen=True, slots=True)
 class Commands:
     """A batch scheduler's command-line tools as pure argv builders and parsers.
@@ -70,8 +85,9 @@ class Commands:
             queue and history), used to find a job whose submit call was in flight when
             hsm crashed.
         parse_name_query: stdout of one of those argvs -> the job ids it lists.
-        user_query_argv: user name -> argv listing that user's job ids (read with
-            ``parse_name_query``), for ``hsm queue``.
+        user_query_argv: user name -> argv listing that user's jobs, for ``hsm queue``.
+        parse_user_query: its stdout -> each listed job's base id (a plain job's id, an
+            array's parent id) and its name ("" where the listing gives none).
         limit_argv: argv printing the scheduler's configuration.
         parse_limit: its stdout -> the array limit (indices stay below it), if stated.
     """
@@ -91,6 +107,7 @@ class Commands:
     name_query_argvs: Callable[[str], list[list[str]]]
     parse_name_query: Callable[[str], tuple[str, ...]]
     user_query_argv: Callable[[str], list[str]]
+    parse_user_query: Callable[[str], dict[str, str]]
     limit_argv: tuple[str, ...]
     parse_limit: Callable[[str], int | None]
 

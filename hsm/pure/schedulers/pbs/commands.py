@@ -265,6 +265,16 @@ def parse_name_query(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i and _JOB_ID.match(i)))
 
 
+def parse_user_query(text: str) -> dict[str, str]:
+    """``qselect`` lists ids only: each id, with no name (a name would need a second
+    ``qstat`` call per listing).
+
+    >>> parse_user_query("12.srv\n13[].srv\n")
+    {'12.srv': '', '13[].srv': ''}
+    """
+    return dict.fromkeys(parse_name_query(text), "")
+
+
 def user_query_argv(user: str) -> list[str]:
     """qselect listing the ids of ``user``'s jobs in the queue."""
     return ["qselect", "-u", user]

@@ -10,6 +10,7 @@ Engine 8.1.9 (tests/data/sge).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -177,6 +178,28 @@ def parse_name_query(text: str) -> tuple[str, ...]:
 def user_query_argv(user: str) -> list[str]:
     """``qstat -xml -u USER``: the user's queued, held, running and suspended jobs."""
     return ["qstat", "-xml", "-u", user]
+
+
+_JOB_LIST = re.compile(r"<job_list\b.*?</job_list>", re.DOTALL)
+_JOB_NUMBER = re.compile(r"<JB_job_number>\s*(\d+)\s*</JB_job_number>")
+_JOB_NAME = re.compile(r"<JB_name>(.*?)</JB_name>", re.DOTALL)
+
+
+def parse_user_query(text: str) -> dict[str, str]:
+    """``qstat -xml -u USER`` -> job id -> job name (XML entities decoded).
+
+    >>> parse_user_query("<job_list state='running'><JB_job_number>26</JB_job_number>"
+    ...                  "<JB_name>a&amp;b</JB_name></job_list>")
+    {'26': 'a&b'}
+    """
+    names: dict[str, str] = {}
+    for block in _JOB_LIST.findall(text):
+        number = _JOB_NUMBER.search(block)
+        if number is None:
+            continue
+        name = _JOB_NAME.search(block)
+        names.setdefault(number.group(1), html.unescape(name.group(1)) if name else "")
+    return names
 
 
 # -- array limit -------------------------------------------------------------------------

@@ -98,6 +98,7 @@ SCHEDULER = Scheduler(
         name_query_argvs=commands.name_query_argvs,
         parse_name_query=commands.parse_name_query,
         user_query_argv=commands.user_query_argv,
+        parse_user_query=commands.parse_user_query,
         limit_argv=commands.LIMIT_ARGV,
         parse_limit=commands.parse_limit,
     ),

@@ -526,8 +526,23 @@ def parse_name_query(text: str) -> tuple[str, ...]:
 
 
 def user_query_argv(user: str) -> list[str]:
-    """squeue listing the base ids of ``user``'s jobs in the queue."""
-    return ["squeue", "--noheader", "--format=%F", f"--user={user}"]
+    """squeue listing the base id and name of ``user``'s jobs in the queue (the name
+    last: it may hold a ``|``)."""
+    return ["squeue", "--noheader", "--format=%F|%j", f"--user={user}"]
+
+
+def parse_user_query(text: str) -> dict[str, str]:
+    """``%F|%j`` lines -> base id -> job name.
+
+    >>> parse_user_query("12|train|lr\n13|sweep_array_000\n13|sweep_array_000\nx|y\n")
+    {'12': 'train|lr', '13': 'sweep_array_000'}
+    """
+    names: dict[str, str] = {}
+    for line in _lines(text):
+        base, _, name = line.partition("|")
+        if base.isdigit():
+            names.setdefault(base, name)
+    return names
 
 
 LIMIT_ARGV = ("scontrol", "show", "config")
