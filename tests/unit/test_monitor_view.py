@@ -17,6 +17,7 @@ from hsm.cli.views import Shown, sweep_view
 from hsm.effects.sweeps import SweepReport
 from hsm.pure.layout import task_dir
 from hsm.pure.manifest import task_logs
+from hsm.pure.schedulers.base import UserJobs
 from hsm.pure.states import JobState, JobStatus
 
 STATUS_KEYS = {"task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"}
@@ -141,7 +142,10 @@ def test_metrics_dir_is_the_tasks_number() -> None:
 def test_queue_orders_job_ids_as_numbers() -> None:
     statuses = {i: JobStatus(i, JobState.RUNNING, "R") for i in ["10", "9", "12_10", "12_3", "100"]}
     request = QueueRequest(api.make_backend("local"), "me", None)
-    reply = queue_view(Console(), request, statuses)
+    names = {"12": "sweep_array_000", "9": "solo"}
+    reply = queue_view(Console(), request, UserJobs(statuses, names))
     assert [j["job_id"] for j in reply.data["jobs"]] == ["9", "10", "12_3", "12_10", "100"]
+    assert [j["name"] for j in reply.data["jobs"]] == ["solo", "", *["sweep_array_000"] * 2, ""]
     rows = reply.text.splitlines()[2:]
     assert [r.split()[0] for r in rows] == ["9", "10", "12_3", "12_10", "100"]
+    assert rows[2].split()[1] == "sweep_array_000"

@@ -269,7 +269,7 @@ def parse_user_query(text: str) -> dict[str, str]:
     """``qselect`` lists ids only: each id, with no name (a name would need a second
     ``qstat`` call per listing).
 
-    >>> parse_user_query("12.srv\n13[].srv\n")
+    >>> parse_user_query("12.srv\\n13[].srv\\n")
     {'12.srv': '', '13[].srv': ''}
     """
     return dict.fromkeys(parse_name_query(text), "")

@@ -534,7 +534,7 @@ def user_query_argv(user: str) -> list[str]:
 def parse_user_query(text: str) -> dict[str, str]:
     """``%F|%j`` lines -> base id -> job name.
 
-    >>> parse_user_query("12|train|lr\n13|sweep_array_000\n13|sweep_array_000\nx|y\n")
+    >>> parse_user_query("12|train|lr\\n13|sweep_array_000\\n13|sweep_array_000\\nx|y\\n")
     {'12': 'train|lr', '13': 'sweep_array_000'}
     """
     names: dict[str, str] = {}
