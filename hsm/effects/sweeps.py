@@ -478,7 +478,12 @@ def cancel_sweep(
     asked = result_of(journal_cancel(sweep_dir, targets))
     if isinstance(asked, Failure):
         return IOFailure(asked.failure())
-    return backend.cancel(targets)
+    said = backend.cancel(targets)
+    # One poll now rewrites the status cache, so `hsm sweep list` (which reads only the
+    # cache) shows the cancel instead of the states from before it; like any poll's cache
+    # write it is a convenience, so its outcome does not change the cancel's answer.
+    poll_sweep(sweep_dir, backend)
+    return said
 
 
 def journal_cancel(sweep_dir: Path, job_ids: Sequence[str]) -> IOResult[None, HSMFailure]:

@@ -275,6 +275,9 @@ def test_cancel_a_sweep_and_cancel_by_job_id(hsm: Hsm) -> None:
     first = hsm.ok(*slow, "--sweep-id", "c1", "lr=0.001,0.002").json()
     cancelled = hsm.ok("cancel", "--sweep-id", "c1", "--json").json()
     assert cancelled["cancelled"] == [first["jobs"][0]["job_id"]]
+    # The list reads only the status cache: the cancel must have refreshed it.
+    listed = {e["sweep_dir"]: e for e in hsm.ok("sweep", "list", "--json").json()["sweeps"]}
+    assert listed["sweeps/c1"]["counts"]["cancelled"] == 2, listed
     status = hsm.ok("monitor", "--sweep-id", "c1", "--json").json()
     assert status["counts"]["cancelled"] == 2, status
     second = hsm.ok(*slow, "--sweep-id", "c2", "--mode", "individual").json()
