@@ -437,8 +437,13 @@ def test_help_imports_none_of_the_heavy_libraries(hsm: Hsm) -> None:
     assert "HEAVY []" in done.stderr, done.stderr
 
 
-def test_ctrl_c_while_waiting_exits_130_without_a_traceback(hsm: Hsm) -> None:
-    import signal
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(2, 130, "interrupted"), (15, 143, "stopped by SIGTERM"), (1, 129, "stopped by SIGHUP")],
+)
+def test_ctrl_c_or_sigterm_while_waiting_exits_without_a_traceback(
+    hsm: Hsm, signum: int, code: int, said: str
+) -> None:
     import time
 
     proc = subprocess.Popen(
@@ -470,10 +475,11 @@ def test_ctrl_c_while_waiting_exits_130_without_a_traceback(hsm: Hsm) -> None:
     while not (hsm.cwd / "sweeps/int/journal.jsonl").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, (out, err)
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == code, (out, err)
+    assert said in err and "Traceback" not in err
+    assert "hsm monitor --sweep-id int" in err  # how to go on
     hsm.ok("cancel", "--sweep-id", "int")
 
 
