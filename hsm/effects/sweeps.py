@@ -229,6 +229,13 @@ def load_manifest(sweep_dir: Path, *, sealed: bool = False) -> IOResult[Manifest
     """
     path = sweep_dir / layout.MANIFEST
     text = result_of(read_text(path))
+    if isinstance(text, Failure) and not sweep_dir.exists():
+        return IOFailure(
+            StateError(
+                f"no sweep at {sweep_dir} (`hsm sweep list` shows the sweeps under sweeps/)",
+                str(sweep_dir),
+            )
+        )
     if isinstance(text, Failure):
         return IOFailure(
             StateError(
