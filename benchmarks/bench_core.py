@@ -84,8 +84,14 @@ def bench_parsers() -> None:
     squeue = "".join(
         f"{1000 + i}|{'RUNNING' if i % 3 else 'PENDING'}|None\n" for i in range(100_000)
     )
+    # What hsm's sacct call prints: each job's line, then its .batch step (with MaxRSS)
+    # and its .extern step -- 33,334 jobs in 100,000 lines.
     sacct = "".join(
-        f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None\n" for i in range(100_000)
+        f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None|00:{i % 60:02d}:07|n{i % 9}|\n"
+        f"{1000 + i}.batch|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0||00:{i % 60:02d}:07"
+        f"|n{i % 9}|{i % 5000}K\n"
+        f"{1000 + i}.extern|COMPLETED|0:0||00:{i % 60:02d}:07|n{i % 9}|0\n"
+        for i in range(33_334)
     )
     qstat = _qstat_text(100_000)
 

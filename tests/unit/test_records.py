@@ -142,6 +142,9 @@ def test_statuses_round_trip_with_the_state_as_its_string() -> None:
         "signal": None,
         "reason": "NonZeroExitCode",
         "source": "sacct",
+        "elapsed": None,
+        "node": "",
+        "max_mem": None,
     }
     assert type(status_to_data(statuses[0])["state"]) is str
     assert statuses_from_data(data) == statuses

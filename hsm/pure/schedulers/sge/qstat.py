@@ -166,9 +166,8 @@ def live_status(job_id: str, code: str) -> JobStatus:
 
     >>> live_status("24", "Eqw").reason.startswith(ERROR_STATE)
     True
-    >>> live_status("9", "Zq")
-    JobStatus(job_id='9', state=<JobState.UNKNOWN: 'unknown'>, raw='Zq', exit_code=None, \
-signal=None, reason="state 'Zq' is not in sge_status(5)", source='qstat')
+    >>> live_status("9", "Zq")[:6]
+    ('9', <JobState.UNKNOWN: 'unknown'>, 'Zq', None, None, "state 'Zq' is not in sge_status(5)")
     """
     state = STATES.get(code)
     if state is None:
