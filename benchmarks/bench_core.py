@@ -82,7 +82,10 @@ def _lines(text: str, n: int) -> str:
 def bench_parsers() -> None:
     print("Parsing 100,000 lines (each compared with a bare str.split loop over the same text)")
     squeue = "".join(
-        f"{1000 + i}|{'RUNNING' if i % 3 else 'PENDING'}|None\n" for i in range(100_000)
+        f"{1000 + i}|RUNNING|None|{i % 60}:{i % 60:02d}|n{i % 9}\n"
+        if i % 3
+        else f"{1000 + i}|PENDING|Resources|0:00|\n"
+        for i in range(100_000)
     )
     # What hsm's sacct call prints: each job's line, then its .batch step (with MaxRSS)
     # and its .extern step -- 33,334 jobs in 100,000 lines.
@@ -99,7 +102,7 @@ def bench_parsers() -> None:
         return lambda: [line.split(sep) for line in text.splitlines()]
 
     for name, text, parse, sep in (
-        ("squeue %i|%T|%r", squeue, slurm.parse_status_output, "|"),
+        ("squeue %i|%T|%r|%M|%N", squeue, slurm.parse_status_output, "|"),
         ("sacct --parsable2", sacct, slurm.parse_history_output, "|"),
         ("qstat -f (PBS Pro)", qstat, pbs_qstat.parse_qstat_full, " = "),
     ):

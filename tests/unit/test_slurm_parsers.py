@@ -196,7 +196,7 @@ def test_status_argv_is_one_call_for_all_ids() -> None:
         "--noheader",
         "--array",
         "--states=all",
-        "--format=%i|%T|%r",
+        "--format=%i|%T|%r|%M|%N",
         "--jobs=416,418,420_3",
     ]
 
@@ -292,6 +292,42 @@ def test_parse_status_output(
     assert got == expected
     assert all(s.source == "squeue" and s.job_id == k for k, s in statuses.items())
     assert all(s.exit_code is None and s.signal is None for s in statuses.values())
+
+
+# squeue(1) %M "Time used by the job or job step ... days-hours:minutes:seconds. The days
+# and hours are printed only as needed" (0:00 while pending); %N "List of nodes allocated"
+# (empty while pending).  Lines as 22.05 prints --format=%i|%T|%r|%M|%N.
+LIVE_USAGE_CASES = [
+    ("running", "416|RUNNING|None|1:05|vm\n", {"416": (R, 65.0, "vm")}),
+    (
+        "running-hours-days",
+        "417|RUNNING|None|2-03:04:05|n[1-4]\n",
+        {"417": (R, 183845.0, "n[1-4]")},
+    ),
+    ("pending-has-none", "418|PENDING|Resources|0:00|\n", {"418": (Q, None, "")}),
+    (
+        "pending-range-has-none",
+        "7_[1-2%1]|PENDING|JobArrayTaskLimit|0:00|\n",
+        {"7_1": (Q, None, ""), "7_2": (Q, None, "")},
+    ),
+    ("finished-still-in-memory", "419|COMPLETED|None|0:03|vm\n", {"419": (CD, 3.0, "vm")}),
+    ("three-fields-read-as-before", "420|RUNNING|None\n", {"420": (R, None, "")}),
+    ("unreadable-time-is-blank", "421|RUNNING|None|INVALID|vm\n", {"421": (R, None, "vm")}),
+]
+
+
+@variant
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [c[1:] for c in LIVE_USAGE_CASES],
+    ids=[c[0] for c in LIVE_USAGE_CASES],
+)
+def test_parse_status_usage(
+    variant: Callable[[str], str], text: str, expected: dict[str, tuple[Any, ...]]
+) -> None:
+    statuses = ok(parse_status_output(variant(text)))
+    assert {k: (s.state, s.elapsed, s.node) for k, s in statuses.items()} == expected
+    assert all(s.max_mem is None for s in statuses.values())  # squeue measures no memory
 
 
 @pytest.mark.parametrize("text", ["", "\n", "\r\n", "\n\n  \n", "JOBID|STATE|REASON\n"])

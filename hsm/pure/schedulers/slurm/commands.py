@@ -1,7 +1,7 @@
 """Slurm: the argv of sbatch / squeue / sacct / scancel and parsers of what they print.
 
 Strategy: every command is asked for a fixed, machine-friendly format (``sbatch
---parsable``; ``squeue --noheader --format=%i|%T|%r``; ``sacct --noheader --parsable2
+--parsable``; ``squeue --noheader --format=%i|%T|%r|%M|%N``; ``sacct --noheader --parsable2
 --format=JobID,State,ExitCode,Reason,Elapsed,NodeList,MaxRSS``), so each parser reads
 ``|``-separated fields line by line -- no column widths, no JSON (``squeue --json``
 ignores ``-j``; ``sacct --json`` misreports exit codes on 22.05). A state code becomes a
@@ -125,6 +125,7 @@ def parse_state(raw: str) -> JobState:
 _STATE_CACHE: dict[str, JobState] = {}  # raw code -> state; codes repeat across lines
 _NO_REASON = frozenset({"", "None"})  # Slurm prints "None" for "no reason"
 _UNFINISHED = frozenset({JobState.QUEUED, JobState.RUNNING})
+_NO_NODE = frozenset({"", "None assigned", "(null)"})  # sacct's NodeList before nodes
 
 
 def _status(
@@ -134,7 +135,12 @@ def _status(
     reason: str = "",
     exit_code: int | None = None,
     signal: int | None = None,
+    used: str = "",
+    node: str = "",
 ) -> JobStatus:
+    """One status, built once: ``used`` (Elapsed / ``%M``) and ``node`` (NodeList /
+    ``%N``) are kept only for a job that has left the queue -- a waiting one has run for
+    no time on no node."""
     state = _STATE_CACHE.get(raw)
     if state is None:
         state = (
@@ -146,9 +152,11 @@ def _status(
         state = JobState.FAILED  # finished, but not with exit code 0: not a success
     elif state in _UNFINISHED and not (exit_code or signal):
         exit_code = None  # sacct prints 0:0 for a job that has not ended: not an exit code
-    return JobStatus(
-        job_id, state, raw, exit_code, signal, "" if reason in _NO_REASON else reason, source
-    )
+    reason = "" if reason in _NO_REASON else reason
+    if not used or state is JobState.QUEUED:
+        return JobStatus(job_id, state, raw, exit_code, signal, reason, source)
+    node = "" if node in _NO_NODE else node
+    return JobStatus(job_id, state, raw, exit_code, signal, reason, source, parse_clock(used), node)
 
 
 def _lines(text: str) -> list[str]:
@@ -259,9 +267,11 @@ def parse_submit_output(text: str) -> Result[str, ParseError]:
 
 # --- squeue ---------------------------------------------------------------------------
 
-#: Job id (``12``, ``12_3``, ``12_[4-9%2]``), long state name, reason (last, so that any
-#: ``|`` in it cannot shift the other fields).
-SQUEUE_FORMAT = "%i|%T|%r"
+#: Job id (``12``, ``12_3``, ``12_[4-9%2]``), long state name, reason -- one of Slurm's
+#: fixed reason names, so never a ``|`` -- then what a started job has used: ``%M`` time
+#: used (``[days-][hours:]minutes:seconds``, ``0:00`` while pending) and ``%N`` its nodes
+#: (``n[1-3]``, empty while pending).  https://slurm.schedmd.com/squeue.html#OPT_format
+SQUEUE_FORMAT = "%i|%T|%r|%M|%N"
 _SQUEUE_OPTIONS = ("--noheader", "--array", "--states=all", f"--format={SQUEUE_FORMAT}")
 
 
@@ -278,8 +288,10 @@ def status_argv(job_ids: Sequence[str]) -> list[str]:
 
 
 def parse_status_output(text: str) -> Result[Statuses, ParseError]:
-    """squeue's ``%i|%T|%r`` lines -> statuses keyed by job / array task id.
+    """squeue's ``%i|%T|%r[|%M|%N]`` lines -> statuses keyed by job / array task id.
 
+    A job that has started (running, or finished and still in memory) gets its time used
+    as ``elapsed`` and its node list as ``node``; a waiting one gets neither.
     A compressed pending range ``12_[1-3]`` gives ``12_1``, ``12_2``, ``12_3``.  A header
     line (``JOBID|STATE|REASON``) is skipped.  Ids squeue did not print are simply absent.
     A line with a job id but no state (``12|``, a line cut short) reads as ``unknown`` for
@@ -297,10 +309,12 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
         if not line:
             continue
         job_id, _, rest = line.partition("|")
-        state, _, reason = rest.partition("|")
+        state, _, rest = rest.partition("|")
+        reason, _, rest = rest.partition("|")
+        used, _, node = rest.partition("|")
         job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
         if state and _is_plain(job_id):  # the common case: no range to expand
-            statuses[job_id] = _status(job_id, state, "squeue", reason)
+            statuses[job_id] = _status(job_id, state, "squeue", reason, None, None, used, node)
             readable = True
             continue
         if job_id in ("JOBID", "JobID"):
@@ -312,7 +326,7 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
         readable = True
         for task in expanded.unwrap():
             if state:
-                statuses[task] = _status(task, state, "squeue", reason)
+                statuses[task] = _status(task, state, "squeue", reason, None, None, used, node)
             else:
                 problem = "not 'JOBID|STATE|REASON'"
                 statuses.setdefault(task, _unreadable(task, "squeue", problem, line))
@@ -354,20 +368,6 @@ def _exit_status(text: str) -> tuple[int | None, int | None] | None:
     if not (colon and code.isdigit() and sig.isdigit()):
         return None
     return int(code), int(sig) or None
-
-
-_NO_NODE = frozenset({"", "None assigned", "(null)"})
-
-
-def _with_usage(status: JobStatus, fields: list[str]) -> JobStatus:
-    """``status`` with Elapsed and NodeList of its sacct line (fields 5 and 6), if any.
-
-    A job that never left the queue has run for no time on no node: nothing is kept.
-    """
-    if len(fields) < 5 or status.state is JobState.QUEUED:
-        return status
-    node = fields[5].strip() if len(fields) > 5 else ""
-    return status._replace(elapsed=parse_clock(fields[4]), node="" if node in _NO_NODE else node)
 
 
 def _fold_peaks(statuses: Statuses, peaks: dict[str, int]) -> None:
@@ -425,9 +425,9 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
                     peaks[parent] = peak
             continue
         exit_status = _exit_status(exit_text)
+        used, node = (fields[4], fields[5].strip()) if len(fields) > 5 else ("", "")
         if len(fields) > 2 and state and exit_status is not None and _is_plain(job_id):
-            status = _status(job_id, state, "sacct", reason, *exit_status)
-            statuses[job_id] = _with_usage(status, fields) if len(fields) > 4 else status
+            statuses[job_id] = _status(job_id, state, "sacct", reason, *exit_status, used, node)
             readable = True
             continue
         expanded = _expand_ids(job_id, line)
@@ -440,8 +440,7 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
             problem = f"bad ExitCode {exit_text!r}"
         else:
             for task in expanded.unwrap():
-                status = _status(task, state, "sacct", reason, *exit_status)
-                statuses[task] = _with_usage(status, fields)
+                statuses[task] = _status(task, state, "sacct", reason, *exit_status, used, node)
             continue
         for task in expanded.unwrap():
             statuses.setdefault(task, _unreadable(task, "sacct", problem, line, state))
