@@ -122,10 +122,14 @@ def _qstat_text(n_lines: int) -> str:
         "Job Id: {i}.pbsserver\n    Job_Name = task_{i}\n    Job_Owner = ann@login1\n"
         "    job_state = F\n    queue = workq\n    Exit_status = {e}\n"
         "    comment = Job run at Sun Nov 29 at 10:00 on (node1:ncpus=4)\n"
-        "    Resource_List.walltime = 04:00:00\n    substate = 92\n\n"
+        "    Resource_List.walltime = 04:00:00\n    substate = 92\n"
+        "    exec_host = node{n}/0*4\n    resources_used.mem = {m}kb\n"
+        "    resources_used.walltime = 00:{n:02d}:{e:02d}\n\n"
     )
     per_job = job.count("\n")
-    return "".join(job.format(i=i, e=i % 3) for i in range(n_lines // per_job))
+    return "".join(
+        job.format(i=i, e=i % 3, n=i % 50, m=1000 + i % 5000) for i in range(n_lines // per_job)
+    )
 
 
 def bench_render() -> None:

@@ -249,3 +249,28 @@ def test_sacct_node_of_real_outputs() -> None:
     )
     status = slurm.parse_history_output(text).unwrap()["12"]
     assert (status.state.value, status.elapsed, status.node) == ("completed", 61.0, "localhost")
+
+
+# PBS / Torque usage, read by eye: exec_host's hosts, resources_used.walltime and .mem.
+PBS_USAGE_SAMPLES: dict[str, dict[str, tuple[float | None, str, int | None]]] = {
+    "pbs_qstat_f/griffith__qstat_xf_failed_walltime": {
+        "49223.gc-prd-hpcadm": (49, "gc-prd-hpcn001", 3548 * 1024)
+    },
+    "torque_qstat_f/mavis__torque_single_complete": {
+        "9.torque01.bcgsc.ca": (60, "torque01.bcgsc.ca", 3624 * 1024)
+    },
+    "pbs_qstat_json/buildtest__qstat_x_f_json_doc": {"40.pbs": (10, "pbs", 5620 * 1024)},
+}
+
+
+@needs_samples
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("sample", PBS_USAGE_SAMPLES)
+def test_pbs_usage_of_real_outputs(sample: str, variant: str) -> None:
+    assert REAL is not None
+    text = VARIANTS[variant]((REAL / f"{sample}.txt").read_text(encoding="utf-8"))
+    for parser in STATUS_PARSERS[sample.split("/")[0]]:
+        statuses = parser(text).unwrap()
+        for job_id, expected in PBS_USAGE_SAMPLES[sample].items():
+            got = statuses[job_id]
+            assert (got.elapsed, got.node, got.max_mem) == expected, parser.__qualname__
