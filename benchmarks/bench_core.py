@@ -82,10 +82,19 @@ def _lines(text: str, n: int) -> str:
 def bench_parsers() -> None:
     print("Parsing 100,000 lines (each compared with a bare str.split loop over the same text)")
     squeue = "".join(
-        f"{1000 + i}|{'RUNNING' if i % 3 else 'PENDING'}|None\n" for i in range(100_000)
+        f"{1000 + i}|RUNNING|None|{i % 60}:{i % 60:02d}|n{i % 9}\n"
+        if i % 3
+        else f"{1000 + i}|PENDING|Resources|0:00|\n"
+        for i in range(100_000)
     )
+    # What hsm's sacct call prints: each job's line, then its .batch step (with MaxRSS)
+    # and its .extern step -- 33,334 jobs in 100,000 lines.
     sacct = "".join(
-        f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None\n" for i in range(100_000)
+        f"{1000 + i}|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0|None|00:{i % 60:02d}:07|n{i % 9}|\n"
+        f"{1000 + i}.batch|{'COMPLETED' if i % 5 else 'FAILED'}|{i % 5}:0||00:{i % 60:02d}:07"
+        f"|n{i % 9}|{i % 5000}K\n"
+        f"{1000 + i}.extern|COMPLETED|0:0||00:{i % 60:02d}:07|n{i % 9}|0\n"
+        for i in range(33_334)
     )
     qstat = _qstat_text(100_000)
 
@@ -93,7 +102,7 @@ def bench_parsers() -> None:
         return lambda: [line.split(sep) for line in text.splitlines()]
 
     for name, text, parse, sep in (
-        ("squeue %i|%T|%r", squeue, slurm.parse_status_output, "|"),
+        ("squeue %i|%T|%r|%M|%N", squeue, slurm.parse_status_output, "|"),
         ("sacct --parsable2", sacct, slurm.parse_history_output, "|"),
         ("qstat -f (PBS Pro)", qstat, pbs_qstat.parse_qstat_full, " = "),
     ):
@@ -113,10 +122,14 @@ def _qstat_text(n_lines: int) -> str:
         "Job Id: {i}.pbsserver\n    Job_Name = task_{i}\n    Job_Owner = ann@login1\n"
         "    job_state = F\n    queue = workq\n    Exit_status = {e}\n"
         "    comment = Job run at Sun Nov 29 at 10:00 on (node1:ncpus=4)\n"
-        "    Resource_List.walltime = 04:00:00\n    substate = 92\n\n"
+        "    Resource_List.walltime = 04:00:00\n    substate = 92\n"
+        "    exec_host = node{n}/0*4\n    resources_used.mem = {m}kb\n"
+        "    resources_used.walltime = 00:{n:02d}:{e:02d}\n\n"
     )
     per_job = job.count("\n")
-    return "".join(job.format(i=i, e=i % 3) for i in range(n_lines // per_job))
+    return "".join(
+        job.format(i=i, e=i % 3, n=i % 50, m=1000 + i % 5000) for i in range(n_lines // per_job)
+    )
 
 
 def bench_render() -> None:

@@ -95,9 +95,11 @@ def build(project: Path, spool: Path, n: int) -> Path:
             (job_dir / f"{tid}.run").write_text(json.dumps({**alive, "started": time.time()}))
             continue
         code = 1 if state == "failed" else 0
-        (job_dir / f"{tid}.run").write_text(json.dumps({"pid": 0, "started": time.time()}))
+        started = time.time() - 60 - task % 600  # as the supervisor records: start and end
+        (job_dir / f"{tid}.run").write_text(json.dumps({"pid": 0, "started": started}))
         (job_dir / f"{tid}.exit").write_text(f"{code}\n")
-        (job_dir / f"{tid}.end").write_text(json.dumps({"returncode": code}))
+        end = {"returncode": code, "started": started, "ended": started + 30 + task % 300}
+        (job_dir / f"{tid}.end").write_text(json.dumps(end))
         if state == "completed":
             task_dir = sweep_dir / layout.task_dir(task)
             task_dir.mkdir(parents=True)

@@ -25,7 +25,9 @@ JSON_HELP = """\
     "script_file", "tasks", "indices", "submit_argv", "script"}]}
   monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
     "counts": {state: n}, "tasks": [{"task", "params", "job_id", "state", "raw",
-    "exit_code", "signal", "reason", "log"}]}
+    "exit_code", "signal", "reason", "elapsed", "node", "max_mem", "log"}]}
+    (elapsed in seconds, max_mem in bytes, from the scheduler's accounting; null when
+    it does not say)
     (also "varying": [keys], "constants": {key: value}, "started": epoch seconds or
     null; with --state only those tasks)
   results: {"sweep_id", "sweep_dir", "file", "varying", "rows": [{"task", "params",
@@ -292,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         help="every task's row and every failure's log, even for a big sweep "
-        "(which otherwise shows a summary)",
+        "(which otherwise shows a summary); rows show ELAPSED, NODE and MAXMEM where the "
+        "scheduler reports them",
     )
 
     results = add(

@@ -25,6 +25,7 @@ from hsm.effects.reading import exists, tail
 from hsm.effects.sweeps import Submitted, SweepReport
 from hsm.pure.cli_text import (
     STATUS_HEADERS,
+    USAGE_HEADERS,
     counts_text,
     format_params,
     format_table,
@@ -32,6 +33,7 @@ from hsm.pure.cli_text import (
     ranges,
     status_record,
     status_row,
+    without_blank_columns,
 )
 from hsm.pure.manifest import Manifest, count_states, current_jobs, sweep_state
 from hsm.pure.plan import task_log_path
@@ -218,13 +220,11 @@ def _table(
     if shown.states:
         names = ",".join(state.value for state in JobState if state in shown.states)
         parts.append(f"showing {len(rows)} {names} of {len(report.statuses)} tasks")
-    headers: Sequence[str] = STATUS_HEADERS
     cells = [
         status_row(t, pick(manifest.tasks[t].params, split.varying), s, colour) for t, s in rows
     ]
-    if not split.varying:
-        headers = tuple(h for h in headers if h != "PARAMS")
-        cells = [row[:1] + row[2:] for row in cells]
+    optional = USAGE_HEADERS if split.varying else ("PARAMS", *USAGE_HEADERS)
+    headers, cells = without_blank_columns(STATUS_HEADERS, cells, optional)
     if rows:
         parts.append(format_table(headers, cells, max_width=100))
     ended = [t for t, s in rows if s.state in (JobState.FAILED, JobState.CANCELLED)]

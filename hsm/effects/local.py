@@ -34,9 +34,11 @@ the exclusive lock, which a poll's shared lock excludes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import signal
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,15 +75,27 @@ from hsm.pure.schedulers.local.states import (
 from hsm.pure.states import JobState
 
 
-def _task_facts(spool: Spool, job: Job, tid: str, names: set[str]) -> TaskFacts:
+@functools.cache
+def _host() -> str:
+    """This machine's short name (``hostname -s``), as schedulers name their nodes."""
+    return socket.gethostname().split(".")[0]
+
+
+def _seconds(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _task_facts(spool: Spool, job: Job, tid: str, names: set[str], now: float) -> TaskFacts:
     cancelled = f"{tid}.cancel" in names
     started = f"{tid}.run" in names
     recorded = f"{tid}.exit" in names or f"{tid}.end" in names
     if not (started or recorded):
         return TaskFacts(tid, cancelled=cancelled)
     alive = False
+    run: dict[str, object] = {}
     if started and not recorded:  # liveness first, then the files it may have written since
-        alive = run_record_alive(read_json(spool.task_file(job.job_id, tid, "run")) or {})
+        run = read_json(spool.task_file(job.job_id, tid, "run")) or {}
+        alive = run_record_alive(run)
     end = read_json(spool.task_file(job.job_id, tid, "end")) or {}
     returncode = end.get("returncode")
     return TaskFacts(
@@ -92,6 +106,10 @@ def _task_facts(spool: Spool, job: Job, tid: str, names: set[str]) -> TaskFacts:
         returncode=int(returncode) if returncode is not None else None,
         cancelled=cancelled,
         start_error=str(end.get("error", "")),
+        started_at=_seconds(end.get("started", run.get("started"))),
+        ended_at=_seconds(end.get("ended")),
+        polled_at=now,
+        host=_host() if started else "",
     )
 
 
@@ -99,7 +117,8 @@ def _job_statuses(spool: Spool, job: Job, only: set[str] | None) -> Statuses:
     """Statuses of ``job`` (all of it, or just the tasks in ``only``)."""
     names = set(os.listdir(spool.job_dir(job.job_id)))
     wanted = job.task_ids if only is None else tuple(t for t in job.task_ids if t in only)
-    facts = {tid: _task_facts(spool, job, tid, names) for tid in wanted}
+    now = time.time()
+    facts = {tid: _task_facts(spool, job, tid, names, now) for tid in wanted}
     if only is None:
         return collect_statuses(job.job_id, job.indices, facts)
     if job.indices is None:

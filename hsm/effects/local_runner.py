@@ -50,7 +50,8 @@ class Supervisor:
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
         self.queue: deque[tuple[Job, str]] = deque()
-        self.children: dict[str, tuple[Job, subprocess.Popen[bytes]]] = {}
+        # task id -> its job, its process and when it started (for the end record)
+        self.children: dict[str, tuple[Job, subprocess.Popen[bytes], float]] = {}
         self.adopted: dict[str, dict[str, Any]] = {}
         self.environments: dict[str, dict[str, str]] = {}  # the current job's only
         self.seen = 0
@@ -119,13 +120,13 @@ class Supervisor:
         self.max_parallel = self.spool.max_parallel()
 
     def _reap(self) -> None:
-        for tid, (job, proc) in list(self.children.items()):
+        for tid, (job, proc, started) in list(self.children.items()):
             returncode = proc.poll()
             if returncode is None:
                 continue
             put_json(
                 self.spool.task_file(job.job_id, tid, "end"),
-                {"returncode": returncode, "ended": time.time()},
+                {"returncode": returncode, "started": started, "ended": time.time()},
             )
             del self.children[tid]
             _log(f"task {tid} ended with status {returncode}")
@@ -142,13 +143,14 @@ class Supervisor:
             ):
                 continue  # cancelled while queued (or already handled)
             try:
-                self.children[tid] = (job, self._launch(job, tid))
+                self.children[tid] = (job, *self._launch(job, tid))
             except OSError as exc:
                 why = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
                 put_json(self.spool.task_file(job.job_id, tid, "end"), {"error": why})
                 _log(f"task {tid} could not be started: {why}")
 
-    def _launch(self, job: Job, tid: str) -> subprocess.Popen[bytes]:
+    def _launch(self, job: Job, tid: str) -> tuple[subprocess.Popen[bytes], float]:
+        """Start task ``tid``; its process and when it started (seconds since the epoch)."""
         index = job.index_of(tid)
         if job.job_id not in self.environments:
             saved = read_json(self.spool.job_dir(job.job_id) / "env.json") or {}
@@ -173,6 +175,7 @@ class Supervisor:
                 start_new_session=True,
                 close_fds=True,
             )
+        started = time.time()
         # The child is not reaped before this record is written, so its pid is still its.
         put_json(
             self.spool.task_file(job.job_id, tid, "run"),
@@ -180,12 +183,12 @@ class Supervisor:
                 "pid": proc.pid,
                 "pgid": proc.pid,
                 "start_ticks": proc_start_ticks(proc.pid),
-                "started": time.time(),
+                "started": started,
                 "log": str(log_path),
             },
         )
         _log(f"task {tid} started as pid {proc.pid}")
-        return proc
+        return proc, started
 
 
 def _wakeup_pipe() -> int:

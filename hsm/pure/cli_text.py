@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hsm.pure.states import JobState, JobStatus
-from hsm.pure.summary import exit_text
+from hsm.pure.summary import duration_text, exit_text
+from hsm.pure.usage import size_text
 
 #: ANSI colours per state, used only when the caller enables colour.
 _COLOURS = {
@@ -133,7 +134,9 @@ def progress_bar(counts: Mapping[str, int], width: int = 30, colour: bool = Fals
 def status_record(
     task: int, params: Mapping[str, Any], status: JobStatus, log: str | None
 ) -> dict[str, Any]:
-    """One task as the ``--json`` outputs give it (see the CLI help for the schema)."""
+    """One task as the ``--json`` outputs give it (see the CLI help for the schema):
+    ``elapsed`` in seconds, ``max_mem`` in bytes, each None (``node`` too) when the
+    scheduler did not say."""
     return {
         "task": task,
         "params": dict(params),
@@ -143,6 +146,9 @@ def status_record(
         "exit_code": status.exit_code,
         "signal": status.signal,
         "reason": status.reason,
+        "elapsed": status.elapsed,
+        "node": status.node or None,
+        "max_mem": status.max_mem,
         "log": log,
     }
 
@@ -150,13 +156,15 @@ def status_record(
 def status_row(
     task: int, params: Mapping[str, Any], status: JobStatus, colour: bool = False
 ) -> list[str]:
-    """A task as table cells: task, params, job id, state, raw code, exit.
+    """A task as table cells: task, params, job id, state, raw code, exit, and what the
+    scheduler measured -- elapsed, node(s), peak memory -- each blank when unknown.
 
     The exit cell claims only what the scheduler's answer supports (see
     :func:`hsm.pure.summary.exit_text`): blank for a cancelled or timed-out task.
 
-    >>> status_row(3, {"lr": 0.1}, JobStatus("9_3", JobState.FAILED, "TIMEOUT", 0))
-    ['3', 'lr=0.1', '9_3', 'failed', 'TIMEOUT', '']
+    >>> status_row(3, {"lr": 0.1}, JobStatus("9_3", JobState.FAILED, "TIMEOUT", 0, None,
+    ...                                      "TimeLimit", "sacct", 3601.0, "n7", 2**31))
+    ['3', 'lr=0.1', '9_3', 'failed', 'TIMEOUT', '', '1h00m', 'n7', '2.00G']
     """
     return [
         str(task),
@@ -165,10 +173,32 @@ def status_row(
         paint(status.state.value, status.state.value, colour),
         status.raw,
         exit_text(status),
+        "" if status.elapsed is None else duration_text(status.elapsed),
+        status.node,
+        size_text(status.max_mem),
     ]
 
 
-STATUS_HEADERS = ("TASK", "PARAMS", "JOB ID", "STATE", "RAW", "EXIT")
+STATUS_HEADERS = ("TASK", "PARAMS", "JOB ID", "STATE", "RAW", "EXIT", "ELAPSED", "NODE", "MAXMEM")
+#: Columns of :data:`STATUS_HEADERS` a table leaves out when no row has a value in them.
+USAGE_HEADERS = ("ELAPSED", "NODE", "MAXMEM")
+
+
+def without_blank_columns(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], optional: Sequence[str]
+) -> tuple[tuple[str, ...], list[list[str]]]:
+    """Drop the ``optional`` columns that are blank in every row (a scheduler that
+    measures no memory shows no MAXMEM column rather than an empty one).
+
+    >>> without_blank_columns(["A", "B", "C"], [["1", "", "x"], ["2", "", ""]], ["B", "C"])
+    (('A', 'C'), [['1', 'x'], ['2', '']])
+    """
+    keep = [
+        i
+        for i, header in enumerate(headers)
+        if header not in optional or any(row[i] for row in rows)
+    ]
+    return tuple(headers[i] for i in keep), [[row[i] for i in keep] for row in rows]
 
 
 def job_id_key(job_id: str) -> tuple[tuple[int, int, str], ...]:

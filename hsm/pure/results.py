@@ -130,7 +130,15 @@ def result_row(
     metrics: Result[dict[str, Any], str] | None,
 ) -> ResultRow:
     """A task's row from its status and what reading its metrics file gave (None: the
-    file does not exist)."""
+    file does not exist).  The elapsed time is the scheduler's (its accounting for a
+    finished task, its live queue for a running one), named by the query that gave it.
+
+    >>> from hsm.pure.states import JobStatus
+    >>> row = result_row(2, {}, JobStatus("9_2", JobState.COMPLETED, "COMPLETED", 0, None,
+    ...                                   "", "sacct", 61.0), None)
+    >>> row.elapsed, row.elapsed_source
+    (61.0, 'sacct')
+    """
     found: Mapping[str, Any] | None = None
     error = ""
     if isinstance(metrics, Success):
@@ -143,6 +151,8 @@ def result_row(
         status.state,
         status.job_id,
         real_exit_code(status),
+        elapsed=status.elapsed,
+        elapsed_source=status.source if status.elapsed is not None else "",
         metrics=found,
         metrics_error=error,
     )

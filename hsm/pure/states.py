@@ -49,6 +49,17 @@ class JobStatus(NamedTuple):
         signal: the signal that ended the job, when reported.
         reason: the scheduler's reason or comment (``Resources``, ``TimeLimit``), if any.
         source: which query produced this (``squeue``, ``sacct``, ``qstat``, ``local``).
+        elapsed: seconds the job has run (so far, or in all), when the scheduler measured
+            it (Slurm Elapsed, PBS ``resources_used.walltime``, Grid Engine
+            ``ru_wallclock``, the local backend's start and end times).
+        node: the host(s) it ran on, as the scheduler names them ("" when unknown).
+        max_mem: its peak memory in bytes, when the scheduler measured one (Slurm
+            MaxRSS of the batch step, PBS ``resources_used.mem``, Grid Engine
+            ``maxvmem``); None when unknown -- never 0 for "not measured".
+
+    The three usage fields are facts about the same job as the state, from the same
+    answer, so they live here rather than in a second record that would have to be
+    matched to this one by id in every poll, cache and view.
     """
 
     job_id: str
@@ -58,6 +69,9 @@ class JobStatus(NamedTuple):
     signal: int | None = None
     reason: str = ""
     source: str = ""
+    elapsed: float | None = None
+    node: str = ""
+    max_mem: int | None = None
 
 
 def rollup_states(states: Iterable[JobState]) -> JobState:

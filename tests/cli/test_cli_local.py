@@ -59,8 +59,16 @@ def test_example_sweep_runs_to_completion_with_json(hsm: Hsm) -> None:
         "exit_code",
         "signal",
         "reason",
+        "elapsed",
+        "node",
+        "max_mem",
         "log",
     }
+    # The local backend times each task from its start to its reaping, on this machine;
+    # it measures no memory.
+    host = subprocess.run(["hostname", "-s"], capture_output=True, text=True).stdout.strip()
+    for task in status["tasks"]:
+        assert task["elapsed"] > 0 and task["node"] == host and task["max_mem"] is None
     assert first["params"] == {"lr": 0.1, "model": "mlp", "epochs": 2, "batch": 16}
     assert status["tasks"][-1]["params"] == {"lr": 0.5, "model": "linear", "epochs": 1, "batch": 8}
     sweep = hsm.cwd / "sweeps" / "ex"

@@ -65,7 +65,9 @@ def test_results_sorted_cut_and_in_every_format(hsm: Hsm) -> None:
         lines[0] == "sweep r: 5 tasks, 3 with metrics.json; sorted by loss (ascending); showing 2"
     )
     assert lines[1] == "same in every task: sweep=r"
-    assert lines[2].split() == ["TASK", "x", "STATE", "EXIT", "loss", "acc.top1"]
+    # the local backend times its tasks: ELAPSED (s) from their start and end records
+    assert lines[2].split() == ["TASK", "x", "STATE", "EXIT", "ELAPSED", "(s)", "loss", "acc.top1"]
+    assert all(line.split()[4].isdigit() for line in lines[3:])
     assert [line.split()[:2] for line in lines[3:]] == [["2", "3"], ["1", "2"]]
     assert "1 metrics file(s) could not be used (shown blank), e.g. task 4" in top.err
 
@@ -74,6 +76,7 @@ def test_results_sorted_cut_and_in_every_format(hsm: Hsm) -> None:
     assert every["varying"] == ["x"] and every["constants"] == {"sweep": "r"}
     assert rows[0]["metrics"] == {"loss": 0.2, "acc.top1": 0.1}
     assert rows[0]["state"] == "completed" and rows[0]["exit_code"] == 0
+    assert rows[0]["elapsed"] > 0 and rows[0]["elapsed_source"] == "local"
     assert rows[3]["metrics"] is None and rows[3]["metrics_error"] is None  # x=4: no file
     assert rows[4]["metrics"] is None and "not valid JSON" in rows[4]["metrics_error"]
 
@@ -87,7 +90,7 @@ def test_results_sorted_cut_and_in_every_format(hsm: Hsm) -> None:
 
     other = hsm.ok("results", "--sweep-id", "r", "--file", "other.json")
     assert "no task has left other.json" in other.out
-    assert other.out.splitlines()[-1].split() == ["4", "5", "completed", "0"]
+    assert other.out.splitlines()[-1].split()[:4] == ["4", "5", "completed", "0"]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +132,8 @@ def test_monitor_summary_state_all_quiet_and_json(hsm: Hsm) -> None:
     failed = hsm.ok("monitor", "--sweep-id", "big", "--state", "failed", "--lines", "1").out
     rows = _rows(failed)
     assert [row[0] for row in rows] == [str(x) for x in range(0, 60, 5)]
-    assert all(row[3:] == ["failed", "exited", "1"] for row in rows)
+    assert all(row[3:6] == ["failed", "exited", "1"] for row in rows)
+    assert all(row[6].endswith("s") and row[7] for row in rows)  # ELAPSED, NODE
     assert "showing 12 failed of 60 tasks" in failed
 
     every = hsm.ok("monitor", "--sweep-id", "big", "--all").out
@@ -153,7 +157,10 @@ def test_monitor_lists_a_cancelled_task_without_a_log_on_one_line(hsm: Hsm) -> N
     lines = text.splitlines()
     rows = _rows(text)
     assert len(rows) == 6 and all(row[3] == "cancelled" for row in rows)
-    assert all(row[-1] == "cancelled" for row in rows), "no EXIT for a cancelled task"
+    # no EXIT for a cancelled task: after STATE and RAW come ELAPSED and NODE, if it ran
+    assert all(row[4] == "cancelled" and (len(row) == 5 or not row[5].isdigit()) for row in rows), (
+        "no EXIT for a cancelled task"
+    )
     no_log = [line for line in lines if line.startswith("cancelled task") and ": no log" in line]
     with_log = [line for line in lines if line.startswith("cancelled task") and "; log: " in line]
     assert no_log and len(no_log) + len(with_log) == 6, text

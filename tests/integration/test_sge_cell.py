@@ -319,6 +319,9 @@ def test_states_live_then_from_accounting(
     # qstat may still say t(ransferring) while the program already runs (seen here):
     # the evidence for mapping t to running
     assert live.state is JobState.RUNNING and live.raw in ("r", "t") and live.source == "qstat"
+    host = subprocess.run(["hostname", "-s"], capture_output=True, text=True).stdout.strip()
+    assert live.node == host  # its queue instance, all.q@<host>
+    time.sleep(1.5)  # so the sleeper's accounted wall clock is at least a second
     cancelled = result_of(api.cancel(sweep_dir, backend, tasks=[2])).unwrap()
     assert list(cancelled) == [done.job_ids["task_002"]]
     assert [outcome.value for outcome, _ in cancelled.values()] == ["cancelled"]
@@ -331,6 +334,18 @@ def test_states_live_then_from_accounting(
     assert [statuses[i].exit_code for i in range(3)] == [0, 3, 137]
     assert all(s.source == "qacct" for s in statuses.values())
     assert "qdel" in statuses[2].reason
+    # qacct's ru_wallclock, hostname and maxvmem, as its own record says them
+    assert all(s.node == host and s.elapsed is not None for s in statuses.values())
+    assert statuses[2].elapsed is not None and statuses[2].elapsed >= 1
+    for status in statuses.values():
+        record = subprocess.run(
+            ["qacct", "-j", status.job_id], capture_output=True, text=True, check=True
+        ).stdout
+        vmem = next(line.split()[1] for line in record.splitlines() if line.startswith("maxvmem"))
+        if vmem.startswith("0.000"):
+            assert status.max_mem is None, vmem  # not sampled: unknown, never 0
+        else:
+            assert status.max_mem is not None and status.max_mem > 1024, vmem
     # an id Grid Engine never knew is in no answer: unknown to the caller, never completed
     assert result_of(backend.poll(["9999999"])).unwrap() == {}
 

@@ -20,7 +20,10 @@ from hsm.pure.manifest import task_logs
 from hsm.pure.schedulers.base import UserJobs
 from hsm.pure.states import JobState, JobStatus
 
-STATUS_KEYS = {"task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"}
+STATUS_KEYS = {
+    *("task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"),
+    *("elapsed", "node", "max_mem"),
+}
 
 
 def _report(tmp_path: Path, n: int, state_of: Any, logged: Any = lambda task: True) -> SweepReport:
@@ -133,6 +136,41 @@ def test_no_exit_zero_for_a_timeout(tmp_path: Path) -> None:
     assert row.split()[-1] == "TIMEOUT", row  # the EXIT cell is empty
     assert "failed task 0 lr=0.0 seed=0 (job 7_0, TIMEOUT: TimeLimit); log: " in text
     assert data["tasks"][0]["exit_code"] == 0  # the JSON keeps what the scheduler said
+
+
+def test_usage_columns_in_human_units_blank_when_unknown(tmp_path: Path) -> None:
+    def state(task: int) -> JobStatus:
+        if task == 0:  # finished, measured: elapsed, node and peak memory
+            return JobStatus("", JobState.COMPLETED, "COMPLETED", 0, None, "", "sacct", 725.0,
+                             "vm", 904 * 1024)  # fmt: skip
+        if task == 1:  # running: time so far and node, no memory yet
+            return JobStatus("", JobState.RUNNING, "RUNNING", None, None, "", "squeue", 10920.0,
+                             "n[1-2]")  # fmt: skip
+        return JobStatus("", JobState.QUEUED, "PENDING")  # nothing measured
+
+    text, data = _view(tmp_path, _report(tmp_path, 3, state))
+    lines = text.splitlines()
+    headers = ["TASK", "PARAMS", "JOB", "ID", "STATE", "RAW", "EXIT", "ELAPSED", "NODE", "MAXMEM"]
+    assert lines[2].split() == headers
+    assert lines[3].split()[-4:] == ["0", "12m05s", "vm", "904K"]
+    assert lines[4].split()[-3:] == ["RUNNING", "3h02m", "n[1-2]"]
+    assert lines[5].split()[-2:] == ["queued", "PENDING"]  # blank usage cells
+    assert lines[3].index("12m05s") == lines[2].index("ELAPSED")
+    tasks = data["tasks"]
+    assert [(t["elapsed"], t["node"], t["max_mem"]) for t in tasks] == [
+        (725.0, "vm", 904 * 1024),
+        (10920.0, "n[1-2]", None),
+        (None, None, None),
+    ]
+
+
+def test_usage_columns_nobody_has_are_left_out(tmp_path: Path) -> None:
+    def state(task: int) -> JobStatus:  # a scheduler that reports the node only
+        return JobStatus("", JobState.COMPLETED, "F", 0, None, "", "qstat", None, f"n{task}")
+
+    text, _ = _view(tmp_path, _report(tmp_path, 2, state))
+    assert text.splitlines()[2].split() == ["TASK", "PARAMS", "JOB", "ID", "STATE", "RAW", "EXIT",
+                                            "NODE"]  # fmt: skip
 
 
 def test_metrics_dir_is_the_tasks_number() -> None:

@@ -37,7 +37,7 @@ from hsm.pure.schedulers.pbs.commands import (
     submit_hint,
     torque_status_argv,
 )
-from hsm.pure.schedulers.pbs.qstat import PRO_EXEC_CODES, TORQUE_EXEC_CODES
+from hsm.pure.schedulers.pbs.qstat import PRO_EXEC_CODES, TORQUE_EXEC_CODES, usage
 from hsm.pure.states import JobState
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pbs"
@@ -723,3 +723,80 @@ HINTS = [
 def test_submit_hint(text: str, words: str) -> None:
     hint = submit_hint(text)
     assert (words in hint) if words else hint == ""
+
+
+# What the server measured, per pbs_job_attributes(7B) / Torque qstat(1): exec_host
+# "host/cpu[*n]" chunks joined by "+" (Torque "host/0-3"), resources_used.walltime
+# HH:MM:SS, resources_used.mem "<n>kb".  Values read by eye from the data files.
+MiB500 = 512000 * 1024
+USAGE_FILE_CASES: list[tuple[str, Parser, dict[str, tuple[float | None, str, int | None]]]] = [
+    (
+        "pro_qstat_f.txt",
+        parse_qstat_full,
+        {"1001.pbsserver": (605.0, "node01", MiB500), "1002.pbsserver": (None, "", None)},
+    ),
+    (
+        "pro_qstat_xf_history.txt",
+        parse_qstat_full,
+        {"1201.pbsserver": (605.0, "node01", MiB500), "1204.pbsserver": (None, "", None)},
+    ),
+    (
+        "torque_qstat_f_t.txt",
+        parse_qstat_full,
+        {
+            f"2003.{T}": (605.0, "node01", MiB500),
+            f"2010[1].{T}": (605.0, "node01", MiB500),
+            f"2002.{T}": (None, "", None),
+        },
+    ),
+    (
+        "pro_qstat_xf_json.json",
+        parse_qstat_json,
+        {
+            "1300[0].pbsserver": (605.0, "node01", MiB500),  # nested "resources_used": {...}
+            "1301.pbsserver": (605.0, "", MiB500),  # no exec_host in this entry
+            "1300[2].pbsserver": (None, "", None),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", ["as-is", "crlf", "trailing-blank-lines"])
+@pytest.mark.parametrize(
+    ("name", "parser", "expected"), USAGE_FILE_CASES, ids=[c[0] for c in USAGE_FILE_CASES]
+)
+def test_usage_from_data_files(
+    name: str,
+    parser: Parser,
+    expected: dict[str, tuple[float | None, str, int | None]],
+    variant: str,
+) -> None:
+    text = dict(_variants((DATA / name).read_text(encoding="utf-8")))[variant]
+    for statuses in (parser(text).unwrap(), parse_status_output(text).unwrap()):
+        got = {k: (statuses[k].elapsed, statuses[k].node, statuses[k].max_mem) for k in expected}
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        ({"exec_host": "n1/0*2+n2/1+n1/3"}, (None, "n1,n2", None)),  # each host once, in order
+        ({"exec_host": "node01/0-3"}, (None, "node01", None)),  # Torque's cpu range
+        ({"resources_used.walltime": "100:00:01"}, (360001.0, "", None)),  # hours past 24
+        ({"resources_used.mem": "2gb"}, (None, "", 2 * 1024**3)),
+        ({"resources_used.mem": "0kb", "resources_used.walltime": "00:00:00"}, (0.0, "", None)),
+        ({"resources_used.mem": "lots", "resources_used.walltime": "soon"}, (None, "", None)),
+        ({}, (None, "", None)),
+    ],
+)
+def test_usage_of_attributes(
+    attrs: dict[str, str], expected: tuple[float | None, str, int | None]
+) -> None:
+    assert usage(attrs) == expected
+
+
+def test_usage_does_not_change_a_jobs_state() -> None:
+    block = "Job Id: 9.s\n    job_state = F\n    substate = 92\n    Exit_status = 0\n"
+    used = block + "    exec_host = n1/0\n    resources_used.walltime = 00:00:03\n"
+    plain, measured = (parse_qstat_full(t).unwrap()["9.s"] for t in (block, used))
+    assert measured[:7] == plain[:7] and measured[7:] == (3.0, "n1", None)

@@ -203,3 +203,74 @@ def test_submit_parsers_read_real_outputs_as_expected(sample: str, variant: str)
     (job_id,) = (line[0] for line in _expected(sample))
     parser = SUBMIT_PARSERS[sample.split("/")[0]]
     assert parser(VARIANTS[variant](raw)) == Success(job_id)
+
+
+# Usage (Elapsed, NodeList, MaxRSS) of the samples that have those columns, read by eye
+# from the sample text: sacct puts MaxRSS on the .batch step only, and hsm gives it to the
+# step's job.  Selected by header name like the state columns above.
+_SACCT_USAGE = _by_header("JobID", "State", "ExitCode", "Reason", "Elapsed", "NodeList", "MaxRSS")
+USAGE_SAMPLES: dict[str, dict[str, tuple[float | None, str, int | None]]] = {
+    "slurm_sacct/mavis__sacct_array_timeout": {
+        "1873472_162": (10 * 3600 + 18 * 60 + 26, "", 11725204 * 1024),
+        "1873472_168": (16 * 3600 + 6, "", 11771032 * 1024),  # TIMEOUT: batch step CANCELLED
+    },
+    "slurm_sacct/mavis__sacct_array_tasks_no_exitcode": {
+        "1697503_3": (10, "", 904 * 1024),
+        "1697503_1": (2, "", 896 * 1024),  # CANCELLED by 1365 while running
+    },
+    "slurm_sacct/mavis__sacct_pending_array_range": {
+        "1701003_1": (300, "", None),  # running: no step measured yet
+        "1701003_37": (None, "", None),  # pending: no usage at all
+    },
+}
+
+
+@needs_samples
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("sample", USAGE_SAMPLES)
+def test_sacct_usage_of_real_outputs(sample: str, variant: str) -> None:
+    assert REAL is not None
+    raw = (REAL / f"{sample}.txt").read_text(encoding="utf-8")
+    statuses = slurm.parse_history_output(VARIANTS[variant](_SACCT_USAGE(raw))).unwrap()
+    for job_id, expected in USAGE_SAMPLES[sample].items():
+        assert (statuses[job_id].elapsed, statuses[job_id].node, statuses[job_id].max_mem) == (
+            expected
+        ), job_id
+
+
+@needs_samples
+def test_sacct_node_of_real_outputs() -> None:
+    # firecrest's NodeList is field 8 ("localhost"); fields 1,11,4,12 are its state columns.
+    assert REAL is not None
+    raw = (REAL / "slurm_sacct/firecrest__sacct_by_name_with_step.txt").read_text("utf-8")
+    text = "".join(
+        "|".join([*(row[n - 1] for n in (1, 11, 4, 12)), "00:01:01", row[7], ""]) + "\n"
+        for row in (line.split("|") for line in raw.splitlines() if line.strip())
+    )
+    status = slurm.parse_history_output(text).unwrap()["12"]
+    assert (status.state.value, status.elapsed, status.node) == ("completed", 61.0, "localhost")
+
+
+# PBS / Torque usage, read by eye: exec_host's hosts, resources_used.walltime and .mem.
+PBS_USAGE_SAMPLES: dict[str, dict[str, tuple[float | None, str, int | None]]] = {
+    "pbs_qstat_f/griffith__qstat_xf_failed_walltime": {
+        "49223.gc-prd-hpcadm": (49, "gc-prd-hpcn001", 3548 * 1024)
+    },
+    "torque_qstat_f/mavis__torque_single_complete": {
+        "9.torque01.bcgsc.ca": (60, "torque01.bcgsc.ca", 3624 * 1024)
+    },
+    "pbs_qstat_json/buildtest__qstat_x_f_json_doc": {"40.pbs": (10, "pbs", 5620 * 1024)},
+}
+
+
+@needs_samples
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("sample", PBS_USAGE_SAMPLES)
+def test_pbs_usage_of_real_outputs(sample: str, variant: str) -> None:
+    assert REAL is not None
+    text = VARIANTS[variant]((REAL / f"{sample}.txt").read_text(encoding="utf-8"))
+    for parser in STATUS_PARSERS[sample.split("/")[0]]:
+        statuses = parser(text).unwrap()
+        for job_id, expected in PBS_USAGE_SAMPLES[sample].items():
+            got = statuses[job_id]
+            assert (got.elapsed, got.node, got.max_mem) == expected, parser.__qualname__

@@ -142,9 +142,27 @@ def test_statuses_round_trip_with_the_state_as_its_string() -> None:
         "signal": None,
         "reason": "NonZeroExitCode",
         "source": "sacct",
+        "elapsed": None,
+        "node": "",
+        "max_mem": None,
     }
     assert type(status_to_data(statuses[0])["state"]) is str
     assert statuses_from_data(data) == statuses
+
+
+def test_usage_round_trips_and_an_older_cache_without_it_still_reads() -> None:
+    measured = JobStatus("7_0", JobState.COMPLETED, "COMPLETED", 0, None, "", "sacct", 61.0,
+                         "n[1-2]", 904 * 1024)  # fmt: skip
+    data = json.loads(json.dumps(statuses_to_data({0: measured})))
+    assert (data["0"]["elapsed"], data["0"]["node"], data["0"]["max_mem"]) == (
+        61.0, "n[1-2]", 904 * 1024,
+    )  # fmt: skip
+    assert statuses_from_data(data) == {0: measured}
+    # status.json as hsm wrote it before these fields existed
+    old = {"3": {"job_id": "7_3", "state": "failed", "raw": "FAILED", "exit_code": 2,
+                 "signal": None, "reason": "", "source": "sacct"}}  # fmt: skip
+    assert statuses_from_data(old) == {3: JobStatus("7_3", JobState.FAILED, "FAILED", 2, None,
+                                                    "", "sacct")}  # fmt: skip
 
 
 def test_a_planned_job_is_the_job_record_plus_its_script() -> None:

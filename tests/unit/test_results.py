@@ -153,3 +153,23 @@ def test_csv_round_trips_every_value() -> None:
     assert table[0] == ["task", "lr", "state", "exit_code", "elapsed", "loss", "note"]
     assert table[1] == ["0", "0.1", "completed", "0", "", "0.123456789012", 'a,"b"\nc']
     assert table[2] == ["1", "0.2", "completed", "0", "", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("status", "elapsed", "source"),
+    [
+        (JobStatus("9_1", JobState.COMPLETED, "COMPLETED", 0, None, "", "sacct", 61.0), 61.0,
+         "sacct"),
+        (JobStatus("9_2", JobState.RUNNING, "RUNNING", None, None, "", "squeue", 5.0), 5.0,
+         "squeue"),
+        (JobStatus("3", JobState.FAILED, "failed=0", 3, None, "", "qacct", 0.0), 0.0, "qacct"),
+        (JobStatus("9_3", JobState.QUEUED, "PENDING", source="squeue"), None, ""),
+    ],
+)  # fmt: skip
+def test_elapsed_comes_from_the_schedulers_answer(
+    status: JobStatus, elapsed: float | None, source: str
+) -> None:
+    row = result_row(0, {}, status, None)
+    assert (row.elapsed, row.elapsed_source) == (elapsed, source)
+    record = result_record(row)
+    assert (record["elapsed"], record["elapsed_source"]) == (elapsed, source or None)

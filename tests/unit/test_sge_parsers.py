@@ -46,7 +46,7 @@ from hsm.pure.schedulers.sge.commands import (
     user_query_argv,
 )
 from hsm.pure.schedulers.sge.failures import classify_failure, submit_hint
-from hsm.pure.schedulers.sge.qacct import history_argv, parse_history_output, record_status
+from hsm.pure.schedulers.sge.qacct import history_argv, parse_history_output, record_status, usage
 from hsm.pure.schedulers.sge.qstat import STATES, expand_tasks, parse_status_output, status_argv
 from hsm.pure.schedulers.sge.resources import is_sge_mark, parse_sge, render_sge, sge_shape
 from hsm.pure.states import JobState
@@ -1106,3 +1106,54 @@ def test_no_value_can_start_a_directive_line(array: bool, tmp_path: Path) -> Non
     done = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == list(INJECTIONS)
+
+
+# accounting(5): ru_wallclock (8.1.9 prints "22s"), hostname, maxvmem ("3.438MB"; 0.000B:
+# not sampled).  Values read from the captured records.
+MB = 1024**2
+USAGE_CASES: list[tuple[str, dict[str, tuple[float | None, str, int | None]]]] = [
+    ("qacct_j_h_rt_killed.txt", {"34": (3.0, "vm", round(3.492 * MB))}),
+    ("qacct_j_qdel_running.txt", {"25": (23.0, "vm", round(3.410 * MB))}),
+    (
+        "qacct_j_array_deleted_tasks.txt",
+        {"26.1": (22.0, "vm", round(3.438 * MB)), "26.2": (6.0, "vm", round(3.434 * MB))},
+    ),
+    ("qacct_j_exit3.txt", {"37": (0.0, "vm", None)}),  # a sub-second job: no vmem sample
+]
+
+
+@variant
+@pytest.mark.parametrize(("name", "expected"), USAGE_CASES, ids=[c[0] for c in USAGE_CASES])
+def test_usage_of_captured_records(
+    variant: Callable[[str], str],
+    name: str,
+    expected: dict[str, tuple[float | None, str, int | None]],
+) -> None:
+    statuses = ok(parse_history_output(variant(captured(name))))
+    assert {k: (statuses[k].elapsed, statuses[k].node, statuses[k].max_mem) for k in expected} == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"ru_wallclock": "3601", "hostname": "n1", "maxvmem": "1.234G"}, (3601.0, "n1",
+         round(1.234 * 1024**3))),  # older releases: bare seconds, one-letter units
+        ({"ru_wallclock": "12.000", "hostname": "undefined", "maxvmem": "512.000K"}, (12.0, "",
+         512 * 1024)),
+        ({}, (None, "", None)),
+    ],
+)  # fmt: skip
+def test_usage_of_record_fields(
+    fields: dict[str, str], expected: tuple[float | None, str, int | None]
+) -> None:
+    assert tuple(usage(fields).values()) == expected
+
+
+@variant
+def test_a_running_job_is_on_its_queue_instances_host(variant: Callable[[str], str]) -> None:
+    statuses = ok(parse_status_output(variant(captured("qstat_xml_u_all_mixed.txt"))))
+    assert (statuses["25"].state, statuses["25"].node) == (R, "vm")  # <queue_name>all.q@vm
+    assert statuses["24"].node == ""  # pending: an empty <queue_name>
+    assert all(s.elapsed is None and s.max_mem is None for s in statuses.values())

@@ -196,7 +196,7 @@ def test_status_argv_is_one_call_for_all_ids() -> None:
         "--noheader",
         "--array",
         "--states=all",
-        "--format=%i|%T|%r",
+        "--format=%i|%T|%r|%M|%N",
         "--jobs=416,418,420_3",
     ]
 
@@ -294,6 +294,42 @@ def test_parse_status_output(
     assert all(s.exit_code is None and s.signal is None for s in statuses.values())
 
 
+# squeue(1) %M "Time used by the job or job step ... days-hours:minutes:seconds. The days
+# and hours are printed only as needed" (0:00 while pending); %N "List of nodes allocated"
+# (empty while pending).  Lines as 22.05 prints --format=%i|%T|%r|%M|%N.
+LIVE_USAGE_CASES = [
+    ("running", "416|RUNNING|None|1:05|vm\n", {"416": (R, 65.0, "vm")}),
+    (
+        "running-hours-days",
+        "417|RUNNING|None|2-03:04:05|n[1-4]\n",
+        {"417": (R, 183845.0, "n[1-4]")},
+    ),
+    ("pending-has-none", "418|PENDING|Resources|0:00|\n", {"418": (Q, None, "")}),
+    (
+        "pending-range-has-none",
+        "7_[1-2%1]|PENDING|JobArrayTaskLimit|0:00|\n",
+        {"7_1": (Q, None, ""), "7_2": (Q, None, "")},
+    ),
+    ("finished-still-in-memory", "419|COMPLETED|None|0:03|vm\n", {"419": (CD, 3.0, "vm")}),
+    ("three-fields-read-as-before", "420|RUNNING|None\n", {"420": (R, None, "")}),
+    ("unreadable-time-is-blank", "421|RUNNING|None|INVALID|vm\n", {"421": (R, None, "vm")}),
+]
+
+
+@variant
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [c[1:] for c in LIVE_USAGE_CASES],
+    ids=[c[0] for c in LIVE_USAGE_CASES],
+)
+def test_parse_status_usage(
+    variant: Callable[[str], str], text: str, expected: dict[str, tuple[Any, ...]]
+) -> None:
+    statuses = ok(parse_status_output(variant(text)))
+    assert {k: (s.state, s.elapsed, s.node) for k, s in statuses.items()} == expected
+    assert all(s.max_mem is None for s in statuses.values())  # squeue measures no memory
+
+
 @pytest.mark.parametrize("text", ["", "\n", "\r\n", "\n\n  \n", "JOBID|STATE|REASON\n"])
 def test_parse_status_empty_or_header_only(text: str) -> None:
     assert ok(parse_status_output(text)) == {}
@@ -338,7 +374,7 @@ def test_parse_status_odd_line_is_unknown_or_skipped_and_the_rest_reads(
         f"{line}\n416|RUNNING|None\n417|PENDING|None\n",
     ):
         statuses = ok(parse_status_output(variant(text)))
-        assert statuses.pop("416") == ("416", R, "RUNNING", None, None, "", "squeue"), (
+        assert statuses.pop("416")[:7] == ("416", R, "RUNNING", None, None, "", "squeue"), (
             "an odd line must not change its neighbours"
         )
         assert statuses.pop("417").state is Q
@@ -372,8 +408,7 @@ def test_history_argv() -> None:
         "sacct",
         "--noheader",
         "--parsable2",
-        "--allocations",
-        "--format=JobID,State,ExitCode,Reason",
+        "--format=JobID,State,ExitCode,Reason,Elapsed,NodeList,MaxRSS",
         "--jobs=416,418_2",
     ]
 
@@ -470,6 +505,87 @@ def test_parse_history_output(
     assert all(s.source == "sacct" and s.job_id == k for k, s in statuses.items())
 
 
+# sacct(1) --format: Elapsed "[DD-[HH:]]MM:SS"; NodeList a host list ("None assigned"
+# before the job has nodes); MaxRSS per step with a binary suffix (K, M, G), empty on the
+# allocation line.  Lines as 22.05 prints JobID,State,ExitCode,Reason,Elapsed,NodeList,MaxRSS.
+K, M, G = 1024, 1024**2, 1024**3
+USAGE_CASES = [
+    (
+        "batch-step-memory-folded-into-its-job",
+        "416|COMPLETED|0:0|None|00:01:05|vm|\n416.batch|COMPLETED|0:0||00:01:05|vm|904K\n"
+        "416.extern|COMPLETED|0:0||00:01:05|vm|12G\n",
+        {"416": (65.0, "vm", 904 * K)},
+    ),
+    (
+        "largest-step-wins-extern-ignored",
+        "417|FAILED|3:0|NonZeroExitCode|1-02:03:04|n[1-2]|\n"
+        "417.batch|FAILED|3:0||1-02:03:04|n1|12M\n417.extern|COMPLETED|0:0||1-02:03:04|n[1-2]|9G\n"
+        "417.0|FAILED|3:0||1-02:00:00|n[1-2]|1.5G\n417.ext+|COMPLETED|0:0||1-02:03:04|n1|8G\n",
+        {"417": (93784.0, "n[1-2]", int(1.5 * G))},
+    ),
+    (
+        "array-tasks-each-their-own",
+        "418_1|COMPLETED|0:0|None|10:18:26|n106|\n"
+        "418_1.batch|COMPLETED|0:0||10:18:26|n106|11725204K\n"
+        "418_2|TIMEOUT|0:0|TimeLimit|12:34|n107|\n418_2.batch|CANCELLED|0:15||12:35|n107|3M\n",
+        {"418_1": (37106.0, "n106", 11725204 * K), "418_2": (754.0, "n107", 3 * M)},
+    ),
+    (
+        "no-accounting-gather-gives-no-memory",
+        "419|COMPLETED|0:0|None|00:00:01|vm|\n419.batch|COMPLETED|0:0||00:00:01|vm|0\n",
+        {"419": (1.0, "vm", None)},
+    ),
+    (
+        "pending-and-cancelled-before-start",
+        "420|PENDING|0:0|Priority|00:00:00|None assigned|\n"
+        "421|CANCELLED by 0|0:0|None|00:00:00|None assigned|\n",
+        {"420": (None, "", None), "421": (0.0, "", None)},
+    ),
+    (
+        "running-has-elapsed-so-far",
+        "422|RUNNING|0:0|None|00:00:42|vm|\n422.batch|RUNNING|0:0||00:00:42|vm|\n",
+        {"422": (42.0, "vm", None)},
+    ),
+    (
+        "pending-range-has-no-usage",
+        "7_[0-1%1]|PENDING|0:0|JobArrayTaskLimit|00:00:00|None assigned|\n",
+        {"7_0": (None, "", None), "7_1": (None, "", None)},
+    ),
+    (
+        "unreadable-usage-is-blank-not-an-error",
+        "423|COMPLETED|0:0|None|INVALID|vm|\n423.batch|COMPLETED|0:0||INVALID|vm|lots\n",
+        {"423": (None, "vm", None)},
+    ),
+    (
+        "four-fields-read-as-before",
+        "424|COMPLETED|0:0|None\n424.batch|COMPLETED|0:0|\n",
+        {"424": (None, "", None)},
+    ),
+]
+
+
+@variant
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in USAGE_CASES], ids=[c[0] for c in USAGE_CASES]
+)
+def test_parse_history_usage(
+    variant: Callable[[str], str], text: str, expected: dict[str, tuple[Any, ...]]
+) -> None:
+    statuses = ok(parse_history_output(variant(text)))
+    assert {k: (s.elapsed, s.node, s.max_mem) for k, s in statuses.items()} == expected
+
+
+def test_usage_does_not_change_the_state() -> None:
+    plain = ok(parse_history_output("417|FAILED|3:0|NonZeroExitCode\n"))["417"]
+    full = ok(
+        parse_history_output(
+            "417|FAILED|3:0|NonZeroExitCode|00:00:02|vm|\n417.batch|FAILED|3:0||00:00:02|vm|2M\n"
+        )
+    )["417"]
+    assert full[:7] == plain[:7]
+    assert full[7:] == (2.0, "vm", 2 * M)
+
+
 @pytest.mark.parametrize("text", ["", "\n", "\r\n", "\n\n  \n", "JobID|State|ExitCode|Reason\n"])
 def test_parse_history_empty_or_header_only(text: str) -> None:
     assert ok(parse_history_output(text)) == {}
@@ -497,7 +613,7 @@ def test_parse_history_odd_line_is_unknown_or_skipped_and_the_rest_reads(
     good = "416|COMPLETED|0:0|None", "417|FAILED|3:0|NonZeroExitCode"
     for text in ("\n".join([good[0], line, good[1]]), "\n".join([line, *good])):
         statuses = ok(parse_history_output(variant(text + "\n")))
-        assert statuses.pop("416") == ("416", CD, "COMPLETED", 0, None, "", "sacct")
+        assert statuses.pop("416")[:7] == ("416", CD, "COMPLETED", 0, None, "", "sacct")
         assert statuses.pop("417").state is F
         assert sorted(statuses) == sorted(unknown)
         for status in statuses.values():

@@ -80,7 +80,7 @@ def test_exit_column_claims_only_real_exit_codes(
 ) -> None:
     status = JobStatus("7_1", state, raw, code, signal)
     assert exit_text(status) == shown
-    assert status_row(1, {}, status)[-1] == shown
+    assert status_row(1, {}, status)[5] == shown
     if state is not JobState.COMPLETED:
         assert real_exit_code(status) != 0
 

@@ -96,6 +96,11 @@ class TaskFacts:
             signal N), or None.
         cancelled: the cancel marker exists.
         start_error: why the supervisor could not start the task, if it could not.
+        started_at / ended_at: when the supervisor started it and reaped it (seconds
+            since the epoch), as its run and end records say; None when not recorded (a
+            task a restarted supervisor adopted has no end time).
+        polled_at: when these facts were read, for the time a running task has run so far.
+        host: the machine the spool's tasks run on ("" for a task that never started).
     """
 
     task_id: str
@@ -105,6 +110,10 @@ class TaskFacts:
     returncode: int | None = None
     cancelled: bool = False
     start_error: str = ""
+    started_at: float | None = None
+    ended_at: float | None = None
+    polled_at: float | None = None
+    host: str = ""
 
 
 def parse_exit_text(text: str | None) -> int | None:
@@ -181,7 +190,27 @@ def task_status(facts: TaskFacts) -> JobStatus:
         signal,
         _reason(phase, code, signal, facts.start_error),
         SOURCE,
+        _elapsed(facts, phase),
+        facts.host if facts.started else "",
     )
+
+
+def _elapsed(facts: TaskFacts, phase: str) -> float | None:
+    """Seconds from start to end, or to the poll while it runs; None when not recorded.
+
+    >>> _elapsed(TaskFacts("5", started=True, started_at=100.0, ended_at=161.5), "exited")
+    61.5
+    >>> _elapsed(TaskFacts("5", started=True, alive=True, started_at=100.0, polled_at=130.0),
+    ...          "running")
+    30.0
+    >>> _elapsed(TaskFacts("5", started=True, started_at=100.0, polled_at=130.0), "lost")
+    """
+    if facts.started_at is None:
+        return None
+    end = facts.ended_at
+    if end is None and phase == "running":
+        end = facts.polled_at
+    return None if end is None else max(0.0, end - facts.started_at)
 
 
 def _reason(phase: str, code: int | None, signal: int | None, start_error: str) -> str:

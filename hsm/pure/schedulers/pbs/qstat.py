@@ -27,6 +27,7 @@ from returns.result import Failure, Result, Success
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus
+from hsm.pure.usage import parse_clock, parse_size
 
 # PBS Pro / OpenPBS letters: PBS Professional Reference Guide, "Job States" (2021.1 §8.1);
 # OpenPBS src/include/job.h JOB_STATE_LTR_*.
@@ -199,7 +200,49 @@ def _unreadable(job_id: str, problem: str, text: str, raw: str = "") -> JobStatu
 def job_status(
     job_id: str, attrs: Mapping[str, str], flavour: str | None = None, source: str = "qstat"
 ) -> JobStatus:
-    """Map one job's attributes (as printed by ``qstat -f``) to a :class:`JobStatus`.
+    """Map one job's attributes (as printed by ``qstat -f``) to a :class:`JobStatus`,
+    with what the server measured (see :func:`usage`).
+
+    >>> job_status("7.srv", {"job_state": "R", "exec_host": "n1/0*2+n2/1",
+    ...                      "resources_used.walltime": "01:02:03",
+    ...                      "resources_used.mem": "10240kb"})[-3:]
+    (3723.0, 'n1,n2', 10485760)
+    """
+    status = _job_state(job_id, attrs, flavour, source)
+    elapsed, node, max_mem = usage(attrs)
+    if elapsed is None and not node and max_mem is None:
+        return status
+    return status._replace(elapsed=elapsed, node=node, max_mem=max_mem)
+
+
+def usage(attrs: Mapping[str, str]) -> tuple[float | None, str, int | None]:
+    """Elapsed seconds, host names and peak memory in bytes from a job's attributes.
+
+    ``resources_used.walltime`` is ``HH:MM:SS``; ``resources_used.mem`` a size with a
+    PBS suffix (``10240kb``, ``2gb``); ``exec_host`` lists ``host/cpu[*count]`` chunks
+    joined by ``+`` (pbs_job_attributes(7B); Torque's qstat(1) the same keys).  A job
+    that has not started -- or whose mom has not polled yet -- has none of them.
+
+    >>> usage({"exec_host": "node1/0+node1/1+gpu-2/0*4", "resources_used.walltime": "00:00:05"})
+    (5.0, 'node1,gpu-2', None)
+    >>> usage({})
+    (None, '', None)
+    """
+    walltime = _first_line(attrs.get("resources_used.walltime"))
+    mem = _first_line(attrs.get("resources_used.mem"))
+    hosts = attrs.get("exec_host", "")
+    node = ",".join(dict.fromkeys(h.split("/")[0].strip() for h in hosts.split("+") if h.strip()))
+    return (
+        parse_clock(walltime) if walltime else None,
+        node,
+        parse_size(mem) if mem else None,
+    )
+
+
+def _job_state(
+    job_id: str, attrs: Mapping[str, str], flavour: str | None, source: str
+) -> JobStatus:
+    """The state part of :func:`job_status`.
 
     Finished jobs (``F``/``X``/``C``) are ``cancelled`` when PBS Pro's substate is 91
     (TERMINATED: qdel'd), when Torque reports 271 (its documented code for a cancelled
@@ -379,6 +422,13 @@ def _add_json_job(statuses: Statuses, job_id: str, fields: object, flavour: str)
         problem = "its entry has no job_state"
     else:
         attrs = {k: v for k, raw in fields.items() if (v := _scalar_text(raw)) is not None}
+        used = fields.get("resources_used")
+        if isinstance(used, dict):  # the text form's "resources_used.walltime = ..." lines
+            attrs.update(
+                (f"resources_used.{k}", v)
+                for k, raw in used.items()
+                if (v := _scalar_text(raw)) is not None
+            )
         statuses[job_id] = job_status(job_id, attrs, flavour)
         return
     statuses.setdefault(job_id, _unreadable(job_id, problem, str(fields)))

@@ -7,7 +7,8 @@ Instead :func:`history_argv` asks once for every record of the calling user (``q
 <user> -j``), through ``sh -c`` with the wanted ids printed first as ``hsm-wanted ID``
 lines, and the parser keeps only the records of those ids (and of the tasks of a wanted
 array).  Records are blocks of ``key value`` lines separated by a line of ``=``; each is
-read on its own, so a damaged record hides no other.  When one id has several records (a
+read on its own, so a damaged record hides no other; besides the state, a record gives
+the job's wall-clock time, host and peak memory (:func:`usage`).  When one id has several records (a
 job that failed to start, was cleared with ``qmod -cj`` and ran) the last one wins.
 
 Deciding a state from ``failed`` and ``exit_status`` (sge_status(5) "Failed states"):
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from returns.result import Failure, Result, Success
 
@@ -41,6 +43,7 @@ from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.schedulers.sge.qstat import keeps, read_wanted, wanted_ids
 from hsm.pure.states import JobState, JobStatus
+from hsm.pure.usage import parse_clock, parse_size
 
 # sge_status(5), "Failed states": the `failed` codes qacct reports, with their description.
 # fmt: off
@@ -128,6 +131,27 @@ def record_status(job_id: str, failed: int, exit_status: int, failed_text: str =
     return JobStatus(job_id, JobState.FAILED, raw, exit_status, signal, why, _SOURCE)
 
 
+def usage(fields: dict[str, str]) -> dict[str, Any]:
+    """Elapsed, node and peak memory of one accounting record (accounting(5)):
+    ``ru_wallclock`` seconds (8.1.9 prints ``22s``, older releases ``22`` or ``22.000``),
+    ``hostname`` the execution host, ``maxvmem`` the peak virtual memory (``3.383MB``;
+    older ``1.234G``).  ``maxvmem`` is the only peak Grid Engine accounts for the whole
+    job (``ru_maxrss`` is the shepherd's rusage); ``0.000B`` means not sampled.
+
+    >>> usage({"ru_wallclock": "22s", "hostname": "vm", "maxvmem": "3.383MB"})
+    {'elapsed': 22.0, 'node': 'vm', 'max_mem': 3547333}
+    >>> usage({"ru_wallclock": "0s", "hostname": "vm", "maxvmem": "0.000B"})
+    {'elapsed': 0.0, 'node': 'vm', 'max_mem': None}
+    """
+    wallclock = fields.get("ru_wallclock", "")
+    node = fields.get("hostname", "").strip()
+    return {
+        "elapsed": parse_clock(wallclock) if wallclock else None,
+        "node": "" if node in ("", "undefined") else node,
+        "max_mem": parse_size(fields.get("maxvmem", "")),
+    }
+
+
 def _record_key(fields: dict[str, str]) -> str | None:
     number = fields.get("jobnumber", "").strip()
     if not number.isdigit():
@@ -164,7 +188,8 @@ def parse_history_output(text: str) -> Result[Statuses, ParseError]:
             statuses.setdefault(key, _unreadable(key, fields))  # never hides a readable one
             continue
         description = failed_text.partition(":")[2].strip()
-        statuses[key] = record_status(key, failed, exit_status, description)
+        status = record_status(key, failed, exit_status, description)
+        statuses[key] = status._replace(**usage(fields))
     if not readable and text.strip():
         first = next(line.strip() for line in text.splitlines() if line.strip())
         return Failure(ParseError("qacct printed no record with a jobnumber", first))

@@ -96,6 +96,8 @@ _ELEMENT = re.compile(r"<job_list\b[^>]*>(.*?)(?:</job_list>|(?=<job_list\b)|\Z)
 _NUMBER = re.compile(r"<JB_job_number>\s*(\d+)\s*</JB_job_number>")
 _STATE = re.compile(r"<state>([^<]*)</state>")
 _TASKS = re.compile(r"<tasks>([^<]*)</tasks>")
+# A running job's queue instance, ``queue@host`` (empty for a pending one).
+_QUEUE = re.compile(r"<queue_name>[^<@]*@([^<]*)</queue_name>")
 _TASK_PIECE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
 _PLAIN_ID = re.compile(r"^\d+(?:\.\d+)?$")
 _LIVE_SCRIPT = 'printf "hsm-wanted %s\\n" "$@"; exec qstat -xml -u "$(id -un)"'
@@ -166,9 +168,8 @@ def live_status(job_id: str, code: str) -> JobStatus:
 
     >>> live_status("24", "Eqw").reason.startswith(ERROR_STATE)
     True
-    >>> live_status("9", "Zq")
-    JobStatus(job_id='9', state=<JobState.UNKNOWN: 'unknown'>, raw='Zq', exit_code=None, \
-signal=None, reason="state 'Zq' is not in sge_status(5)", source='qstat')
+    >>> live_status("9", "Zq")[:6]
+    ('9', <JobState.UNKNOWN: 'unknown'>, 'Zq', None, None, "state 'Zq' is not in sge_status(5)")
     """
     state = STATES.get(code)
     if state is None:
@@ -198,6 +199,9 @@ def _reason(job_id: str, code: str) -> str:
 def parse_status_output(text: str) -> Result[Statuses, ParseError]:
     """``qstat -xml`` output (with or without ``hsm-wanted`` lines) -> statuses.
 
+    A running job's ``<queue_name>`` (``all.q@host``) gives its node; its elapsed time
+    and memory come from its accounting record once it ends.
+
     >>> xml = ("<job_list state='pending'><JB_job_number>26</JB_job_number>"
     ...        "<state>qw</state><tasks>2,3</tasks></job_list>")
     >>> sorted(parse_status_output(xml).unwrap())
@@ -225,11 +229,14 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
             continue
         keys = [f"{job}.{task}" for task in numbers] if task_text else [job]
         code = state.group(1).strip() if state else ""
+        queue = _QUEUE.search(body)
+        host = queue.group(1).strip() if queue else ""
         for key in keys:
             if not keeps(wanted, key):
                 continue
             if code:
-                statuses[key] = live_status(key, code)
+                status = live_status(key, code)
+                statuses[key] = status._replace(node=host) if host else status
             else:
                 statuses.setdefault(key, _unreadable(key, "no <state>", body))
     if not readable and text.strip():

@@ -1,18 +1,20 @@
 """Slurm: the argv of sbatch / squeue / sacct / scancel and parsers of what they print.
 
 Strategy: every command is asked for a fixed, machine-friendly format (``sbatch
---parsable``; ``squeue --noheader --format=%i|%T|%r``; ``sacct --noheader --parsable2
---format=JobID,State,ExitCode,Reason``), so each parser reads ``|``-separated fields line
-by line -- no column widths, no JSON (``squeue --json`` ignores ``-j``; ``sacct --json``
-misreports exit codes on 22.05).  A state code becomes a :class:`JobState` through one
-literal table, ``STATES``; a code missing from it becomes ``unknown`` with the raw text
-kept, never an error and never ``completed``.  Parsers read what Slurm really prints
-(CRLF, blank lines, ``sbatch: warning:`` lines, ``CANCELLED by 0``, truncated
-``CANCELLED+``, step lines, compressed array ranges ``7_[1-3,9%2]``), and one odd line
-never blinds a whole poll: a line that starts with a job id but does not read (no state,
-a bad exit code, cut short) is ``unknown`` for that id with the line quoted in the
-reason; a line without a job id is skipped.  Only output in which no line reads at all
-(an HTML error page, another command's message) is a ``ParseError`` quoting it.
+--parsable``; ``squeue --noheader --format=%i|%T|%r|%M|%N``; ``sacct --noheader --parsable2
+--format=JobID,State,ExitCode,Reason,Elapsed,NodeList,MaxRSS``), so each parser reads
+``|``-separated fields line by line -- no column widths, no JSON (``squeue --json``
+ignores ``-j``; ``sacct --json`` misreports exit codes on 22.05). A state code becomes a
+:class:`JobState` through one literal table, ``STATES``; a code missing from it becomes
+``unknown`` with the raw text kept, never an error and never ``completed``. Parsers read
+what Slurm really prints (CRLF, blank lines, ``sbatch: warning:`` lines, ``CANCELLED by
+0``, truncated ``CANCELLED+``, step lines, compressed array ranges ``7_[1-3,9%2]``), and
+one odd line never blinds a whole poll: a line that starts with a job id but does not
+read (no state, a bad exit code, cut short) is ``unknown`` for that id with the line
+quoted in the reason; a line without a job id is skipped. Only output in which no line
+reads at all (an HTML error page, another command's message) is a ``ParseError`` quoting
+it. sacct's step lines carry the peak memory (MaxRSS) and are folded into their job's
+status.
 
 Array tasks are keyed ``<array id>_<index>`` exactly as Slurm prints them; a compressed
 range is expanded to one entry per task.  No entry is made for the array parent id: its
@@ -33,6 +35,7 @@ from hsm.pure.arrays import parse_array_ranges
 from hsm.pure.errors import ParseError
 from hsm.pure.schedulers.base import Cancelled, CancelOutcome, Statuses
 from hsm.pure.states import JobState, JobStatus
+from hsm.pure.usage import parse_clock, parse_size
 
 # Every state squeue(1) and sacct(1) list under "JOB STATE CODES", long name and compact
 # code (Slurm 22.05; squeue prints one base state or one flag, see job_state_string()).
@@ -122,6 +125,7 @@ def parse_state(raw: str) -> JobState:
 _STATE_CACHE: dict[str, JobState] = {}  # raw code -> state; codes repeat across lines
 _NO_REASON = frozenset({"", "None"})  # Slurm prints "None" for "no reason"
 _UNFINISHED = frozenset({JobState.QUEUED, JobState.RUNNING})
+_NO_NODE = frozenset({"", "None assigned", "(null)"})  # sacct's NodeList before nodes
 
 
 def _status(
@@ -131,7 +135,12 @@ def _status(
     reason: str = "",
     exit_code: int | None = None,
     signal: int | None = None,
+    used: str = "",
+    node: str = "",
 ) -> JobStatus:
+    """One status, built once: ``used`` (Elapsed / ``%M``) and ``node`` (NodeList /
+    ``%N``) are kept only for a job that has left the queue -- a waiting one has run for
+    no time on no node."""
     state = _STATE_CACHE.get(raw)
     if state is None:
         state = (
@@ -143,9 +152,11 @@ def _status(
         state = JobState.FAILED  # finished, but not with exit code 0: not a success
     elif state in _UNFINISHED and not (exit_code or signal):
         exit_code = None  # sacct prints 0:0 for a job that has not ended: not an exit code
-    return JobStatus(
-        job_id, state, raw, exit_code, signal, "" if reason in _NO_REASON else reason, source
-    )
+    reason = "" if reason in _NO_REASON else reason
+    if not used or state is JobState.QUEUED:
+        return JobStatus(job_id, state, raw, exit_code, signal, reason, source)
+    node = "" if node in _NO_NODE else node
+    return JobStatus(job_id, state, raw, exit_code, signal, reason, source, parse_clock(used), node)
 
 
 def _lines(text: str) -> list[str]:
@@ -256,9 +267,11 @@ def parse_submit_output(text: str) -> Result[str, ParseError]:
 
 # --- squeue ---------------------------------------------------------------------------
 
-#: Job id (``12``, ``12_3``, ``12_[4-9%2]``), long state name, reason (last, so that any
-#: ``|`` in it cannot shift the other fields).
-SQUEUE_FORMAT = "%i|%T|%r"
+#: Job id (``12``, ``12_3``, ``12_[4-9%2]``), long state name, reason -- one of Slurm's
+#: fixed reason names, so never a ``|`` -- then what a started job has used: ``%M`` time
+#: used (``[days-][hours:]minutes:seconds``, ``0:00`` while pending) and ``%N`` its nodes
+#: (``n[1-3]``, empty while pending).  https://slurm.schedmd.com/squeue.html#OPT_format
+SQUEUE_FORMAT = "%i|%T|%r|%M|%N"
 _SQUEUE_OPTIONS = ("--noheader", "--array", "--states=all", f"--format={SQUEUE_FORMAT}")
 
 
@@ -275,8 +288,10 @@ def status_argv(job_ids: Sequence[str]) -> list[str]:
 
 
 def parse_status_output(text: str) -> Result[Statuses, ParseError]:
-    """squeue's ``%i|%T|%r`` lines -> statuses keyed by job / array task id.
+    """squeue's ``%i|%T|%r[|%M|%N]`` lines -> statuses keyed by job / array task id.
 
+    A job that has started (running, or finished and still in memory) gets its time used
+    as ``elapsed`` and its node list as ``node``; a waiting one gets neither.
     A compressed pending range ``12_[1-3]`` gives ``12_1``, ``12_2``, ``12_3``.  A header
     line (``JOBID|STATE|REASON``) is skipped.  Ids squeue did not print are simply absent.
     A line with a job id but no state (``12|``, a line cut short) reads as ``unknown`` for
@@ -294,10 +309,12 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
         if not line:
             continue
         job_id, _, rest = line.partition("|")
-        state, _, reason = rest.partition("|")
+        state, _, rest = rest.partition("|")
+        reason, _, rest = rest.partition("|")
+        used, _, node = rest.partition("|")
         job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
         if state and _is_plain(job_id):  # the common case: no range to expand
-            statuses[job_id] = _status(job_id, state, "squeue", reason)
+            statuses[job_id] = _status(job_id, state, "squeue", reason, None, None, used, node)
             readable = True
             continue
         if job_id in ("JOBID", "JobID"):
@@ -309,7 +326,7 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
         readable = True
         for task in expanded.unwrap():
             if state:
-                statuses[task] = _status(task, state, "squeue", reason)
+                statuses[task] = _status(task, state, "squeue", reason, None, None, used, node)
             else:
                 problem = "not 'JOBID|STATE|REASON'"
                 statuses.setdefault(task, _unreadable(task, "squeue", problem, line))
@@ -320,16 +337,23 @@ def parse_status_output(text: str) -> Result[Statuses, ParseError]:
 
 # --- sacct ----------------------------------------------------------------------------
 
-#: All exist in 22.05; Reason last as in SQUEUE_FORMAT; no user text (JobName) asked for.
-SACCT_FIELDS = "JobID,State,ExitCode,Reason"
-_SACCT_OPTIONS = ("--noheader", "--parsable2", "--allocations", f"--format={SACCT_FIELDS}")
+#: All exist in 22.05; no user text (JobName) asked for.  Reason stays fourth, where it
+#: always was: its values are Slurm's fixed reason names (job_reason_string()), so it can
+#: hold no ``|``, and a line of the first four fields reads as before.  The usage fields
+#: follow -- Elapsed ``[DD-[HH:]]MM:SS``, NodeList (``n1``, ``n[1-3]``, ``None assigned``)
+#: and MaxRSS (``904K``, ``1.5G``), which sacct fills in on step lines only.
+#: https://slurm.schedmd.com/sacct.html#OPT_format
+SACCT_FIELDS = "JobID,State,ExitCode,Reason,Elapsed,NodeList,MaxRSS"
+_SACCT_OPTIONS = ("--noheader", "--parsable2", f"--format={SACCT_FIELDS}")
 
 
 def history_argv(job_ids: Sequence[str]) -> list[str]:
     """One sacct call for ids that left squeue.
 
-    ``--allocations`` (``-X``) drops the ``.batch`` / ``.extern`` / ``.N`` step lines;
-    with ``--jobs`` sacct searches from the epoch, so no ``--starttime`` is needed.
+    No ``--allocations``: a job's peak memory (MaxRSS) is measured per step, so the
+    ``.batch`` / ``.N`` step lines are read and folded into their job's line (see
+    :func:`parse_history_output`).  With ``--jobs`` sacct searches from the epoch, so no
+    ``--starttime`` is needed.
     """
     ids = ",".join(_id_list(job_ids))
     return ["sacct", *_SACCT_OPTIONS, f"--jobs={ids}"]
@@ -346,59 +370,84 @@ def _exit_status(text: str) -> tuple[int | None, int | None] | None:
     return int(code), int(sig) or None
 
 
+def _fold_peaks(statuses: Statuses, peaks: dict[str, int]) -> None:
+    """Each job's peak memory over its steps, set on the job's own status."""
+    for job_id, peak in peaks.items():
+        status = statuses.get(job_id)
+        if status is not None and status.state is not JobState.QUEUED:
+            statuses[job_id] = status._replace(max_mem=max(peak, status.max_mem or 0))
+
+
 def parse_history_output(text: str) -> Result[Statuses, ParseError]:
-    """sacct's ``JobID|State|ExitCode[|Reason]`` lines -> statuses.
+    """sacct's ``JobID|State|ExitCode[|Reason[|Elapsed|NodeList|MaxRSS]]`` lines -> statuses.
 
     ``ExitCode`` ``N:S`` gives exit code N and signal S (0 -> None); the ``0:0`` sacct
-    shows for a job still pending or running is no exit code.  Step lines (``416.batch``)
-    are skipped even if ``-X`` was not used; range lines of cancelled pending tasks
-    (``6_[1,3]|CANCELLED by 0|0:0``) expand to each task; when one id has several records
-    (a requeued job) the last line wins.  A line with a job id that does not read as
-    ``JobID|State|ExitCode`` (no state, a bad exit code, cut short) is ``unknown`` for
-    that id, never replacing a readable line; a line without a job id is skipped.  Only
-    output in which no line reads as sacct's is a :class:`ParseError`.
+    shows for a job still pending or running is no exit code.  Step lines (``416.batch``,
+    ``416.0``) give no status of their own: their MaxRSS, the largest of them, becomes
+    their job's ``max_mem`` (the ``.extern`` step only holds the allocation open and is
+    ignored).  Range lines of cancelled pending tasks (``6_[1,3]|CANCELLED by 0|0:0``)
+    expand to each task; when one id has several records (a requeued job) the last line
+    wins.  A line with a job id that does not read as ``JobID|State|ExitCode`` (no state,
+    a bad exit code, cut short) is ``unknown`` for that id, never replacing a readable
+    line; a line without a job id is skipped.  Only output in which no line reads as
+    sacct's is a :class:`ParseError`.
 
     >>> parse_history_output("417|FAILED|3:0|NonZeroExitCode").unwrap()["417"].exit_code
     3
+    >>> done = parse_history_output("418|COMPLETED|0:0|None|01:02:03|n7|\\n"
+    ...                             "418.batch|COMPLETED|0:0||01:02:03|n7|1.5G\\n"
+    ...                             "418.extern|COMPLETED|0:0||01:02:03|n7|9G\\n")
+    >>> done.unwrap()["418"][-3:]
+    (3723.0, 'n7', 1610612736)
     """
     statuses: Statuses = {}
+    peaks: dict[str, int] = {}
     readable = False  # some line was a job, a step or the header
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
             continue
-        job_id, _, rest = line.partition("|")
-        state, sep2, rest = rest.partition("|")
-        exit_text, _, reason = rest.partition("|")
-        job_id, state, reason = job_id.strip(), state.strip(), reason.strip()
+        fields = line.split("|")
+        job_id = fields[0].strip()
+        state = fields[1].strip() if len(fields) > 1 else ""
+        exit_text = fields[2].strip() if len(fields) > 2 else ""
+        reason = fields[3].strip() if len(fields) > 3 else ""
         if job_id in ("JobID", "JOBID"):
             readable = True
             continue
         if "." in job_id:  # a step (416.batch, 416.extern, 416.0): the allocation line decides
+            parent, _, step = job_id.partition(".")
             if not readable:
-                readable = isinstance(_expand_ids(job_id.partition(".")[0], line), Success)
+                readable = isinstance(_expand_ids(parent, line), Success)
+            if len(fields) > 6 and not step.startswith("ext"):  # extern, or cut: "ext+"
+                peak = parse_size(fields[6])
+                if peak is not None and peak > peaks.get(parent, 0):
+                    peaks[parent] = peak
             continue
-        exit_status = _exit_status(exit_text.strip())
-        if sep2 and state and exit_status is not None and _is_plain(job_id):
-            statuses[job_id] = _status(job_id, state, "sacct", reason, *exit_status)
+        exit_status = _exit_status(exit_text)
+        used, node = (fields[4], fields[5].strip()) if len(fields) > 5 else ("", "")
+        if len(fields) > 2 and state and exit_status is not None and _is_plain(job_id):
+            statuses[job_id] = _status(job_id, state, "sacct", reason, *exit_status, used, node)
             readable = True
             continue
         expanded = _expand_ids(job_id, line)
         if isinstance(expanded, Failure):
             continue  # no job id to hang the line on
         readable = True
-        if not (sep2 and state):
+        if not (len(fields) > 2 and state):
             problem = "not 'JobID|State|ExitCode|Reason'"
         elif exit_status is None:
-            problem = f"bad ExitCode {exit_text.strip()!r}"
+            problem = f"bad ExitCode {exit_text!r}"
         else:
             for task in expanded.unwrap():
-                statuses[task] = _status(task, state, "sacct", reason, *exit_status)
+                statuses[task] = _status(task, state, "sacct", reason, *exit_status, used, node)
             continue
         for task in expanded.unwrap():
             statuses.setdefault(task, _unreadable(task, "sacct", problem, line, state))
     if not readable and text.strip():
         return Failure(_nothing_readable("sacct", "JobID|State|ExitCode|Reason", text))
+    if peaks:
+        _fold_peaks(statuses, peaks)
     return Success(statuses)
 
 
