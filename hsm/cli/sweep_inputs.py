@@ -210,7 +210,7 @@ def _named(
     sweep_id = args.sweep_id or default_sweep_id(script.stem, inputs)
     return flow(
         check_sweep_id(sweep_id),
-        bind(partial(_new_sweep_dir, args.sweep_dir)),
+        bind(partial(new_sweep_dir, args.sweep_dir)),
         map_(partial(_Checked, source, checked, script, sweep_id)),
     )
 
@@ -249,8 +249,9 @@ def _inputs(
     }
 
 
-def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
-    """The sweep dir must be new, empty, or an hsm sweep (resumed); its parent writable."""
+def new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
+    """The sweep dir (``flag``, else ``sweeps/<sweep_id>``) must be new, empty, or an hsm
+    sweep (resumed); its parent writable."""
     sweep_dir = Path(flag) if flag else DEFAULT_SWEEPS / sweep_id
     if ".." in sweep_dir.parts:
         return Failure(
@@ -313,26 +314,50 @@ def _sweep_request(
 
 
 def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> api.JobOptions:
+    return job_options(
+        checked.settings,
+        backend_key,
+        checked.script,
+        Path.cwd(),
+        throttle=args.throttle,
+        dependencies=tuple(args.after),
+        hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
+    )
+
+
+def job_options(
+    settings: Settings,
+    backend_key: str,
+    script: Path,
+    project_dir: Path,
+    *,
+    throttle: int | None,
+    dependencies: tuple[str, ...],
+    hydra: bool,
+) -> api.JobOptions:
+    """How every job of a new sweep runs: the resolved settings (the queue, account and
+    extra lines of the chosen scheduler's section), the script as jobs see it from
+    ``project_dir``, and what the command gave itself."""
     from hsm.pure.config import section_extra, section_settings
     from hsm.pure.schedulers import SCHEDULERS
 
-    hpc = checked.settings.config.hpc
+    hpc = settings.config.hpc
     section = SCHEDULERS[backend_key].config_section
     queue, account = section_settings(hpc, section)
     return api.JobOptions(
         walltime=hpc.default_walltime,
         resources=hpc.default_resources,
         python_path=hpc.python_interpreter,
-        script_path=_script_text(checked.script, Path.cwd().resolve()),
-        project_dir=Path.cwd(),
+        script_path=_script_text(script, project_dir.resolve()),
+        project_dir=project_dir,
         queue=queue,
         account=account,
         setup=hpc.setup,
         max_array_size=hpc.max_array_size,
-        throttle=args.throttle,
-        dependencies=tuple(args.after),
+        throttle=throttle,
+        dependencies=dependencies,
         extra=section_extra(hpc, section),
-        hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
+        hydra=hydra,
     )
 
 

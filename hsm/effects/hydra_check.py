@@ -60,19 +60,24 @@ def check_hydra_tasks(
     if "checked" in found:
         return IOSuccess(int(found["checked"]))
     if "task" in found:
-        return IOFailure(_refusal(script, int(found["task"]), argvs, found))
+        task = int(found["task"])
+        key = found.get("key")
+        return IOFailure(
+            refusal(script, task, argvs[task], str(found.get("message", "")), key and str(key))
+        )
     return IOFailure(ConfigError(f"cannot check the Hydra app's configs: {found['error']} {_SKIP}"))
 
 
-def _refusal(
-    script: str, task: int, argvs: Sequence[Sequence[str]], found: dict[str, object]
+def refusal(
+    script: str, task: int, argv: Sequence[str], message: str, key: str | None, skip: str = _SKIP
 ) -> ConfigError:
-    key = found.get("key")
-    culprit = next((a for a in argvs[task] if key and _key(a) == key), None)
+    """The one-line refusal of a sweep whose task ``task`` (arguments ``argv``) does not
+    compose: the task, the key and the argument that sets it, and Hydra's reason."""
+    culprit = next((a for a in argv if key and _key(a) == key), None)
     named = f"key '{key}'" + (f" ({culprit})" if culprit else "") if key else "its config"
     return ConfigError(
         f"task {task} does not compose with the Hydra app {script}: {named}: "
-        f"{one_line(str(found.get('message', '')))}; nothing was submitted {_SKIP}"
+        f"{one_line(message)}; nothing was submitted {skip}"
     )
 
 

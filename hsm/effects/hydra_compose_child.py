@@ -31,7 +31,9 @@ class _Done(BaseException):
     """Stops the app once its configs are composed (never caught by the app's code)."""
 
 
-def _key_of(error: BaseException) -> str | None:
+def key_of(error: BaseException) -> str | None:
+    """The config key a Hydra composition error names (``lrr`` for ``Could not override
+    'lrr'``), if any."""
     for cause in (error, error.__cause__, error.__context__):
         key = getattr(cause, "full_key", None)
         if key:
@@ -71,7 +73,7 @@ def _compose(answer: dict[str, Any], tasks: list[tuple[int, list[str]]]) -> Any:
                     with_log_configuration=False,
                 )
             except Exception as error:  # Hydra's own words are the message
-                answer.update(task=index, message=str(error), key=_key_of(error))
+                answer.update(task=index, message=str(error), key=key_of(error))
                 raise _Done from None
         answer["checked"] = len(tasks)
         raise _Done
