@@ -74,10 +74,11 @@ def refusal(
     """The one-line refusal of a sweep whose task ``task`` (arguments ``argv``) does not
     compose: the task, the key and the argument that sets it, and Hydra's reason."""
     culprit = next((a for a in argv if key and _key(a) == key), None)
+    reason = one_line(message.split("Config search path:", 1)[0])  # the search path is noise
     named = f"key '{key}'" + (f" ({culprit})" if culprit else "") if key else "its config"
     return ConfigError(
         f"task {task} does not compose with the Hydra app {script}: {named}: "
-        f"{one_line(message)}; nothing was submitted {skip}"
+        f"{reason}; nothing was submitted {skip}"
     )
 
 

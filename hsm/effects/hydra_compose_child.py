@@ -22,7 +22,8 @@ import sys
 from typing import Any
 
 _KEY_PATTERNS = (
-    re.compile(r"[Cc]ould not (?:override|append to config|find) '([^']+)'"),
+    re.compile(r"[Cc]ould not (?:override|append to config) '([^']+)'"),
+    re.compile(r"[Cc]ould not find '([^']+)/[^'/]*'"),  # group/option: the key is the group
     re.compile(r"[Kk]ey '([^']+)'"),
 )
 

@@ -39,9 +39,10 @@ from hsm import api
 from hsm.cli.exits import EXIT_OK, EXIT_TASKS_FAILED
 from hsm.cli.inputs import backend, check_settings, settings
 from hsm.cli.output import Console, Reply, error_text, exit_code, report
-from hsm.cli.requests import SweepRequest
+from hsm.cli.requests import Settings, SweepRequest
 from hsm.cli.sweep import run as run_sweep
 from hsm.cli.sweep_inputs import job_options, new_sweep_dir
+from hsm.effects.backend import Backend
 from hsm.effects.hydra_check import refusal
 from hsm.effects.hydra_compose_child import key_of
 from hsm.effects.results import result_of
@@ -50,6 +51,7 @@ from hsm.pure.covering import covering_tasks
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.plan import check_sweep_id
 from hsm.pure.states import JobState
+from hsm.pure.states import JobStatus as TaskStatus
 from hsm.pure.sweep_id import default_sweep_id
 from hydra_plugins.hsm_launcher.tasks import (
     recorded_sweep_dir,
@@ -99,7 +101,7 @@ class HSMLauncher(Launcher):
         job's result.  A mistake prints one ``hsm: error:`` line and exits (code 2 for a
         config that does not compose, as ``hsm sweep run``), submitting nothing."""
         assert self.config is not None and self.hydra_context is not None  # set by setup()
-        console = Console(verbose=bool(self.settings.get("verbose", False)))
+        console = Console()
         prepared = result_of(self._prepare(job_overrides, initial_job_idx))
         if isinstance(prepared, Failure):
             failure = prepared.failure()
@@ -199,7 +201,7 @@ class HSMLauncher(Launcher):
                 )
         return None
 
-    def _backend(self, mode: str) -> IOResult[Any, HSMFailure]:
+    def _backend(self, mode: str) -> IOResult[tuple[Settings, Backend], HSMFailure]:
         conf = self.settings
         flags = {
             "walltime": conf.get("walltime"),
@@ -214,7 +216,7 @@ class HSMLauncher(Launcher):
         setup = conf.get("setup")
         layers = [] if setup is None else [("hydra.launcher", {"hpc": {"setup": list(setup)}})]
         resolved = settings(argparse.Namespace(), flags, layers).bind(check_settings)
-        return IOResult.from_result(resolved).bind(partial(_with_backend, self))
+        return IOResult.from_result(resolved).bind(_with_backend)
 
     def _request(
         self,
@@ -226,7 +228,7 @@ class HSMLauncher(Launcher):
         argvs: tuple[tuple[str, ...], ...],
         mode: str,
         folder: str,
-        chosen: tuple[Any, Any],
+        chosen: tuple[Settings, Backend],
     ) -> _Multirun:
         resolved, found = chosen
         conf = self.settings
@@ -302,15 +304,15 @@ def _remove_if_unused(folder: Path) -> None:
         pass  # a folder we cannot tidy is left as it is
 
 
-def _with_backend(launcher: HSMLauncher, resolved: Any) -> IOResult[tuple[Any, Any], HSMFailure]:
+def _with_backend(resolved: Settings) -> IOResult[tuple[Settings, Backend], HSMFailure]:
     return backend(resolved).map(partial(_pair, resolved))
 
 
-def _pair(resolved: Any, found: Any) -> tuple[Any, Any]:
+def _pair(resolved: Settings, found: Backend) -> tuple[Settings, Backend]:
     return resolved, found
 
 
-def _failure_text(request: SweepRequest, task: int, job: int, status: Any) -> str:
+def _failure_text(request: SweepRequest, task: int, job: int, status: TaskStatus | None) -> str:
     state = "unknown" if status is None else status.state.value
     exit_part = "" if status is None or status.exit_code is None else f" (exit {status.exit_code})"
     return (

@@ -11,10 +11,12 @@ basic launcher would.  Nothing here touches a file or a process.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
 
 from hsm.pure.overrides import render_value
 
@@ -60,12 +62,22 @@ def task_argv(
     return (
         *hydra_overrides,
         *job_overrides,
-        f"{SWEEP_DIR}={render_value(sweep_dir)}",
+        f"{SWEEP_DIR}={render_value(_literal(sweep_dir))}",
         f"hydra.job.num={number}",
         f"hydra.job.id={number}",
         RUN_DIR,
         RUN_MODE,
     )
+
+
+def _literal(text: str) -> str:
+    r"""``text`` escaped so OmegaConf reads no interpolation in it: each ``${`` gets a
+    backslash, and the backslashes already before it are doubled.
+
+    >>> print(_literal(r"/w/${x}/a\${y}"))
+    /w/\${x}/a\\\${y}
+    """
+    return re.sub(r"(\\*)\$\{", lambda m: m.group(1) * 2 + "\\${", text)
 
 
 def recorded_sweep_dir(argv: Sequence[str]) -> str | None:
@@ -78,7 +90,8 @@ def recorded_sweep_dir(argv: Sequence[str]) -> str | None:
     for arg in argv:
         if _key(arg) == SWEEP_DIR:
             (override,) = OverridesParser.create().parse_overrides([arg])
-            return str(override.value())
+            # OmegaConf undoes what _literal escaped, as the task's Hydra does.
+            return str(OmegaConf.create({"dir": override.value()}).dir)
     return None
 
 

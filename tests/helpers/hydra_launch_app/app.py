@@ -17,7 +17,7 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_original_cwd
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 
 @hydra.main(version_base=None, config_path="conf", config_name="config")
@@ -30,7 +30,7 @@ def main(cfg: DictConfig) -> None:
         "lr": cfg.lr,
         "model": cfg.model,
         "optim": cfg.optim.name,
-        "num": hydra_cfg.job.num,
+        "num": None if OmegaConf.is_missing(hydra_cfg.job, "num") else hydra_cfg.job.num,
         "mode": str(hydra_cfg.mode),
         "output_dir": hydra_cfg.runtime.output_dir,
         "task_index": os.environ.get("HSM_TASK_INDEX"),
