@@ -25,7 +25,7 @@ MODULES = sorted(
 
 def test_modules_are_found() -> None:
     assert "hsm.pure.arrays" in MODULES and "hsm.effects.runner" in MODULES
-    assert "hydra_plugins.hsm_launcher.tasks" in MODULES
+    assert "hydra_plugins.hsm_launcher._tasks" in MODULES
 
 
 @pytest.mark.parametrize("name", MODULES)

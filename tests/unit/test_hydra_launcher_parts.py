@@ -20,15 +20,15 @@ from hypothesis import given
 from omegaconf import DictConfig, OmegaConf
 
 from hsm.pure.sweep_id import default_sweep_id
-from hydra_plugins.hsm_launcher.config import HSMLauncherConf
-from hydra_plugins.hsm_launcher.launcher import HSMLauncher
-from hydra_plugins.hsm_launcher.tasks import (
+from hydra_plugins.hsm_launcher._multirun import MultirunSweep
+from hydra_plugins.hsm_launcher._tasks import (
     recorded_sweep_dir,
     sweep_inputs,
     task_argv,
     task_hydra_overrides,
     task_params,
 )
+from hydra_plugins.hsm_launcher.config import HSMLauncherConf
 from tests.property.strategies import hostile_strings
 
 CONF = Path(__file__).resolve().parents[1] / "helpers" / "hydra_launch_app" / "conf"
@@ -121,9 +121,8 @@ def test_the_in_process_check_names_the_task_and_key() -> None:
     config = compose(
         config_name="config", overrides=["hydra/launcher=hsm"], return_hydra_config=True
     )
-    launcher = HSMLauncher()
     context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=None)  # type: ignore[arg-type]
-    launcher.setup(hydra_context=context, task_function=lambda cfg: None, config=config)
+    launcher = MultirunSweep({}, config, context)
     argvs = [task_argv((), o, "/w/m", n) for n, o in enumerate([["lr=1"], ["optim=adamw"]])]
     refused = launcher._compose(argvs, 10, "app.py")
     assert refused is not None
