@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from returns.io import IOResult
-from returns.pipeline import is_successful
 from returns.result import Result
 
 from hsm import api
@@ -34,7 +33,7 @@ from hsm.pure.errors import CommandError, ConfigError, HSMFailure
 from hsm.pure.layout import MANIFEST
 from hsm.pure.manifest import JournalState, Manifest
 from hsm.pure.plan import PlannedJob
-from hsm.pure.schedulers.base import hms
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
 
 T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
@@ -83,28 +82,42 @@ def _cancelling_on_interrupt(
     try:
         return go()
     except KeyboardInterrupt:
-        on_interrupt(_cancel_all(sweep, sweep_id))
+        _cancel_all(sweep, sweep_id)
         raise
 
 
-def _cancel_all(sweep: SweepRef, sweep_id: str) -> str:
-    from hsm.effects.results import result_of
-    from hsm.pure.schedulers.base import CancelOutcome
-
-    ref = f"--sweep-dir {shlex.quote(str(sweep.sweep_dir))}"
+def _cancel_all(sweep: SweepRef, sweep_id: str) -> None:
+    """Cancel the sweep's jobs; what Ctrl-C then reports says whether that worked."""
     if not (sweep.sweep_dir / MANIFEST).exists():
-        return f"nothing of sweep {sweep_id} was submitted"
-    done = result_of(api.cancel(sweep.sweep_dir, sweep.backend))
-    if not is_successful(done):
-        return (
-            f"could not cancel the jobs of sweep {sweep_id} ({done.failure()}); they keep "
-            f"running -- cancel them with: hsm cancel {ref}"
-        )
-    outcomes = done.unwrap()
+        on_interrupt(f"nothing of sweep {sweep_id} was submitted")
+        return
+    api.cancel(sweep.sweep_dir, sweep.backend).map(partial(_say_cancelled, sweep, sweep_id)).lash(
+        partial(_say_not_cancelled, sweep, sweep_id)
+    )
+
+
+def _say_cancelled(sweep: SweepRef, sweep_id: str, outcomes: Cancelled) -> None:
     cancelled = sum(1 for outcome, _ in outcomes.values() if outcome is CancelOutcome.CANCELLED)
     finished = len(outcomes) - cancelled
     rest = f" ({finished} had already finished or could not be reached)" if finished else ""
-    return f"cancelled {cancelled} job(s) of sweep {sweep_id}{rest}; see them: hsm monitor {ref}"
+    on_interrupt(
+        f"cancelled {cancelled} job(s) of sweep {sweep_id}{rest}; see them: "
+        f"hsm monitor {_dir_ref(sweep)}"
+    )
+
+
+def _say_not_cancelled(
+    sweep: SweepRef, sweep_id: str, failure: HSMFailure
+) -> IOResult[None, HSMFailure]:
+    on_interrupt(
+        f"could not cancel the jobs of sweep {sweep_id} ({failure}); they keep running -- "
+        f"cancel them with: hsm cancel {_dir_ref(sweep)}"
+    )
+    return IOResult.from_value(None)
+
+
+def _dir_ref(sweep: SweepRef) -> str:
+    return f"--sweep-dir {shlex.quote(str(sweep.sweep_dir))}"
 
 
 def _checked(
