@@ -24,7 +24,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -199,7 +199,7 @@ class MultirunSweep:
             "walltime": conf.get("walltime"),
             "resources": conf.get("resources"),
             "system": "local" if mode == "local" else conf.get("system"),
-            "python": conf.get("python") or sys.executable,
+            "python": conf.get("python"),
             "partition": conf.get("partition"),
             "queue": conf.get("queue"),
             "account": conf.get("account"),
@@ -233,6 +233,10 @@ class MultirunSweep:
             dependencies=tuple(conf.get("after") or ()),
             hydra=True,
         )
+        if resolved.resolved.sources.get("hpc.python_interpreter") == "default":
+            # Neither the launcher nor hsm's config names one: tasks get the interpreter
+            # running the multirun (and so its environment), as Hydra's launchers do.
+            options = replace(options, python_path=sys.executable)
         wait = float(conf.get("poll_interval") or 5.0) if conf.get("wait") else None
         request = SweepRequest(
             options=options,

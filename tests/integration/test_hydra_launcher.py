@@ -257,3 +257,22 @@ def test_hsm_cancel_reaches_a_multirun_on_slurm(tmp_path: Path) -> None:
             break
         time.sleep(1)
     assert states == ["cancelled", "cancelled"], shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra_env", "args", "interpreter"),
+    [
+        ({}, (), sys.executable),  # the multirun's own interpreter
+        ({"HSM_HPC_PYTHON": "/usr/bin/python3"}, (), "/usr/bin/python3"),  # hsm's config
+        ({"HSM_HPC_PYTHON": "/usr/bin/python3"}, ("hydra.launcher.python=/opt/py",), "/opt/py"),
+    ],
+)
+def test_which_interpreter_runs_the_tasks(
+    tmp_path: Path, extra_env: dict[str, str], args: tuple[str, ...], interpreter: str
+) -> None:
+    work, env = _project(tmp_path)
+    done = _multirun(work, {**env, **extra_env}, "hydra.launcher.system=local",
+                     "hydra.launcher.check=false", *args, "lr=0.1,0.2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (script,) = (_one_sweep(work) / "scripts").iterdir()
+    assert f" {interpreter} app.py " in script.read_text()
