@@ -38,7 +38,7 @@ from returns.result import Failure
 from returns.unsafe import unsafe_perform_io
 
 from hsm import api
-from hsm.cli.exits import EXIT_OK, EXIT_TASKS_FAILED
+from hsm.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_TASKS_FAILED
 from hsm.cli.inputs import backend, check_settings, settings
 from hsm.cli.output import Console, Reply, error_text, exit_code, report
 from hsm.cli.requests import Settings, SweepRequest
@@ -97,7 +97,11 @@ class MultirunSweep:
         job's result.  A mistake prints one ``hsm: error:`` line and exits (code 2 for a
         config that does not compose, as ``hsm sweep run``), submitting nothing."""
         console = Console()
-        prepared = result_of(self._prepare(job_overrides, initial_job_idx))
+        try:
+            prepared = result_of(self._prepare(job_overrides, initial_job_idx))
+        except KeyboardInterrupt:
+            sys.stderr.write("\nhsm: interrupted; nothing was submitted\n")
+            raise SystemExit(EXIT_INTERRUPTED) from None
         if isinstance(prepared, Failure):
             failure = prepared.failure()
             sys.stderr.write(error_text(failure))

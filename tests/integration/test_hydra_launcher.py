@@ -276,3 +276,31 @@ def test_which_interpreter_runs_the_tasks(
     assert done.returncode == 0, done.stderr
     (script,) = (_one_sweep(work) / "scripts").iterdir()
     assert f" {interpreter} app.py " in script.read_text()
+
+
+@pytest.mark.slurm
+@pytest.mark.usefixtures("slurm")
+def test_ctrl_c_on_slurm_cancels_with_cancel_on_interrupt_and_a_rerun_resumes(
+    tmp_path: Path,
+) -> None:
+    work, env = _project(tmp_path)
+    args = ("hydra.launcher.system=slurm", "hydra.launcher.walltime=00:05:00",
+            "hydra.launcher.wait=true", "hydra.launcher.poll_interval=1",
+            "hydra.launcher.cancel_on_interrupt=true", "sleep=120", "lr=0.1,0.2")  # fmt: skip
+    code, err = _interrupted(work, env, *args)
+    assert code == 130, err
+    assert "cancelled 1 job(s)" in err, err
+    sweep_dir = _one_sweep(work)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        shown = _hsm(work, env, "monitor", "--sweep-id", sweep_dir.name, "--json")
+        states = [t["state"] for t in json.loads(shown.stdout)["tasks"]]
+        if states == ["cancelled", "cancelled"]:
+            break
+        time.sleep(1)
+    assert states == ["cancelled", "cancelled"], shown.stdout
+    # The same command resumes the same sweep: nothing is submitted twice (resubmit
+    # --failed is how cancelled tasks run again).
+    rerun = _multirun(work, env, *args)
+    assert "all were already in" in rerun.stdout, rerun.stdout + rerun.stderr
+    assert _submitted_keys(sweep_dir) == ["array_000"]
