@@ -33,10 +33,12 @@ def _reply(outcomes: Cancelled) -> Reply:
     for job_id, (outcome, _) in outcomes.items():
         by_outcome[outcome].append(job_id)
     done = by_outcome[CancelOutcome.CANCELLED]
-    lines = [f"cancelled {len(done)} job(s): {' '.join(done)}" if done else "nothing to cancel"]
     finished = by_outcome[CancelOutcome.FINISHED]
+    lines = [f"cancelled {len(done)} job(s): {_listed(done)}"] if done else []
     if finished:
-        lines.append(f"had already finished: {' '.join(finished)}")
+        lines.append(f"had already finished: {_listed(finished)}")
+    if not lines:
+        lines.append("nothing to cancel")
     problems = tuple(
         f"{job_id}: {outcome.value}" + (f" ({said})" if said else "")
         for job_id, (outcome, said) in outcomes.items()
@@ -57,3 +59,10 @@ def _reply(outcomes: Cancelled) -> Reply:
         "outcomes": {job_id: outcome.value for job_id, (outcome, _) in outcomes.items()},
     }
     return Reply("\n".join(lines), data, code, problems=problems)
+
+
+def _listed(job_ids: list[str], most: int = 20) -> str:
+    """Ids, the first ``most`` of them, then how many more (a big finished sweep)."""
+    if len(job_ids) <= most:
+        return " ".join(job_ids)
+    return f"{' '.join(job_ids[:most])} and {len(job_ids) - most} more"

@@ -20,6 +20,6 @@ exit codes:
   {EXIT_SCHEDULER}    scheduler error (command failed, submission refused, unreachable)
   {EXIT_SWEEP_STATE}    sweep-state error (sweep directory missing, damaged or tampered)
   {EXIT_TASKS_FAILED}    with --wait: some tasks failed, were cancelled or were lost
-  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); 143 / 129 when stopped by SIGTERM / SIGHUP
   {EXIT_INTERNAL}    internal error (a bug: please report it with --debug output)
 """

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -168,8 +170,37 @@ def on_interrupt(text: str) -> None:
     _ON_INTERRUPT.set(text)
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (locks released, the journal as it stands)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
+
+
+#: Signals a batch system, ``timeout`` or a closed terminal send to stop a command.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 def report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console) -> int:
-    """Run ``command``, print what it returns, and return the exit code."""
+    """Run ``command``, print what it returns, and return the exit code.
+
+    SIGTERM and SIGHUP stop it as Ctrl-C does, saying what keeps running and how to go
+    on, with exit code 128 + the signal's number."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _stop) for s in _STOP_SIGNALS} if main else {}
+    try:
+        return _report(command, console)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console) -> int:
     try:
         outcome = command()
         if not is_successful(outcome):
@@ -179,6 +210,10 @@ def report(command: Callable[[], IOResult[Reply, HSMFailure]], console: Console)
         reply = unsafe_perform_io(outcome.unwrap())
         show(reply, console.json)
         return reply.code
+    except _Stopped as stopped:
+        name = signal.Signals(stopped.signum).name
+        sys.stderr.write(f"\nhsm: stopped by {name}; {_ON_INTERRUPT.get()}\n")
+        return 128 + stopped.signum
     except KeyboardInterrupt:
         sys.stderr.write(f"\nhsm: interrupted; {_ON_INTERRUPT.get()}\n")
         return EXIT_INTERRUPTED

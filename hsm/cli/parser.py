@@ -443,5 +443,29 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.overrides += [e for e in extra if not e.startswith("-")]
         extra = [e for e in extra if e.startswith("-")]
     if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        leaf = _leaf(parser, args)
+        leaf.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(leaf, extra)}")
     return args
+
+
+def _leaf(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser of the command ``args`` names, whose help lists its options."""
+    for dest in ("command", "action"):
+        subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        name = getattr(args, dest, None)
+        if not subparsers or name not in subparsers[0].choices:
+            break
+        parser = subparsers[0].choices[name]
+    return parser
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, extra: Sequence[str]) -> str:
+    """`` (did you mean --dry-run?)`` for an option close to one the command has."""
+    import difflib
+
+    known = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    for word in extra:
+        close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+        if close:
+            return f" (did you mean {close[0]}?)"
+    return ""

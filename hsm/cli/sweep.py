@@ -25,7 +25,7 @@ from returns.result import Result
 from hsm import api
 from hsm.cli.output import Console, Reply, on_interrupt
 from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
-from hsm.cli.views import submitted_reply
+from hsm.cli.views import submitted_reply, sweep_ref
 from hsm.cli.wait import finish
 from hsm.effects.sweeps import Submitted, journal_state, load_manifest
 from hsm.pure.cli_text import ranges
@@ -341,7 +341,7 @@ def _after_submit(
 
 
 def _submitted(sweep_dir: Path, submitted: Submitted, what: str, manifest: Manifest) -> Reply:
-    ref = f"--sweep-dir {shlex.quote(str(sweep_dir))}"
+    ref = sweep_ref(sweep_dir, manifest.sweep_id)
     on_interrupt(
         f"every job of sweep {manifest.sweep_id} is submitted and keeps running; "
         f"follow: hsm monitor {ref}; cancel: hsm cancel {ref}"

@@ -12,6 +12,7 @@ needs the disk (the tails of failed tasks' logs) and assembles the page.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def sweep_ref(sweep_dir: Path, sweep_id: str) -> str:
     """How a hint names a sweep: ``--sweep-id ID`` when it lives in the default place."""
     if sweep_dir == DEFAULT_SWEEPS / sweep_id:
         return f"--sweep-id {sweep_id}"
-    return f"--sweep-dir {sweep_dir}"
+    return f"--sweep-dir {shlex.quote(str(sweep_dir))}"
 
 
 def sweep_view(

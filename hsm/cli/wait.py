@@ -10,6 +10,8 @@ monitor's view, and exit code 5 unless every task completed.
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -29,6 +31,9 @@ from hsm.pure.states import JobState
 
 #: Polls in a row with nothing queued or running before unknown tasks count as lost.
 IDLE_POLLS = 3
+#: Seconds of further polls, once every task is final, for the exit codes accounting
+#: has not yet recorded (Slurm's sacct lags squeue by seconds; squeue prints no code).
+SETTLE_SECONDS = 15.0
 
 
 def finish(
@@ -67,6 +72,8 @@ class _Progress:
     tty: bool
     last: str = ""
     idle: int = 0
+    settle_until: float | None = None
+    clock: Callable[[], float] = time.monotonic
 
     def step(self, report: SweepReport) -> SweepReport | None:
         """Show one poll; the report once the sweep is over, else None."""
@@ -84,7 +91,9 @@ class _Progress:
         self.last = line
         states = {s.state for s in report.statuses.values()}
         if all(s.is_final for s in states):
-            return report
+            if self.settle_until is None:
+                self.settle_until = self.clock() + SETTLE_SECONDS
+            return None if _codes_pending(report) and self.clock() < self.settle_until else report
         if self._only_stuck(report):
             self.console.warn(
                 "stopped waiting: every task still queued can never start (see the reasons)"
@@ -109,3 +118,11 @@ class _Progress:
         if self.tty and not self.console.quiet:
             sys.stderr.write("\n")
         return report
+
+
+def _codes_pending(report: SweepReport) -> bool:
+    """Some completed task has no exit code yet: the live queue still shows it and
+    accounting has not caught up (the final table would show a blank EXIT)."""
+    return any(
+        s.state is JobState.COMPLETED and s.exit_code is None for s in report.statuses.values()
+    )

@@ -235,7 +235,24 @@ class SchedulerBackend:
             if error.transient or all(o is CancelOutcome.CANCELLED for o, _ in said.values()):
                 return IOFailure(error)
             outcomes.update(said)
-        return IOSuccess(outcomes)
+        return IOSuccess(self._settled(outcomes))
+
+    def _settled(self, outcomes: Cancelled) -> Cancelled:
+        """Ids the scheduler no longer knows, looked up once in history: a job that ended
+        minutes ago has left the live queue (Slurm's ``MinJobAge``) and its cancel reads
+        "invalid job id", but it had finished -- only an id history lacks too is unknown.
+        A failed lookup changes nothing."""
+        unknown = [i for i, (outcome, _) in outcomes.items() if outcome is CancelOutcome.UNKNOWN]
+        if not unknown:
+            return outcomes
+        polled = result_of(self.poll(unknown))
+        if isinstance(polled, Failure):
+            return outcomes
+        ended = _ended(unknown, polled.unwrap(), self.scheduler.split_task_id)
+        return {
+            job_id: (CancelOutcome.FINISHED, "") if job_id in ended else outcome
+            for job_id, outcome in outcomes.items()
+        }
 
     def user_jobs(self, user: str) -> IOResult[UserJobs, CommandError]:
         """One call listing ``user``'s jobs (ids and names), then one poll for their
@@ -312,3 +329,24 @@ def _merge(live: Statuses, past: Statuses) -> Statuses:
             continue
         merged[job_id] = status
     return merged
+
+
+def _ended(
+    job_ids: Sequence[str],
+    statuses: Statuses,
+    split: Callable[[str], tuple[str, int] | None],
+) -> set[str]:
+    """Those of ``job_ids`` that ``statuses`` show finished: a job or task by its own
+    status, an array by all of its tasks."""
+    tasks: dict[str, list[JobState]] = {}
+    for job_id, status in statuses.items():
+        parts = split(job_id)
+        if parts is not None:
+            tasks.setdefault(parts[0], []).append(status.state)
+    ended = set()
+    for job_id in job_ids:
+        own = statuses.get(job_id)
+        states = [own.state] if own is not None else tasks.get(job_id, [])
+        if states and all(state.is_final for state in states):
+            ended.add(job_id)
+    return ended

@@ -229,6 +229,13 @@ def load_manifest(sweep_dir: Path, *, sealed: bool = False) -> IOResult[Manifest
     """
     path = sweep_dir / layout.MANIFEST
     text = result_of(read_text(path))
+    if isinstance(text, Failure) and not sweep_dir.exists():
+        return IOFailure(
+            StateError(
+                f"no sweep at {sweep_dir} (`hsm sweep list` shows the sweeps under sweeps/)",
+                str(sweep_dir),
+            )
+        )
     if isinstance(text, Failure):
         return IOFailure(
             StateError(
@@ -478,7 +485,12 @@ def cancel_sweep(
     asked = result_of(journal_cancel(sweep_dir, targets))
     if isinstance(asked, Failure):
         return IOFailure(asked.failure())
-    return backend.cancel(targets)
+    said = backend.cancel(targets)
+    # One poll now rewrites the status cache, so `hsm sweep list` (which reads only the
+    # cache) shows the cancel instead of the states from before it; like any poll's cache
+    # write it is a convenience, so its outcome does not change the cancel's answer.
+    poll_sweep(sweep_dir, backend)
+    return said
 
 
 def journal_cancel(sweep_dir: Path, job_ids: Sequence[str]) -> IOResult[None, HSMFailure]:

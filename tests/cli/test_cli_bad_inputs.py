@@ -271,7 +271,7 @@ CASES = [
         "monitor-missing-sweep",
         ("monitor", "--sweep-id", "ghost"),
         STATE,
-        "not an hsm sweep directory",
+        "no sweep at sweeps/ghost (`hsm sweep list`",
     ),
     Case(
         "monitor-damaged-manifest",
@@ -285,7 +285,7 @@ CASES = [
         "resubmit-missing-sweep",
         ("sweep", "resubmit", "--sweep-id", "ghost"),
         STATE,
-        "not an hsm sweep directory",
+        "no sweep at sweeps/ghost (`hsm sweep list`",
     ),
     Case("cancel-nothing-named", ("cancel",), USAGE, "either --sweep-id"),
     Case(

@@ -275,6 +275,9 @@ def test_cancel_a_sweep_and_cancel_by_job_id(hsm: Hsm) -> None:
     first = hsm.ok(*slow, "--sweep-id", "c1", "lr=0.001,0.002").json()
     cancelled = hsm.ok("cancel", "--sweep-id", "c1", "--json").json()
     assert cancelled["cancelled"] == [first["jobs"][0]["job_id"]]
+    # The list reads only the status cache: the cancel must have refreshed it.
+    listed = {e["sweep_dir"]: e for e in hsm.ok("sweep", "list", "--json").json()["sweeps"]}
+    assert listed["sweeps/c1"]["counts"]["cancelled"] == 2, listed
     status = hsm.ok("monitor", "--sweep-id", "c1", "--json").json()
     assert status["counts"]["cancelled"] == 2, status
     second = hsm.ok(*slow, "--sweep-id", "c2", "--mode", "individual").json()
@@ -434,8 +437,13 @@ def test_help_imports_none_of_the_heavy_libraries(hsm: Hsm) -> None:
     assert "HEAVY []" in done.stderr, done.stderr
 
 
-def test_ctrl_c_while_waiting_exits_130_without_a_traceback(hsm: Hsm) -> None:
-    import signal
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(2, 130, "interrupted"), (15, 143, "stopped by SIGTERM"), (1, 129, "stopped by SIGHUP")],
+)
+def test_ctrl_c_or_sigterm_while_waiting_exits_without_a_traceback(
+    hsm: Hsm, signum: int, code: int, said: str
+) -> None:
     import time
 
     proc = subprocess.Popen(
@@ -467,10 +475,11 @@ def test_ctrl_c_while_waiting_exits_130_without_a_traceback(hsm: Hsm) -> None:
     while not (hsm.cwd / "sweeps/int/journal.jsonl").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, (out, err)
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == code, (out, err)
+    assert said in err and "Traceback" not in err
+    assert "hsm monitor --sweep-id int" in err  # how to go on
     hsm.ok("cancel", "--sweep-id", "int")
 
 

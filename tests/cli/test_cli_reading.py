@@ -108,7 +108,7 @@ def test_results_refuses_what_it_cannot_do(hsm: Hsm, args: list[str], message: s
 
 def test_results_of_a_missing_sweep_is_a_sweep_error(hsm: Hsm) -> None:
     run = hsm("results", "--sweep-id", "nothing")
-    assert run.code == 4 and "not an hsm sweep directory" in run.err, str(run)
+    assert run.code == 4 and "no sweep at sweeps/nothing" in run.err, str(run)
 
 
 def test_monitor_summary_state_all_quiet_and_json(hsm: Hsm) -> None:

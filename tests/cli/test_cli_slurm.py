@@ -33,6 +33,8 @@ def test_example_sweep_runs_on_slurm_with_wait_and_json(hsm: Hsm, slurm_clean: s
     assert data["status"]["counts"]["completed"] == 9, data["status"]
     job_id = data["jobs"][0]["job_id"]
     assert [t["job_id"] for t in data["status"]["tasks"]] == [f"{job_id}_{i}" for i in range(9)]
+    # squeue prints no exit code; --wait gives sacct the moment it needs to have them.
+    assert [t["exit_code"] for t in data["status"]["tasks"]] == [0] * 9, data["status"]
     assert len(list((hsm.cwd / "sweeps" / slurm_clean / "tasks").glob("*/metrics.json"))) == 9
     monitor = hsm.ok("monitor", "--mode", "hpc", "--sweep-id", slurm_clean, "--json").json()
     assert monitor["state"] == "completed" and monitor["scheduler"] == "slurm"

@@ -42,3 +42,26 @@ def test_only_commands_with_the_flag_accept_it(capsys: pytest.CaptureFixture[str
         with pytest.raises(SystemExit):
             parse([*argv, *FREE_TEXT, "--mem=1G"])
         assert "unrecognized arguments: --resources=--mem=1G" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["sweep", "run", "x=1", "--dryrun"],
+            "(did you mean --dry-run?)\nhint: see 'hsm sweep run",
+        ),
+        (
+            ["monitor", "--sweepid", "s"],
+            "(did you mean --sweep-id?)\nhint: see 'hsm monitor --help'",
+        ),
+        (["queue", "--bogus"], "unrecognized arguments: --bogus\nhint: see 'hsm queue --help'"),
+    ],
+)
+def test_an_unknown_option_names_the_close_one_and_the_command_help(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse(argv)
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err
