@@ -76,9 +76,9 @@ def _submit_then_finish(
 def _cancelling_on_interrupt(
     sweep: SweepRef, sweep_id: str, go: Callable[[], IOResult[Reply, HSMFailure]]
 ) -> IOResult[Reply, HSMFailure]:
-    """``--cancel-on-interrupt``: on Ctrl-C, cancel every job of the sweep that went in
-    (through the sweep's lock and journal, as ``hsm cancel`` does), say so, and let the
-    interrupt end the command."""
+    """``--cancel-on-interrupt``: on Ctrl-C (or SIGTERM / SIGHUP, which stop hsm as
+    Ctrl-C does), cancel every job of the sweep that went in (through the sweep's lock
+    and journal, as ``hsm cancel`` does), say so, and let the interrupt end the command."""
     try:
         return go()
     except KeyboardInterrupt:
@@ -102,7 +102,7 @@ def _say_cancelled(sweep: SweepRef, sweep_id: str, outcomes: Cancelled) -> None:
     rest = f" ({finished} had already finished or could not be reached)" if finished else ""
     on_interrupt(
         f"cancelled {cancelled} job(s) of sweep {sweep_id}{rest}; see them: "
-        f"hsm monitor {_dir_ref(sweep)}"
+        f"hsm monitor {sweep_ref(sweep.sweep_dir, sweep_id)}"
     )
 
 
@@ -111,13 +111,9 @@ def _say_not_cancelled(
 ) -> IOResult[None, HSMFailure]:
     on_interrupt(
         f"could not cancel the jobs of sweep {sweep_id} ({failure}); they keep running -- "
-        f"cancel them with: hsm cancel {_dir_ref(sweep)}"
+        f"cancel them with: hsm cancel {sweep_ref(sweep.sweep_dir, sweep_id)}"
     )
     return IOResult.from_value(None)
-
-
-def _dir_ref(sweep: SweepRef) -> str:
-    return f"--sweep-dir {shlex.quote(str(sweep.sweep_dir))}"
 
 
 def _checked(

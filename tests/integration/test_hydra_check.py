@@ -125,7 +125,9 @@ def test_a_program_that_is_not_a_hydra_app_says_so(project: Path) -> None:
     assert "--no-check" in done.stderr
 
 
-def _interrupted_wait(project: Path, *flags: str) -> tuple[int, str]:
+def _interrupted_wait(
+    project: Path, *flags: str, sig: signal.Signals = signal.SIGINT
+) -> tuple[int, str]:
     argv = [sys.executable, "-m", "hsm", "sweep", "run", "--hydra", "--script", "app.py",
             "--python", sys.executable, "--system", "local", "lr=0.1,0.2", "sleep=60",
             "--sweep-id", "int", "--wait", "--poll-interval", "0.5", *flags]  # fmt: skip
@@ -140,7 +142,7 @@ def _interrupted_wait(project: Path, *flags: str) -> tuple[int, str]:
     ):
         time.sleep(0.1)
     time.sleep(1.0)
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=120)
     return proc.returncode, err
 
@@ -153,10 +155,16 @@ def _states(project: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_cancel_on_interrupt_cancels_the_sweeps_jobs(project: Path) -> None:
-    code, err = _interrupted_wait(project, "--cancel-on-interrupt")
-    assert code == 130, err
-    assert "hsm: interrupted; cancelled 1 job(s) of sweep int" in err
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped by SIGTERM")],
+)
+def test_cancel_on_interrupt_cancels_the_sweeps_jobs(
+    project: Path, sig: signal.Signals, code: int, said: str
+) -> None:
+    ended, err = _interrupted_wait(project, "--cancel-on-interrupt", sig=sig)
+    assert ended == code, err
+    assert f"hsm: {said}; cancelled 1 job(s) of sweep int" in err
     assert "Traceback" not in err
     assert _states(project) == ["cancelled", "cancelled"]
     journal = (project / "sweeps" / "int" / layout.JOURNAL).read_text()
