@@ -131,6 +131,14 @@ def test_wait_reports_a_failed_task_then_resubmit_mends_it(tmp_path: Path) -> No
     assert _one_sweep(work) == sweep_dir
 
 
+def _journaled_a_submission(work: Path) -> bool:
+    journals = list((work / "sweeps").glob(f"*/{layout.JOURNAL}"))
+    try:
+        return bool(journals) and '"submitted"' in journals[0].read_text()
+    except FileNotFoundError:  # being written
+        return False
+
+
 def _interrupted(work: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
     """Run the multirun, Ctrl-C it (SIGINT to its process group) once its jobs are in."""
     argv = [sys.executable, "app.py", "-m", "hydra/launcher=hsm", *args]
@@ -139,14 +147,7 @@ def _interrupted(work: Path, env: dict[str, str], *args: str) -> tuple[int, str]
         text=True, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        sweeps = list((work / "sweeps").glob("*"))
-        if sweeps and any(
-            json.loads(line).get("event") == "submitted"
-            for line in (sweeps[0] / layout.JOURNAL).read_text().splitlines()
-            if (sweeps[0] / layout.JOURNAL).exists()
-        ):
-            break
+    while time.monotonic() < deadline and not _journaled_a_submission(work):
         time.sleep(0.2)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
