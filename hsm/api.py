@@ -223,11 +223,15 @@ def plan_sweep(
     params: Sequence[Mapping[str, Any]],
     mode: str,
     job_name: str | None = None,
+    argvs: Sequence[tuple[str, ...]] | None = None,
 ) -> Result[tuple[Manifest, tuple[PlannedJob, ...]], ConfigError]:
     """Everything a submission will write, computed without touching anything.
 
     ``job_name`` names the job of a one-task individual sweep exactly (the seed's
-    ``submit_single_job``).
+    ``submit_single_job``).  ``argvs`` (one per entry of ``params``) are the programs'
+    arguments when a caller already has them ready (the Hydra launcher passes Hydra's
+    own override strings); by default each task's arguments are rendered from its
+    params (:func:`render_argvs`).
     """
     checked = check_sweep_id(sweep_id)
     if isinstance(checked, Failure):
@@ -235,11 +239,14 @@ def plan_sweep(
     settings = sweep_settings(options, scheduler, mode, sweep_id, sweep_dir, array_limit)
     if isinstance(settings, Failure):
         return Failure(settings.failure())
-    argvs = render_argvs(params, hydra=options.hydra)
-    if isinstance(argvs, Failure):
-        return Failure(argvs.failure())
+    if argvs is not None and len(argvs) != len(params):
+        return Failure(ConfigError(f"{len(argvs)} argument lists for {len(params)} tasks"))
+    rendered = render_argvs(params, hydra=options.hydra) if argvs is None else Success(list(argvs))
+    if isinstance(rendered, Failure):
+        return Failure(rendered.failure())
+    ready = rendered.unwrap()
     chosen = replace(settings.unwrap(), job_name=job_name)
-    jobs = plan_jobs(chosen, argvs.unwrap(), params_json=[params_json(p) for p in params])
+    jobs = plan_jobs(chosen, ready, params_json=[params_json(p) for p in params])
     if isinstance(jobs, Failure):
         return Failure(jobs.failure())
     data = asdict(chosen)
@@ -249,7 +256,7 @@ def plan_sweep(
         mode=mode,
         workdir=str(options.project_dir.resolve()),
         settings=data,
-        tasks=number_tasks(params, argvs.unwrap()),
+        tasks=number_tasks(params, ready),
         jobs=tuple(j.record() for j in jobs.unwrap()),
     )
     return Success((manifest, jobs.unwrap()))

@@ -125,7 +125,13 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         "--hydra",
         action="store_true",
         help="the program is a Hydra app: each task's Hydra output goes to its own task "
-        "directory (as `hydra: true` in the sweep file)",
+        "directory (as `hydra: true` in the sweep file); task configs are composed with "
+        "the app before anything is submitted",
+    )
+    parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="for a Hydra app, skip composing the tasks' configs before submitting",
     )
     parser.add_argument(
         "--mode",
@@ -233,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the scripts and submit commands; write and submit nothing",
     )
     _wait_flags(run)
+    run.add_argument(
+        "--cancel-on-interrupt",
+        action="store_true",
+        help="with --wait, Ctrl-C cancels the sweep's jobs (default: they keep running)",
+    )
     render = add(sweeps, "render", "write the scripts and manifest only, for audit")
     _job_flags(render)
     submit = add(sweeps, "submit", "submit a rendered sweep after checking every hash")

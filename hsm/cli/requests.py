@@ -6,15 +6,16 @@ looks at a flag, a variable or a file again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hsm import api
 from hsm.effects.backend import Backend
 from hsm.pure.config import Config
 from hsm.pure.config_layers import ResolvedConfig
 from hsm.pure.states import JobState
-from hsm.pure.sweep import Sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +33,30 @@ class Settings:
 
 @dataclass(frozen=True, slots=True)
 class SweepRequest:
-    """``sweep run`` / ``sweep render``: a new sweep, checked before anything is touched.
+    """``sweep run`` / ``sweep render`` (or the Hydra launcher): a new sweep, checked
+    before anything is touched.
 
-    ``wait`` is the poll interval of ``--wait`` (``None``: do not wait).
+    ``wait`` is the poll interval of ``--wait`` (``None``: do not wait).  ``check``: for
+    a Hydra app (``options.hydra``), compose task configs with the app before submitting
+    (``--no-check`` turns it off).  ``cancel_on_interrupt``: Ctrl-C under ``--wait``
+    cancels the sweep's jobs instead of leaving them running.  ``argvs``: the tasks'
+    arguments when they come ready (the Hydra launcher's overrides) rather than
+    rendered from ``points``.  ``resume_command``: what to run again after Ctrl-C
+    (default: this ``hsm`` command with ``--sweep-id``).
     """
 
     options: api.JobOptions
-    points: Sweep
+    points: Sequence[Mapping[str, Any]]
     mode: str
     sweep_id: str
     sweep_dir: Path
     backend: Backend
     dry_run: bool = False
     wait: float | None = None
+    check: bool = True
+    cancel_on_interrupt: bool = False
+    argvs: tuple[tuple[str, ...], ...] | None = None
+    resume_command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,38 +30,119 @@ from hsm.cli.wait import finish
 from hsm.effects.sweeps import Submitted, journal_state, load_manifest
 from hsm.pure.cli_text import ranges
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure
+from hsm.pure.layout import MANIFEST
 from hsm.pure.manifest import JournalState, Manifest
 from hsm.pure.plan import PlannedJob
-from hsm.pure.schedulers.base import hms
+from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
 
 T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
 
 
 def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
-    """``hsm sweep run``: plan, write and submit (or only print, with ``--dry-run``)."""
+    """``hsm sweep run``: plan, check, write and submit (or only print, with ``--dry-run``)."""
+    on_interrupt(f"nothing of sweep {request.sweep_id} was submitted")
+    # Plan (and check a Hydra app's configs) once, before any write: every mistake
+    # surfaces while nothing exists yet.  A dry run uses the same limit as a real run,
+    # so it shows exactly what would be submitted.
+    planned = IOResult.from_result(_plan(request, _array_limit(request))).bind(
+        partial(_checked, console, request)
+    )
     if request.dry_run:
-        return IOResult.from_result(
-            # The same limit as a real run: a dry run shows exactly what would be submitted.
-            _plan(request, _array_limit(request)).map(partial(_dry_run, request))
-        )
-    # Plan once, before any write: every mistake surfaces while nothing exists yet.
+        return planned.map(partial(_dry_run, request))
+    return planned.bind(partial(_submit_and_finish, console, request))
+
+
+def _submit_and_finish(
+    console: Console, request: SweepRequest, planned: Planned
+) -> IOResult[Reply, HSMFailure]:
     sweep = SweepRef(request.sweep_dir, request.backend)
     on_interrupt(
         f"sweep {request.sweep_id} may be only partly submitted; what is in keeps running. "
-        f"Resume it (nothing is submitted twice): {_resume_command(request.sweep_id)}"
+        f"Resume it (nothing is submitted twice): {_resume_command(request)}"
     )
-    return (
-        IOResult.from_result(_plan(request, _array_limit(request)))
-        .bind(partial(_submit_planned, sweep))
-        .bind(partial(_after_submit, console, sweep, request.wait, "ran"))
+    go = partial(_submit_then_finish, console, sweep, request.wait, planned)
+    if request.cancel_on_interrupt:
+        return _cancelling_on_interrupt(sweep, request.sweep_id, go)
+    return go()
+
+
+def _submit_then_finish(
+    console: Console, sweep: SweepRef, wait: float | None, planned: Planned
+) -> IOResult[Reply, HSMFailure]:
+    return _submit_planned(sweep, planned).bind(partial(_after_submit, console, sweep, wait, "ran"))
+
+
+def _cancelling_on_interrupt(
+    sweep: SweepRef, sweep_id: str, go: Callable[[], IOResult[Reply, HSMFailure]]
+) -> IOResult[Reply, HSMFailure]:
+    """``--cancel-on-interrupt``: on Ctrl-C (or SIGTERM / SIGHUP, which stop hsm as
+    Ctrl-C does), cancel every job of the sweep that went in (through the sweep's lock
+    and journal, as ``hsm cancel`` does), say so, and let the interrupt end the command."""
+    try:
+        return go()
+    except KeyboardInterrupt:
+        _cancel_all(sweep, sweep_id)
+        raise
+
+
+def _cancel_all(sweep: SweepRef, sweep_id: str) -> None:
+    """Cancel the sweep's jobs; what Ctrl-C then reports says whether that worked."""
+    if not (sweep.sweep_dir / MANIFEST).exists():
+        on_interrupt(f"nothing of sweep {sweep_id} was submitted")
+        return
+    api.cancel(sweep.sweep_dir, sweep.backend).map(partial(_say_cancelled, sweep, sweep_id)).lash(
+        partial(_say_not_cancelled, sweep, sweep_id)
     )
+
+
+def _say_cancelled(sweep: SweepRef, sweep_id: str, outcomes: Cancelled) -> None:
+    cancelled = sum(1 for outcome, _ in outcomes.values() if outcome is CancelOutcome.CANCELLED)
+    finished = len(outcomes) - cancelled
+    rest = f" ({finished} had already finished or could not be reached)" if finished else ""
+    on_interrupt(
+        f"cancelled {cancelled} job(s) of sweep {sweep_id}{rest}; see them: "
+        f"hsm monitor {sweep_ref(sweep.sweep_dir, sweep_id)}"
+    )
+
+
+def _say_not_cancelled(
+    sweep: SweepRef, sweep_id: str, failure: HSMFailure
+) -> IOResult[None, HSMFailure]:
+    on_interrupt(
+        f"could not cancel the jobs of sweep {sweep_id} ({failure}); they keep running -- "
+        f"cancel them with: hsm cancel {sweep_ref(sweep.sweep_dir, sweep_id)}"
+    )
+    return IOResult.from_value(None)
+
+
+def _checked(
+    console: Console | None, request: SweepRequest, planned: Planned
+) -> IOResult[Planned, HSMFailure]:
+    """A Hydra app's task configs composed with the app before anything is submitted
+    (:mod:`hsm.effects.hydra_check`); other programs, and ``--no-check``, pass as they are."""
+    if not (request.options.hydra and request.check):
+        return IOResult.from_value(planned)
+    from hsm.effects.hydra_check import check_hydra_tasks
+
+    options = request.options
+    manifest, _ = planned
+    return check_hydra_tasks(
+        options.python_path, options.script_path, manifest.argvs, options.project_dir
+    ).map(partial(_composed, console, planned))
+
+
+def _composed(console: Console | None, planned: Planned, checked: int) -> Planned:
+    if console is not None:
+        console.detail(f"composed {checked} task config(s) with the Hydra app: all compose")
+    return planned
 
 
 def render(request: SweepRequest) -> IOResult[Reply, HSMFailure]:
     """``hsm sweep render``: write the scripts and manifest, submit nothing."""
     return (
         IOResult.from_result(_plan(request, _array_limit(request)))
+        .bind(partial(_checked, None, request))
         .bind(partial(_write_planned, request.sweep_dir))
         .map(partial(_rendered, request.sweep_dir))
     )
@@ -92,8 +173,12 @@ def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFai
     )
 
 
-def _resume_command(sweep_id: str | None) -> str:
-    """This very command, with ``--sweep-id`` pinned so it names the same sweep."""
+def _resume_command(request: SweepRequest | None) -> str:
+    """This very command, with ``--sweep-id`` pinned so it names the same sweep (or what
+    the request says resumes it)."""
+    if request is not None and request.resume_command is not None:
+        return request.resume_command
+    sweep_id = None if request is None else request.sweep_id
     argv = ["hsm", *sys.argv[1:]]
     if sweep_id is not None and "--sweep-id" not in argv and "--sweep-dir" not in argv:
         argv += ["--sweep-id", sweep_id]
@@ -112,6 +197,7 @@ def _plan(request: SweepRequest, limit: int) -> Result[Planned, HSMFailure]:
         request.sweep_dir,
         request.points,
         request.mode,
+        argvs=request.argvs,
     )
 
 

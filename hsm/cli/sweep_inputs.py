@@ -10,10 +10,7 @@ is created: a failed check leaves the project as it was.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,6 +31,7 @@ from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.layout import LOCK, LOGS, MANIFEST, SCRIPTS
 from hsm.pure.plan import check_sweep_id
 from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
+from hsm.pure.sweep_id import default_sweep_id
 from hsm.pure.sweepfile import (
     SweepFile,
     apply_axes,
@@ -41,8 +39,6 @@ from hsm.pure.sweepfile import (
     parse_shorthand,
     parse_sweep_file,
 )
-
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +86,13 @@ def _not_a_sweep_yet(request: SweepRequest) -> Result[SweepRequest, HSMFailure]:
 
 def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailure]:
     """The flags that set config leaves (see :data:`hsm.pure.config_layers.FLAGS`)."""
+    if getattr(args, "cancel_on_interrupt", False) and not getattr(args, "wait", False):
+        return Failure(
+            ConfigError(
+                "--cancel-on-interrupt goes with --wait: without --wait hsm returns as soon "
+                "as the jobs are in (cancel them with hsm cancel --sweep-id ID)"
+            )
+        )
     system = args.system
     if args.mode == "local":
         if system not in (None, "local"):
@@ -203,10 +206,11 @@ def _place(
 def _named(
     args: argparse.Namespace, source: _Source, checked: Settings, script: Path
 ) -> Result[_Checked, HSMFailure]:
-    sweep_id = args.sweep_id or _default_id(script, _fingerprint(args, source, checked, script))
+    inputs = _inputs(args, source, checked, script)
+    sweep_id = args.sweep_id or default_sweep_id(script.stem, inputs)
     return flow(
         check_sweep_id(sweep_id),
-        bind(partial(_new_sweep_dir, args.sweep_dir)),
+        bind(partial(new_sweep_dir, args.sweep_dir)),
         map_(partial(_Checked, source, checked, script, sweep_id)),
     )
 
@@ -225,17 +229,13 @@ def _script(flag: str | None, source: _Source) -> Result[Path, HSMFailure]:
     return Success(script)
 
 
-def _default_id(script: Path, fingerprint: str) -> str:
-    """``<script stem>_<12 hex digits of the inputs>``: the same command, run again in the
-    same place, names the same sweep -- so it resumes an interrupted submission instead
-    of submitting everything twice (give ``--sweep-id`` to run a sweep anew)."""
-    stem = _ID_UNSAFE.sub("_", script.stem).strip("_.-") or "sweep"
-    return f"{stem[:40]}_{fingerprint[:12]}"
-
-
-def _fingerprint(args: argparse.Namespace, source: _Source, checked: Settings, script: Path) -> str:
-    """A digest of everything that decides what a sweep submits (not how it is watched)."""
-    inputs = {
+def _inputs(
+    args: argparse.Namespace, source: _Source, checked: Settings, script: Path
+) -> dict[str, Any]:
+    """Everything that decides what a sweep submits (not how it is watched): the same
+    command, run again in the same place, names the same sweep -- so it resumes an
+    interrupted submission instead of submitting everything twice."""
+    return {
         "cwd": str(Path.cwd().resolve()),
         "script": str(script.resolve()),
         "sweep_file": repr(source.file),
@@ -247,12 +247,11 @@ def _fingerprint(args: argparse.Namespace, source: _Source, checked: Settings, s
         "max_array_size": getattr(args, "max_array_size", None),
         "hydra": getattr(args, "hydra", False),
     }
-    text = json.dumps(inputs, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
-    """The sweep dir must be new, empty, or an hsm sweep (resumed); its parent writable."""
+def new_sweep_dir(flag: str | None, sweep_id: str) -> Result[Path, HSMFailure]:
+    """The sweep dir (``flag``, else ``sweeps/<sweep_id>``) must be new, empty, or an hsm
+    sweep (resumed); its parent writable."""
     sweep_dir = Path(flag) if flag else DEFAULT_SWEEPS / sweep_id
     if ".." in sweep_dir.parts:
         return Failure(
@@ -309,30 +308,56 @@ def _sweep_request(
         backend=chosen,
         dry_run=bool(getattr(args, "dry_run", False)),
         wait=interval(getattr(args, "wait", False), args),
+        check=not getattr(args, "no_check", False),
+        cancel_on_interrupt=bool(getattr(args, "cancel_on_interrupt", False)),
     )
 
 
 def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> api.JobOptions:
+    return job_options(
+        checked.settings,
+        backend_key,
+        checked.script,
+        Path.cwd(),
+        throttle=args.throttle,
+        dependencies=tuple(args.after),
+        hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
+    )
+
+
+def job_options(
+    settings: Settings,
+    backend_key: str,
+    script: Path,
+    project_dir: Path,
+    *,
+    throttle: int | None,
+    dependencies: tuple[str, ...],
+    hydra: bool,
+) -> api.JobOptions:
+    """How every job of a new sweep runs: the resolved settings (the queue, account and
+    extra lines of the chosen scheduler's section), the script as jobs see it from
+    ``project_dir``, and what the command gave itself."""
     from hsm.pure.config import section_extra, section_settings
     from hsm.pure.schedulers import SCHEDULERS
 
-    hpc = checked.settings.config.hpc
+    hpc = settings.config.hpc
     section = SCHEDULERS[backend_key].config_section
     queue, account = section_settings(hpc, section)
     return api.JobOptions(
         walltime=hpc.default_walltime,
         resources=hpc.default_resources,
         python_path=hpc.python_interpreter,
-        script_path=_script_text(checked.script, Path.cwd().resolve()),
-        project_dir=Path.cwd(),
+        script_path=_script_text(script, project_dir.resolve()),
+        project_dir=project_dir,
         queue=queue,
         account=account,
         setup=hpc.setup,
         max_array_size=hpc.max_array_size,
-        throttle=args.throttle,
-        dependencies=tuple(args.after),
+        throttle=throttle,
+        dependencies=dependencies,
         extra=section_extra(hpc, section),
-        hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
+        hydra=hydra,
     )
 
 
