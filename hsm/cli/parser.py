@@ -165,6 +165,7 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="run at most N tasks of an array at once",
     )
+    _max_queued_flag(parser)
     parser.add_argument(
         "--after",
         action="append",
@@ -172,6 +173,27 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         metavar="JOBID",
         help="start after JOBID succeeds (KIND:JOBID for after, afterok, "
         "afternotok, afterany); repeatable",
+    )
+
+
+def _feed_interval_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--feed-interval",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between a detached feeder's polls of the queue (default 30)",
+    )
+
+
+def _max_queued_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-queued",
+        type=_positive_int,
+        metavar="N",
+        help="you may have at most N jobs queued (each array task counts), when the "
+        "scheduler does not say or you want fewer; a sweep that does not fit is fed in "
+        "waves (default: hpc.max_queued, else the scheduler's limits: see hsm limits)",
     )
 
 
@@ -225,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps = sweep.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = add(sweeps, "run", "plan, write and submit a sweep (resumes if run again)")
     _job_flags(run)
+    _feed_interval_flag(run)
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -254,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT_OF_MEMORY (the next word is the value, even if it starts with -)",
     )
     _wait_flags(again)
+    feeding = add(
+        sweeps,
+        "feed",
+        "go on submitting a sweep's tasks that wait for queue room (after its feeder was "
+        "killed or the machine rebooted); a detached feeder unless --wait",
+    )
+    _sweep_ref(feeding)
+    _max_queued_flag(feeding)
+    _feed_interval_flag(feeding)
+    _wait_flags(feeding)
     listing = add(sweeps, "list", "the sweeps under the sweep root, with their last known states")
     listing.add_argument(
         "--sweep-root",
@@ -351,6 +384,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SYSTEM",
         help=f"scheduler for bare job ids: {SYSTEM_HELP}; default: config, else detect",
     )
+
+    limits = add(
+        commands,
+        "limits",
+        "how many jobs you may queue (the scheduler's submit limits and hpc.max_queued, "
+        "with where each came from) and how many you have queued",
+    )
+    limits.add_argument("--system", default=None, metavar="SYSTEM", help=SYSTEM_HELP)
+    _max_queued_flag(limits)
 
     config = commands.add_parser(
         "config",

@@ -45,6 +45,7 @@ class SweepRequest:
     backend: Backend
     dry_run: bool = False
     wait: float | None = None
+    feed_interval: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from returns.io import IOResult
 from returns.result import Result
 
 from hsm import api
+from hsm.cli.feeding import feed_rest
 from hsm.cli.output import Console, Reply, on_interrupt
 from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
 from hsm.cli.views import submitted_reply
@@ -53,7 +54,17 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
     )
     return (
         IOResult.from_result(_plan(request, _array_limit(request)))
-        .bind(partial(_submit_planned, sweep))
+        .bind(partial(_submit_planned, sweep, request.options.max_queued))
+        .bind(
+            partial(
+                feed_rest,
+                console,
+                sweep,
+                request.wait,
+                request.options.max_queued,
+                feed_interval=request.feed_interval,
+            )
+        )
         .bind(partial(_after_submit, console, sweep, request.wait, "ran"))
     )
 
@@ -74,8 +85,10 @@ def submit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailu
         f"{sweep.sweep_dir} may be only partly submitted; what is in keeps running. Resume it "
         f"(nothing is submitted twice): {_resume_command(None)}"
     )
-    return api.submit_rendered(sweep.sweep_dir, sweep.backend).bind(
-        partial(_after_submit, console, sweep, request.wait, "submitted")
+    return (
+        api.submit_rendered(sweep.sweep_dir, sweep.backend)
+        .bind(partial(feed_rest, console, sweep, request.wait, None))
+        .bind(partial(_after_submit, console, sweep, request.wait, "submitted"))
     )
 
 
@@ -172,11 +185,20 @@ def _shell(argv: Sequence[str]) -> str:
 # -- writing and submitting -----------------------------------------------------------------
 
 
-def _submit_planned(sweep: SweepRef, planned: Planned) -> IOResult[Submitted, HSMFailure]:
+def _submit_planned(
+    sweep: SweepRef, max_queued: int | None, planned: Planned
+) -> IOResult[Submitted, HSMFailure]:
     manifest, jobs = planned
     return _in_new_dir(
         sweep.sweep_dir,
-        partial(api.submit_planned, manifest, jobs, sweep.backend, sweep_dir=sweep.sweep_dir),
+        partial(
+            api.submit_planned,
+            manifest,
+            jobs,
+            sweep.backend,
+            sweep_dir=sweep.sweep_dir,
+            max_queued=max_queued,
+        ),
     )
 
 

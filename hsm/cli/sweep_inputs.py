@@ -109,6 +109,7 @@ def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailur
             "queue": args.queue,
             "account": args.account,
             "max-array-size": args.max_array_size,
+            "max-queued": getattr(args, "max_queued", None),
         }
     )
 
@@ -309,6 +310,7 @@ def _sweep_request(
         backend=chosen,
         dry_run=bool(getattr(args, "dry_run", False)),
         wait=interval(getattr(args, "wait", False), args),
+        feed_interval=float(getattr(args, "feed_interval", 30.0)),
     )
 
 
@@ -333,6 +335,7 @@ def _options(checked: _Checked, backend_key: str, args: argparse.Namespace) -> a
         dependencies=tuple(args.after),
         extra=section_extra(hpc, section),
         hydra=bool(getattr(args, "hydra", False)) or checked.source.file.hydra,
+        max_queued=hpc.max_queued,
     )
 
 

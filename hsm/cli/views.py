@@ -47,6 +47,7 @@ from hsm.pure.summary import (
     real_exit_code,
     split_params,
 )
+from hsm.pure.waves import STOPPED, progress, progress_line
 
 #: Log lines per failed task in the table when ``--lines`` is not given.
 TABLE_LINES = 10
@@ -105,6 +106,10 @@ def sweep_view(
     if shown.quiet:
         return head, data
     parts = [head]
+    fed = progress(manifest, report.job_ids)
+    if fed.waiting:
+        stopped = any(s.raw == STOPPED for s in report.statuses.values())
+        parts.append(progress_line(fed, stopped=stopped))
     if report.stale:
         parts.append(f"warning: {report.warning}")
     ref = shown.ref or sweep_ref(sweep_dir, manifest.sweep_id)

@@ -12,7 +12,7 @@ from hsm.pure.schedulers.base import (
     ResourceDialect,
     Scheduler,
 )
-from hsm.pure.schedulers.slurm import commands
+from hsm.pure.schedulers.slurm import commands, limits
 from hsm.pure.schedulers.slurm.detect import DETECTION
 from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
 from hsm.pure.schedulers.slurm.resources import check_slurm_extra, is_slurm_mark, parse_slurm
@@ -101,6 +101,10 @@ SCHEDULER = Scheduler(
         parse_user_query=commands.parse_user_query,
         limit_argv=commands.LIMIT_ARGV,
         parse_limit=commands.parse_limit,
+        no_room=limits.no_room,
+        submit_limits_argvs=limits.submit_limits_argvs,
+        parse_submit_limits=limits.parse_submit_limits,
+        queued_argv=limits.queued_argv,
     ),
     detection=DETECTION,
 )

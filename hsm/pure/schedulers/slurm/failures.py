@@ -77,9 +77,10 @@ _HINTS = {
         "and lower --walltime or choose another partition"
     ),
     "job violates accounting/qos policy": (
-        "a limit of your account or QOS refuses the job (max submitted jobs, size or time): "
-        "see `sacctmgr show assoc user=$USER` and `sacctmgr show qos`; for a big sweep use "
-        "--mode array with a throttle"
+        "a limit of your account or QOS refuses the job (its size or time, or the number "
+        "of jobs you may run): see `sacctmgr show assoc user=$USER` and `sacctmgr show qos`; "
+        "a limit on how many jobs you may queue is no refusal: hsm feeds the sweep in waves "
+        "(see `hsm limits`)"
     ),
     "invalid generic resource (gres) specification": (
         "the GPU/GRES request names a resource this partition lacks: see `sinfo -o '%P %G'`"

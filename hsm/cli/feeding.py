@@ -1,0 +1,219 @@
+"""``hsm sweep feed``, ``hsm limits``, and what ``sweep run`` does with tasks that wait.
+
+Strategy: a submission that left tasks waiting for queue room (``Submitted.waiting``)
+hands them to a feeder: with ``--wait`` the feeder runs here, in the foreground, before
+the sweep is followed to its end; otherwise a detached feeder is started and the user is
+told its pid, its log and how to stop it.  ``hsm sweep feed`` resumes a feeder that was
+killed (or a login node that rebooted); ``hsm limits`` prints the submit limits hsm
+finds, where from, and how many jobs the user has queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure
+
+from hsm import api
+from hsm.cli.output import Console, Reply
+from hsm.cli.requests import Settings, SweepRef
+from hsm.effects.backend import Backend
+from hsm.effects.feeder import (
+    DEFAULT_INTERVAL,
+    FEEDER_LOG,
+    FeedStep,
+    feeder_pid,
+    start_feeder,
+)
+from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
+from hsm.effects.results import result_of
+from hsm.effects.sweeps import Submitted
+from hsm.pure.errors import HSMFailure, StateError
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    """``sweep feed``: the sweep, ``hpc.max_queued``, and ``--wait``'s interval (None:
+    start a detached feeder)."""
+
+    sweep: SweepRef
+    max_queued: int | None
+    wait: float | None
+    feed_interval: float = DEFAULT_INTERVAL
+
+
+def feed_rest(
+    console: Console,
+    sweep: SweepRef,
+    wait: float | None,
+    max_queued: int | None,
+    submitted: Submitted,
+    *,
+    feed_interval: float = DEFAULT_INTERVAL,
+) -> IOResult[Submitted, HSMFailure]:
+    """Hand the tasks a submission left waiting to a feeder (see the module doc);
+    ``feed_interval``: seconds between a detached feeder's polls."""
+    if not submitted.no_room and not submitted.waiting:
+        return IOSuccess(submitted)
+    if wait is not None:
+        console.note(
+            f"{submitted.waiting or 'some'} task(s) wait for queue room: feeding them here "
+            "(Ctrl-C stops; hsm sweep feed resumes)"
+        )
+        fed = result_of(
+            api.feed(
+                sweep.sweep_dir,
+                sweep.backend,
+                max_queued=max_queued,
+                interval=wait,
+                on_step=partial(_note_step, console),
+            )
+        )
+        if isinstance(fed, Failure):
+            return IOFailure(fed.failure())
+        return IOSuccess(submitted)
+    pid = result_of(_detach(sweep.sweep_dir, max_queued, feed_interval))
+    if isinstance(pid, Failure):
+        return IOFailure(pid.failure())
+    console.note(
+        f"{submitted.waiting or 'some'} task(s) wait for queue room: a feeder (pid "
+        f"{pid.unwrap()}) submits them as room frees up; log: "
+        f"{sweep.sweep_dir / FEEDER_LOG}; stop it with hsm cancel"
+    )
+    return IOSuccess(submitted)
+
+
+def _note_step(console: Console, step: FeedStep) -> None:
+    console.note(step.line())
+
+
+def _detach(
+    sweep_dir: Path, max_queued: int | None, feed_interval: float
+) -> IOResult[int, HSMFailure]:
+    running = feeder_pid(sweep_dir)
+    if running is not None:
+        return IOSuccess(running)
+    try:
+        return IOSuccess(start_feeder(sweep_dir, max_queued=max_queued, interval=feed_interval))
+    except OSError as error:
+        return IOFailure(
+            StateError(
+                f"could not start a feeder for {sweep_dir}: {error.strerror}; run "
+                f"hsm sweep feed --sweep-dir {sweep_dir} --wait to feed it in the foreground",
+                str(sweep_dir),
+            )
+        )
+
+
+def feed_request(args: argparse.Namespace, console: Console) -> IOResult[FeedRequest, HSMFailure]:
+    """``sweep feed --sweep-id ID [--max-queued N] [--wait]``."""
+    from hsm.cli.inputs import interval, settings, sweep_dir_of, sweep_ref
+
+    found = settings(args, {"max-queued": args.max_queued}, warn=console)
+    if isinstance(found, Failure):
+        return IOFailure(found.failure())
+    max_queued = found.unwrap().config.hpc.max_queued
+    return (
+        IOResult.from_result(sweep_dir_of(args))
+        .bind(sweep_ref)
+        .map(partial(_feed_request, max_queued, interval(args.wait, args), args.feed_interval))
+    )
+
+
+def _feed_request(
+    max_queued: int | None, wait: float | None, feed_interval: float, sweep: SweepRef
+) -> FeedRequest:
+    return FeedRequest(sweep, max_queued, wait, feed_interval)
+
+
+def feed(console: Console, request: FeedRequest) -> IOResult[Reply, HSMFailure]:
+    """``hsm sweep feed``: go on feeding a sweep where its feeder stopped."""
+    from hsm.cli.wait import finish
+
+    sweep = request.sweep
+    if request.wait is None:
+        running = feeder_pid(sweep.sweep_dir)
+        if running is not None:
+            text = f"a feeder (pid {running}) already feeds {sweep.sweep_dir}"
+            return IOSuccess(
+                Reply(text, {"sweep_dir": str(sweep.sweep_dir), "feeder_pid": running})
+            )
+        return _detach(sweep.sweep_dir, request.max_queued, request.feed_interval).map(
+            partial(_started, sweep.sweep_dir)
+        )
+    fed = result_of(
+        api.feed(
+            sweep.sweep_dir,
+            sweep.backend,
+            max_queued=request.max_queued,
+            interval=request.wait,
+            on_step=partial(_note_step, console),
+        )
+    )
+    if isinstance(fed, Failure):
+        return IOFailure(fed.failure())
+    step = fed.unwrap()
+    data = {"submitted": step.progress.submitted, "tasks": step.progress.total}
+    return finish(console, sweep, request.wait, Reply(step.line(), data))
+
+
+def _started(sweep_dir: Path, pid: int) -> Reply:
+    return Reply(
+        f"a feeder (pid {pid}) feeds {sweep_dir} as queue room frees up; log: "
+        f"{sweep_dir / FEEDER_LOG}",
+        {"sweep_dir": str(sweep_dir), "feeder_pid": pid},
+    )
+
+
+# -- hsm limits -------------------------------------------------------------------------
+
+
+def limits(settings: Settings, backend: Backend) -> IOResult[Reply, HSMFailure]:
+    """``hsm limits``: the user's submit limits, where from, and what is queued now."""
+    user = current_user()
+    found = read_limits(backend, user, settings.config.hpc.max_queued)
+    counted = result_of(queued_count(backend, user))
+    queued = counted.unwrap() if not isinstance(counted, Failure) else None
+    source = settings.resolved.sources.get("hpc.max_queued", "default")
+    return IOSuccess(_limits_reply(backend.key, user, found, queued, source))
+
+
+def _limits_reply(
+    key: str, user: str, found: FoundLimits, queued: int | None, source: str
+) -> Reply:
+    lines = [f"submit limits for {user} on {key}:"]
+    for limit in found.limits:
+        note = "" if limit.binds else "  (not counted per user: reported only)"
+        lines.append(f"  {limit.name} = {limit.value}  from {limit.source}{note}")
+    if found.configured is not None:
+        lines.append(f"  hpc.max_queued = {found.configured}  from {source}")
+    if not found.limits and found.configured is None:
+        lines.append("  none found (set hpc.max_queued to state one)")
+    for problem in found.problems:
+        lines.append(f"  could not ask: {problem}")
+    effective = found.max_queued
+    lines.append(
+        f"effective: at most {effective} jobs queued (each array task counts)"
+        if effective is not None
+        else "effective: no limit known: sweeps are submitted whole"
+    )
+    lines.append(f"queued now: {queued if queued is not None else 'unknown'}")
+    if effective is not None and queued is not None:
+        lines.append(f"room now: {max(0, effective - queued)}")
+    data = {
+        "user": user,
+        "scheduler": key,
+        "limits": [
+            {"name": x.name, "value": x.value, "source": x.source, "binds": x.binds}
+            for x in found.limits
+        ],
+        "configured": found.configured,
+        "problems": list(found.problems),
+        "max_queued": effective,
+        "queued": queued,
+    }
+    return Reply("\n".join(lines), data)

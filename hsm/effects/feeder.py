@@ -1,0 +1,441 @@
+"""Feed a sweep bigger than the queue: submit what fits, then the rest as room frees up.
+
+Strategy: one *step* (:func:`feed_step`, run holding the sweep's lock) counts the user's
+queued jobs (one scheduler call), submits the jobs already planned but not in while
+they fit whole, then plans the next wave from the waiting tasks (:mod:`hsm.pure.waves`),
+writes it into the manifest, and submits it -- every submit journaled by
+:func:`hsm.effects.sweeps.submit_jobs`, a refusal for a submit limit recorded as
+``no_room`` ("no room yet").  The *feeder* (:func:`feed`) repeats steps every
+``interval`` seconds, sleeping without the lock, until every task is in or ``hsm
+cancel`` journals ``feed_stop``.
+
+Detached (:func:`start_feeder`), the feeder is ``python -m hsm.effects.feeder`` in a
+session of its own, so it outlives the terminal; it holds ``.feeder.lock`` for its life
+(so at most one feeds a sweep) and writes its pid to ``feeder.pid`` and its steps to
+``feeder.log``.  It may be killed at any moment (``kill -9``, a reboot): the manifest
+and the journal are the whole state, so the next ``hsm sweep run`` with the same id or
+``hsm sweep feed`` goes on exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure, Success
+
+import hsm
+from hsm.effects.backend import Backend
+from hsm.effects.files import append_journal
+from hsm.effects.limits import can_count, current_user, queued_count, read_limits
+from hsm.effects.lock import with_sweep_lock
+from hsm.effects.results import result_of
+from hsm.effects.sweeps import (
+    Submitted,
+    add_jobs,
+    journal_state,
+    load_manifest,
+    submit_jobs,
+    write_sweep,
+)
+from hsm.pure import layout
+from hsm.pure.errors import CommandError, HSMFailure, StateError
+from hsm.pure.manifest import Manifest
+from hsm.pure.plan import PlannedJob
+from hsm.pure.waves import (
+    Progress,
+    fed_manifest,
+    is_fed,
+    plan_wave,
+    progress,
+    progress_line,
+    room,
+    unsubmitted_that_fit,
+    waiting_tasks,
+)
+
+#: Seconds between a feeder's polls: modest, since each costs a scheduler call.
+DEFAULT_INTERVAL = 30.0
+FEEDER_PID = "feeder.pid"
+FEEDER_LOG = "feeder.log"
+FEEDER_LOCK = ".feeder.lock"
+#: How long a step waits for the sweep's lock (a cancel or a re-run may hold it).
+LOCK_WAIT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStep:
+    """What one step found and did.
+
+    Attributes:
+        progress: tasks in, out of all.
+        room: how many more jobs the user could queue before this step (None: no
+            limit known).
+        submitted: the job keys this step submitted.
+        stopped: ``hsm cancel`` stopped the feeding.
+        no_room: the scheduler refused a job for a submit limit during this step.
+    """
+
+    progress: Progress
+    room: int | None
+    submitted: tuple[str, ...] = ()
+    stopped: bool = False
+    no_room: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Nothing is left to submit (or the feeding was stopped)."""
+        return self.stopped or self.progress.waiting == 0
+
+    def line(self) -> str:
+        """``submitted 1,200 / 5,000, waiting for queue room`` (what monitor says too)."""
+        return progress_line(self.progress, stopped=self.stopped)
+
+
+def feed_step(
+    sweep_dir: Path, backend: Backend, limit: int | None, user: str
+) -> IOResult[FeedStep, HSMFailure]:
+    """One step; the caller holds the sweep's lock (see :func:`feed_once`)."""
+    loaded = result_of(load_manifest(sweep_dir, sealed=True))
+    if isinstance(loaded, Failure):
+        return IOFailure(loaded.failure())
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    manifest, state = loaded.unwrap(), replayed.unwrap()
+    job_ids = {**manifest.job_ids, **state.submitted}
+    if state.feed_stopped:
+        return IOSuccess(FeedStep(progress(manifest, job_ids), None, stopped=True))
+    waiting = waiting_tasks(manifest)
+    unsubmitted = [job for job in manifest.jobs if job.key not in job_ids]
+    if not waiting and not unsubmitted:
+        return IOSuccess(FeedStep(progress(manifest, job_ids), None))
+    if limit is None:  # no limit known: offer everything, a refusal stops it
+        free = len(waiting) + sum(len(job.tasks) for job in unsubmitted)
+    else:
+        counted = result_of(queued_count(backend, user))
+        if isinstance(counted, Failure):
+            return IOFailure(counted.failure())
+        free = room(limit, counted.unwrap()) or 0
+    before = free
+    lookup = state.in_flight | frozenset(state.failed)
+    keys, free = unsubmitted_that_fit(manifest.jobs, job_ids, lookup, free)
+    done: list[str] = []
+    if keys:
+        sent = result_of(submit_jobs(sweep_dir, manifest, backend, Path(manifest.workdir), keys))
+        if isinstance(sent, Failure):
+            return IOFailure(sent.failure())
+        job_ids.update(sent.unwrap().job_ids)
+        done += sent.unwrap().submitted
+        if sent.unwrap().no_room:
+            return IOSuccess(_step(manifest, job_ids, before, done, no_room=True))
+    if len(keys) < len(unsubmitted) or free < 1 or not waiting:
+        return IOSuccess(_step(manifest, job_ids, before, done))
+    grown = result_of(_plan_next_wave(sweep_dir, manifest, job_ids, free))
+    if isinstance(grown, Failure):
+        return IOFailure(grown.failure())
+    manifest, new_keys = grown.unwrap()
+    sent = result_of(submit_jobs(sweep_dir, manifest, backend, Path(manifest.workdir), new_keys))
+    if isinstance(sent, Failure):
+        return IOFailure(sent.failure())
+    job_ids.update(sent.unwrap().job_ids)
+    done += sent.unwrap().submitted
+    return IOSuccess(_step(manifest, job_ids, before, done, no_room=sent.unwrap().no_room))
+
+
+def _step(
+    manifest: Manifest,
+    job_ids: dict[str, str],
+    before: int | None,
+    done: Sequence[str],
+    *,
+    no_room: bool = False,
+) -> FeedStep:
+    return FeedStep(progress(manifest, job_ids), before, tuple(done), no_room=no_room)
+
+
+def _plan_next_wave(
+    sweep_dir: Path, manifest: Manifest, job_ids: dict[str, str], free: int
+) -> IOResult[tuple[Manifest, list[str]], HSMFailure]:
+    """Plan the next wave and write it (scripts, then the manifest) before any submit."""
+    from hsm.api import params_json  # the one owner of a task's params.json text
+    from hsm.pure.schedulers import SCHEDULERS
+
+    limit = int(
+        manifest.settings.get("array_limit") or SCHEDULERS[manifest.scheduler].default_array_limit
+    )
+    planned = plan_wave(manifest, free, limit, [params_json(p) for p in manifest.params])
+    if isinstance(planned, Failure):
+        return IOFailure(planned.failure())
+    jobs = planned.unwrap()
+    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs))
+    saved = result_of(add_jobs(sweep_dir, grown.with_job_ids(job_ids), jobs))
+    if isinstance(saved, Failure):
+        return IOFailure(saved.failure())
+    return IOSuccess((saved.unwrap(), [job.key for job in jobs]))
+
+
+def write_and_feed(
+    manifest: Manifest,
+    jobs: Sequence[PlannedJob],
+    backend: Backend,
+    sweep_dir: Path,
+    max_queued: int | None,
+) -> IOResult[Submitted, HSMFailure]:
+    """Write and submit a planned sweep, holding its lock: whole when it fits in the
+    queue, else fed -- the manifest keeps every task, what fits now goes in, the rest
+    waits (``Submitted.waiting``) for a feeder.
+
+    A sweep directory already fed is resumed as it is (a new plan of the same sweep may
+    split differently, since the room differs); one that is not is checked and resumed
+    as before.
+    """
+    user = current_user()
+    existing = sweep_dir / layout.MANIFEST
+    if existing.exists():
+        old = result_of(load_manifest(sweep_dir, sealed=True))
+        if isinstance(old, Failure):
+            return IOFailure(old.failure())
+        if is_fed(old.unwrap()):
+            if old.unwrap().sweep_id != manifest.sweep_id or old.unwrap().argvs != manifest.argvs:
+                return IOFailure(
+                    StateError(
+                        f"{sweep_dir} already holds a different sweep ({old.unwrap().sweep_id}, "
+                        f"{len(old.unwrap().tasks)} tasks); choose another --sweep-dir or "
+                        "--sweep-id, or resume it unchanged",
+                        str(sweep_dir),
+                    )
+                )
+            return _resume_feeding(sweep_dir, backend, effective_limit(backend, max_queued), user)
+    limits = read_limits(backend, user, max_queued)
+    limit = limits.max_queued
+    if limit is not None and not existing.exists() and can_count(backend):
+        counted = result_of(queued_count(backend, user))
+        free = room(limit, counted.unwrap()) if isinstance(counted, Success) else None
+        if free is not None and sum(len(job.tasks) for job in jobs) > free:
+            written = result_of(write_sweep(sweep_dir, fed_manifest(manifest), ()))
+            if isinstance(written, Failure):
+                return IOFailure(written.failure())
+            return _resume_feeding(sweep_dir, backend, limit, user)
+    written = result_of(write_sweep(sweep_dir, manifest, jobs))
+    if isinstance(written, Failure):
+        return IOFailure(written.failure())
+    sent = result_of(submit_jobs(sweep_dir, written.unwrap(), backend, Path(manifest.workdir)))
+    if isinstance(sent, Failure):
+        return IOFailure(sent.failure())
+    if not sent.unwrap().no_room:
+        return IOSuccess(sent.unwrap())
+    fed = progress(written.unwrap(), sent.unwrap().job_ids)
+    return IOSuccess(replace(sent.unwrap(), waiting=fed.waiting))
+
+
+def _resume_feeding(
+    sweep_dir: Path, backend: Backend, limit: int | None, user: str
+) -> IOResult[Submitted, HSMFailure]:
+    started = result_of(journal_feed(sweep_dir, "feed_start"))
+    if isinstance(started, Failure):
+        return IOFailure(started.failure())
+    stepped = result_of(feed_step(sweep_dir, backend, limit, user))
+    if isinstance(stepped, Failure):
+        return IOFailure(stepped.failure())
+    step = stepped.unwrap()
+    replayed = result_of(journal_state(sweep_dir))
+    if isinstance(replayed, Failure):
+        return IOFailure(replayed.failure())
+    return IOSuccess(
+        Submitted(
+            dict(replayed.unwrap().submitted),
+            step.submitted,
+            (),
+            no_room=step.no_room or step.progress.waiting > 0,
+            waiting=step.progress.waiting,
+        )
+    )
+
+
+def feed_once(
+    sweep_dir: Path, backend: Backend, limit: int | None, user: str | None = None
+) -> IOResult[FeedStep, HSMFailure]:
+    """One step, holding the sweep's lock."""
+    return with_sweep_lock(
+        sweep_dir,
+        partial(feed_step, sweep_dir, backend, limit, user or current_user()),
+        wait=LOCK_WAIT,
+    )
+
+
+def journal_feed(sweep_dir: Path, event: str) -> IOResult[None, HSMFailure]:
+    """Record ``feed_start`` (a command resumes feeding) or ``feed_stop`` (hsm cancel)."""
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return append_journal(sweep_dir / layout.JOURNAL, {"time": stamp, "event": event})
+
+
+def feed(
+    sweep_dir: Path,
+    backend: Backend,
+    limit: int | None,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    on_step: Callable[[FeedStep], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> IOResult[FeedStep, HSMFailure]:
+    """Step every ``interval`` seconds until every task is in or the feeding is stopped.
+
+    A transient scheduler error (controller busy, timeout) skips a step; any other
+    failure ends the feeding with it (a refusal other than a submit limit keeps its hint).
+    """
+    user = current_user()
+    while True:
+        stepped = result_of(feed_once(sweep_dir, backend, limit, user))
+        if isinstance(stepped, Failure):
+            error = stepped.failure()
+            if not (isinstance(error, CommandError) and error.transient):
+                return IOFailure(error)
+        else:
+            if on_step is not None:
+                on_step(stepped.unwrap())
+            if stepped.unwrap().done:
+                return IOSuccess(stepped.unwrap())
+        sleep(interval)
+
+
+def effective_limit(backend: Backend, configured: int | None) -> int | None:
+    """The strictest binding submit limit the scheduler states, ``configured`` included."""
+    return read_limits(backend, current_user(), configured).max_queued
+
+
+# -- the detached feeder ----------------------------------------------------------------
+
+
+def start_feeder(
+    sweep_dir: Path, *, max_queued: int | None = None, interval: float = DEFAULT_INTERVAL
+) -> int:
+    """Start a detached feeder for ``sweep_dir`` and return its pid.
+
+    It exits at once (quietly) when another feeder already feeds the sweep.
+
+    Raises:
+        OSError: it could not be started.
+    """
+    env = dict(os.environ)
+    package_root = str(Path(hsm.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    argv = [sys.executable, "-m", "hsm.effects.feeder", str(sweep_dir.resolve())]
+    argv += ["--interval", str(interval)]
+    if max_queued is not None:
+        argv += ["--max-queued", str(max_queued)]
+    with open(sweep_dir / FEEDER_LOG, "ab") as log:
+        child = subprocess.Popen(
+            argv,
+            cwd=sweep_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # leaves the terminal's session: survives its SIGHUP
+            close_fds=True,
+        )
+    return child.pid
+
+
+def feeder_pid(sweep_dir: Path) -> int | None:
+    """The pid of the feeder feeding ``sweep_dir`` now, or None."""
+    try:
+        pid = int((sweep_dir / FEEDER_PID).read_text(encoding="utf-8").strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    is_ours = b"hsm.effects.feeder" in cmdline and str(sweep_dir.resolve()).encode() in cmdline
+    return pid if is_ours else None
+
+
+def stop_feeder(sweep_dir: Path, *, grace: float = 10.0) -> int | None:
+    """Stop the sweep's feeder (SIGTERM, then SIGKILL after ``grace`` s); its pid, if any.
+
+    Safe at any moment: a feeder killed mid-step leaves a journal its successor resumes.
+    """
+    pid = feeder_pid(sweep_dir)
+    if pid is None:
+        return None
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if feeder_pid(sweep_dir) != pid or _is_zombie(pid):
+                return pid
+            time.sleep(0.05)
+    return pid
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _log(text: str) -> None:
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    sys.stdout.write(f"{stamp} {text}\n")
+    sys.stdout.flush()
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hsm.effects.feeder")
+    parser.add_argument("sweep_dir", type=Path)
+    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL)
+    parser.add_argument("--max-queued", type=int, default=None)
+    args = parser.parse_args(argv)
+    sweep_dir: Path = args.sweep_dir
+    fd = os.open(sweep_dir / FEEDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _log(f"pid {os.getpid()}: another feeder feeds {sweep_dir}; exiting")
+        return 0
+    from hsm.api import backend_for_sweep
+
+    pid_file = sweep_dir / FEEDER_PID
+    pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    try:
+        found = result_of(backend_for_sweep(sweep_dir))
+        if isinstance(found, Failure):
+            _log(f"cannot feed: {found.failure().message}")
+            return 1
+        backend = found.unwrap()
+        limit = effective_limit(backend, args.max_queued)
+        _log(f"pid {os.getpid()} feeding {sweep_dir} (submit limit: {limit or 'none known'})")
+        outcome = result_of(
+            feed(sweep_dir, backend, limit, interval=args.interval, on_step=_log_step)
+        )
+        if isinstance(outcome, Failure):
+            _log(f"stopped: {outcome.failure()}")
+            return 1
+        _log("done: " + outcome.unwrap().line())
+        return 0
+    finally:
+        with contextlib.suppress(OSError):
+            pid_file.unlink()
+        os.close(fd)
+
+
+def _log_step(step: FeedStep) -> None:
+    sent = f"; submitted {', '.join(step.submitted)}" if step.submitted else ""
+    _log(f"{step.line()} (room {step.room}){sent}")
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
