@@ -94,7 +94,7 @@ def _command(args: argparse.Namespace, console: Console) -> IOResult[Reply, HSMF
 
             return cancel_request(args).bind(cancel)
         case "limits", _:
-            from hsm.cli.inputs import limits_request
+            from hsm.cli.feeding import limits_request
 
             return limits_request(args, console)
         case "config", "show":

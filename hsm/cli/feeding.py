@@ -16,11 +16,12 @@ from functools import partial
 from pathlib import Path
 
 from returns.io import IOFailure, IOResult, IOSuccess
-from returns.result import Failure
 
 from hsm import api
+from hsm.cli.inputs import backend, interval, settings, sweep_dir_of, sweep_ref
 from hsm.cli.output import Console, Reply
 from hsm.cli.requests import Settings, SweepRef
+from hsm.cli.wait import finish
 from hsm.effects.backend import Backend
 from hsm.effects.feeder import (
     DEFAULT_INTERVAL,
@@ -30,15 +31,14 @@ from hsm.effects.feeder import (
     start_feeder,
 )
 from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
-from hsm.effects.results import result_of
 from hsm.effects.sweeps import Submitted
 from hsm.pure.errors import HSMFailure, StateError
 
 
 @dataclass(frozen=True, slots=True)
 class FeedRequest:
-    """``sweep feed``: the sweep, ``hpc.max_queued``, and ``--wait``'s interval (None:
-    start a detached feeder)."""
+    """``sweep feed``: the sweep, ``hpc.max_queued``, ``--wait``'s interval (None: start
+    a detached feeder) and the detached feeder's interval."""
 
     sweep: SweepRef
     max_queued: int | None
@@ -59,32 +59,37 @@ def feed_rest(
     ``feed_interval``: seconds between a detached feeder's polls."""
     if not submitted.no_room and not submitted.waiting:
         return IOSuccess(submitted)
+    waiting = submitted.waiting or "some"
     if wait is not None:
         console.note(
-            f"{submitted.waiting or 'some'} task(s) wait for queue room: feeding them here "
+            f"{waiting} task(s) wait for queue room: feeding them here "
             "(Ctrl-C stops; hsm sweep feed resumes)"
         )
-        fed = result_of(
-            api.feed(
-                sweep.sweep_dir,
-                sweep.backend,
-                max_queued=max_queued,
-                interval=wait,
-                on_step=partial(_note_step, console),
-            )
+        fed = api.feed(
+            sweep.sweep_dir,
+            sweep.backend,
+            max_queued=max_queued,
+            interval=wait,
+            on_step=partial(_note_step, console),
         )
-        if isinstance(fed, Failure):
-            return IOFailure(fed.failure())
-        return IOSuccess(submitted)
-    pid = result_of(_detach(sweep.sweep_dir, max_queued, feed_interval))
-    if isinstance(pid, Failure):
-        return IOFailure(pid.failure())
-    console.note(
-        f"{submitted.waiting or 'some'} task(s) wait for queue room: a feeder (pid "
-        f"{pid.unwrap()}) submits them as room frees up; log: "
-        f"{sweep.sweep_dir / FEEDER_LOG}; stop it with hsm cancel"
+        return fed.map(partial(_same, submitted))
+    return _detach(sweep.sweep_dir, max_queued, feed_interval).map(
+        partial(_told, console, sweep.sweep_dir, waiting, submitted)
     )
-    return IOSuccess(submitted)
+
+
+def _same(submitted: Submitted, _: object) -> Submitted:
+    return submitted
+
+
+def _told(
+    console: Console, sweep_dir: Path, waiting: object, submitted: Submitted, pid: int
+) -> Submitted:
+    console.note(
+        f"{waiting} task(s) wait for queue room: a feeder (pid {pid}) submits them as "
+        f"room frees up; log: {sweep_dir / FEEDER_LOG}; stop it with hsm cancel"
+    )
+    return submitted
 
 
 def _note_step(console: Console, step: FeedStep) -> None:
@@ -94,6 +99,7 @@ def _note_step(console: Console, step: FeedStep) -> None:
 def _detach(
     sweep_dir: Path, max_queued: int | None, feed_interval: float
 ) -> IOResult[int, HSMFailure]:
+    """The running feeder's pid, else a new detached feeder's."""
     running = feeder_pid(sweep_dir)
     if running is not None:
         return IOSuccess(running)
@@ -109,22 +115,31 @@ def _detach(
         )
 
 
-def feed_request(args: argparse.Namespace, console: Console) -> IOResult[FeedRequest, HSMFailure]:
-    """``sweep feed --sweep-id ID [--max-queued N] [--wait]``."""
-    from hsm.cli.inputs import interval, settings, sweep_dir_of, sweep_ref
+# -- hsm sweep feed -----------------------------------------------------------------------
 
+
+def feed_request(args: argparse.Namespace, console: Console) -> IOResult[FeedRequest, HSMFailure]:
+    """``sweep feed --sweep-id ID [--max-queued N] [--wait] [--feed-interval S]``."""
     found = settings(args, {"max-queued": args.max_queued}, warn=console)
-    if isinstance(found, Failure):
-        return IOFailure(found.failure())
-    max_queued = found.unwrap().config.hpc.max_queued
+    return IOResult.from_result(found).bind(partial(_feed_request, args))
+
+
+def _feed_request(args: argparse.Namespace, found: Settings) -> IOResult[FeedRequest, HSMFailure]:
     return (
         IOResult.from_result(sweep_dir_of(args))
         .bind(sweep_ref)
-        .map(partial(_feed_request, max_queued, interval(args.wait, args), args.feed_interval))
+        .map(
+            partial(
+                _request,
+                found.config.hpc.max_queued,
+                interval(args.wait, args),
+                args.feed_interval,
+            )
+        )
     )
 
 
-def _feed_request(
+def _request(
     max_queued: int | None, wait: float | None, feed_interval: float, sweep: SweepRef
 ) -> FeedRequest:
     return FeedRequest(sweep, max_queued, wait, feed_interval)
@@ -132,8 +147,6 @@ def _feed_request(
 
 def feed(console: Console, request: FeedRequest) -> IOResult[Reply, HSMFailure]:
     """``hsm sweep feed``: go on feeding a sweep where its feeder stopped."""
-    from hsm.cli.wait import finish
-
     sweep = request.sweep
     if request.wait is None:
         running = feeder_pid(sweep.sweep_dir)
@@ -145,20 +158,20 @@ def feed(console: Console, request: FeedRequest) -> IOResult[Reply, HSMFailure]:
         return _detach(sweep.sweep_dir, request.max_queued, request.feed_interval).map(
             partial(_started, sweep.sweep_dir)
         )
-    fed = result_of(
-        api.feed(
-            sweep.sweep_dir,
-            sweep.backend,
-            max_queued=request.max_queued,
-            interval=request.wait,
-            on_step=partial(_note_step, console),
-        )
-    )
-    if isinstance(fed, Failure):
-        return IOFailure(fed.failure())
-    step = fed.unwrap()
+    return api.feed(
+        sweep.sweep_dir,
+        sweep.backend,
+        max_queued=request.max_queued,
+        interval=request.wait,
+        on_step=partial(_note_step, console),
+    ).bind(partial(_fed, console, sweep, request.wait))
+
+
+def _fed(
+    console: Console, sweep: SweepRef, wait: float, step: FeedStep
+) -> IOResult[Reply, HSMFailure]:
     data = {"submitted": step.progress.submitted, "tasks": step.progress.total}
-    return finish(console, sweep, request.wait, Reply(step.line(), data))
+    return finish(console, sweep, wait, Reply(step.line(), data))
 
 
 def _started(sweep_dir: Path, pid: int) -> Reply:
@@ -172,29 +185,41 @@ def _started(sweep_dir: Path, pid: int) -> Reply:
 # -- hsm limits -------------------------------------------------------------------------
 
 
-def limits(settings: Settings, backend: Backend) -> IOResult[Reply, HSMFailure]:
-    """``hsm limits``: the user's submit limits, where from, and what is queued now."""
+def limits_request(args: argparse.Namespace, warn: Console) -> IOResult[Reply, HSMFailure]:
+    """``hsm limits``: the settings (for ``hpc.max_queued``), the backend, the answer."""
+    flags = {"system": args.system, "max-queued": args.max_queued}
+    return IOResult.from_result(settings(args, flags, warn=warn)).bind(_limits_of)
+
+
+def _limits_of(found: Settings) -> IOResult[Reply, HSMFailure]:
+    return backend(found).bind(partial(limits, found))
+
+
+def limits(found: Settings, chosen: Backend) -> IOResult[Reply, HSMFailure]:
+    """The user's submit limits, where from, and what is queued now."""
     user = current_user()
-    found = read_limits(backend, user, settings.config.hpc.max_queued)
-    counted = result_of(queued_count(backend, user))
-    queued = counted.unwrap() if not isinstance(counted, Failure) else None
-    source = settings.resolved.sources.get("hpc.max_queued", "default")
-    return IOSuccess(_limits_reply(backend.key, user, found, queued, source))
+    limits_found = read_limits(chosen, user, found.config.hpc.max_queued)
+    source = found.resolved.sources.get("hpc.max_queued", "default")
+    reply = partial(_limits_reply, chosen.key, user, limits_found, source)
+    return queued_count(chosen, user).map(reply).lash(partial(_uncounted, reply))
+
+
+def _uncounted(reply: partial[Reply], _: object) -> IOResult[Reply, HSMFailure]:
+    return IOSuccess(reply(None))
 
 
 def _limits_reply(
-    key: str, user: str, found: FoundLimits, queued: int | None, source: str
+    key: str, user: str, found: FoundLimits, source: str, queued: int | None
 ) -> Reply:
     lines = [f"submit limits for {user} on {key}:"]
     for limit in found.limits:
-        note = "" if limit.binds else "  (not counted per user: reported only)"
+        note = "" if limit.binds else "  (not per user: reported only)"
         lines.append(f"  {limit.name} = {limit.value}  from {limit.source}{note}")
     if found.configured is not None:
         lines.append(f"  hpc.max_queued = {found.configured}  from {source}")
     if not found.limits and found.configured is None:
         lines.append("  none found (set hpc.max_queued to state one)")
-    for problem in found.problems:
-        lines.append(f"  could not ask: {problem}")
+    lines.extend(f"  could not ask: {problem}" for problem in found.problems)
     effective = found.max_queued
     lines.append(
         f"effective: at most {effective} jobs queued (each array task counts)"

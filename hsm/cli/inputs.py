@@ -40,7 +40,7 @@ from returns.pointfree import bind, map_
 from returns.result import Failure, Result, Success
 
 from hsm import api
-from hsm.cli.output import Console, Reply
+from hsm.cli.output import Console
 from hsm.cli.requests import (
     CancelRequest,
     JobsRef,
@@ -259,17 +259,6 @@ def interval(flag: bool, args: argparse.Namespace) -> float | None:
 def queue_request(args: argparse.Namespace, warn: Console) -> IOResult[QueueRequest, HSMFailure]:
     """``queue``: the user's jobs on the configured (or detected) backend."""
     return _backend_of(warn, args).map(partial(_queue_request, interval(args.watch, args)))
-
-
-def limits_request(args: argparse.Namespace, warn: Console) -> IOResult[Reply, HSMFailure]:
-    """``limits``: the settings (for ``hpc.max_queued``) and the backend, then the answer."""
-    from hsm.cli.feeding import limits
-
-    flags = {"system": args.system, "max-queued": args.max_queued}
-    found = settings(args, flags, warn=warn)
-    if isinstance(found, Failure):
-        return IOResult.from_failure(found.failure())
-    return backend(found.unwrap()).bind(partial(limits, found.unwrap()))
 
 
 def _queue_request(watch: float | None, backend: Backend) -> QueueRequest:

@@ -71,7 +71,7 @@ def _rows(text: str, width: int) -> list[list[str]]:
     for line in text.replace("\r", "").split("\n"):
         fields = line.split("|")
         if line.strip() and len(fields) >= width:
-            rows.append(fields)
+            rows.append(fields[:width])
     return rows
 
 
