@@ -346,17 +346,31 @@ def feed(
     max_queued: int | None = None,
     interval: float = 30.0,
     on_step: Callable[[FeedStep], None] | None = None,
+    retries: int = 0,
+    retry_on: str = "infrastructure",
 ) -> IOResult[FeedStep, HSMFailure]:
     """Submit a fed sweep's waiting tasks as queue room frees up, in the foreground,
-    until every task is in (or ``hsm cancel`` stops it); resumable at any moment."""
-    from hsm.effects.feeder import effective_limit, journal_feed
+    until every task is in (or ``hsm cancel`` stops it); resumable at any moment.
+
+    With ``retries``, also run again (as new generations) tasks that failed because the
+    infrastructure killed them -- or after any failure, with ``retry_on="any"`` -- up to
+    ``retries`` times each, until every task has finished for good.
+    """
+    from hsm.effects.feeder import Retry, effective_limit, journal_feed
     from hsm.effects.feeder import feed as feed_loop
 
     started = result_of(with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start")))
     if isinstance(started, Failure):
         return IOFailure(started.failure())
     limit = effective_limit(backend, max_queued)
-    return feed_loop(sweep_dir, backend, limit, interval=interval, on_step=on_step)
+    return feed_loop(
+        sweep_dir,
+        backend,
+        limit,
+        interval=interval,
+        on_step=on_step,
+        retry=Retry(retries, retry_on),
+    )
 
 
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -523,7 +537,22 @@ def _resubmit(
     tasks = sorted(t for t, s in report.statuses.items() if s.state in states)
     if not tasks:
         return IOSuccess(Submitted(dict(report.job_ids), (), ()))
-    manifest = report.manifest
+    return resubmit_tasks(sweep_dir, backend, report.manifest, report.job_ids, tasks, changes)
+
+
+def resubmit_tasks(
+    sweep_dir: Path,
+    backend: Backend,
+    manifest: Manifest,
+    job_ids: Mapping[str, str],
+    tasks: Sequence[int],
+    changes: Mapping[str, Any],
+    array_limit: int | None = None,
+) -> IOResult[Submitted, HSMFailure]:
+    """Submit ``tasks`` again as the sweep's next generation (``r1_``, ``r2_``...): one
+    compact array per array-limit chunk, planned with the sweep's settings, the changes
+    of the newest generation that had some, then ``changes``.  The caller holds the
+    sweep's lock and has checked that every earlier job is in (``job_ids``)."""
     generation = 1 + max(
         (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if _is_resubmission(j.key)),
         default=0,
@@ -540,8 +569,9 @@ def _resubmit(
         setup=tuple(base.get("setup", ())),
         extra=tuple(base.get("extra", ())),
     )
-    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
-    base["array_limit"] = limit
+    base["array_limit"] = array_limit or result_of(backend.array_limit()).value_or(
+        _default_limit(backend)
+    )
     settings = SweepSettings(**base)
     planned = plan_jobs(
         settings, manifest.argvs, tasks, params_json=[params_json(p) for p in manifest.params]
@@ -550,7 +580,7 @@ def _resubmit(
         return IOFailure(planned.failure())
     jobs = [replace(job, changes=changed or None) for job in planned.unwrap()]
     grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs)).with_job_ids(
-        report.job_ids
+        job_ids
     )
     saved = result_of(add_jobs(sweep_dir, grown, jobs))
     if isinstance(saved, Failure):

@@ -26,7 +26,9 @@ from hsm.effects.backend import Backend
 from hsm.effects.feeder import (
     DEFAULT_INTERVAL,
     FEEDER_LOG,
+    NO_RETRY,
     FeedStep,
+    Retry,
     feeder_pid,
     start_feeder,
 )
@@ -44,6 +46,7 @@ class FeedRequest:
     max_queued: int | None
     wait: float | None
     feed_interval: float = DEFAULT_INTERVAL
+    retry: Retry = NO_RETRY
 
 
 def feed_rest(
@@ -54,28 +57,39 @@ def feed_rest(
     submitted: Submitted,
     *,
     feed_interval: float = DEFAULT_INTERVAL,
+    retry: Retry = NO_RETRY,
 ) -> IOResult[Submitted, HSMFailure]:
-    """Hand the tasks a submission left waiting to a feeder (see the module doc);
+    """Hand the tasks a submission left waiting -- or, with ``retry``, the whole sweep,
+    to be watched for failed tasks to run again -- to a feeder (see the module doc);
     ``feed_interval``: seconds between a detached feeder's polls."""
-    if not submitted.no_room and not submitted.waiting:
+    if not submitted.no_room and not submitted.waiting and not retry.retries:
         return IOSuccess(submitted)
-    waiting = submitted.waiting or "some"
+    what = _what(submitted, retry)
     if wait is not None:
-        console.note(
-            f"{waiting} task(s) wait for queue room: feeding them here "
-            "(Ctrl-C stops; hsm sweep feed resumes)"
-        )
+        console.note(f"{what}: feeding here (Ctrl-C stops; hsm sweep feed resumes)")
         fed = api.feed(
             sweep.sweep_dir,
             sweep.backend,
             max_queued=max_queued,
             interval=wait,
             on_step=partial(_note_step, console),
+            retries=retry.retries,
+            retry_on=retry.retry_on,
         )
         return fed.map(partial(_same, submitted))
-    return _detach(sweep.sweep_dir, max_queued, feed_interval).map(
-        partial(_told, console, sweep.sweep_dir, waiting, submitted)
+    return _detach(sweep.sweep_dir, max_queued, feed_interval, retry).map(
+        partial(_told, console, sweep.sweep_dir, what, submitted)
     )
+
+
+def _what(submitted: Submitted, retry: Retry) -> str:
+    parts = []
+    if submitted.no_room or submitted.waiting:
+        parts.append(f"{submitted.waiting or 'some'} task(s) wait for queue room")
+    if retry.retries:
+        kind = "any failure" if retry.retry_on == "any" else "a failure of the infrastructure"
+        parts.append(f"a task that ends in {kind} runs again (up to {retry.retries} times)")
+    return "; ".join(parts)
 
 
 def _same(submitted: Submitted, _: object) -> Submitted:
@@ -83,11 +97,11 @@ def _same(submitted: Submitted, _: object) -> Submitted:
 
 
 def _told(
-    console: Console, sweep_dir: Path, waiting: object, submitted: Submitted, pid: int
+    console: Console, sweep_dir: Path, what: str, submitted: Submitted, pid: int
 ) -> Submitted:
     console.note(
-        f"{waiting} task(s) wait for queue room: a feeder (pid {pid}) submits them as "
-        f"room frees up; log: {sweep_dir / FEEDER_LOG}; stop it with hsm cancel"
+        f"{what}: a feeder (pid {pid}) takes care of it; log: {sweep_dir / FEEDER_LOG}; "
+        "stop it with hsm cancel"
     )
     return submitted
 
@@ -97,14 +111,16 @@ def _note_step(console: Console, step: FeedStep) -> None:
 
 
 def _detach(
-    sweep_dir: Path, max_queued: int | None, feed_interval: float
+    sweep_dir: Path, max_queued: int | None, feed_interval: float, retry: Retry
 ) -> IOResult[int, HSMFailure]:
     """The running feeder's pid, else a new detached feeder's."""
     running = feeder_pid(sweep_dir)
     if running is not None:
         return IOSuccess(running)
     try:
-        return IOSuccess(start_feeder(sweep_dir, max_queued=max_queued, interval=feed_interval))
+        return IOSuccess(
+            start_feeder(sweep_dir, max_queued=max_queued, interval=feed_interval, retry=retry)
+        )
     except OSError as error:
         return IOFailure(
             StateError(
@@ -120,7 +136,8 @@ def _detach(
 
 def feed_request(args: argparse.Namespace, console: Console) -> IOResult[FeedRequest, HSMFailure]:
     """``sweep feed --sweep-id ID [--max-queued N] [--wait] [--feed-interval S]``."""
-    found = settings(args, {"max-queued": args.max_queued}, warn=console)
+    flags = {"max-queued": args.max_queued, "retries": args.retries}
+    found = settings(args, flags, warn=console)
     return IOResult.from_result(found).bind(partial(_feed_request, args))
 
 
@@ -134,15 +151,16 @@ def _feed_request(args: argparse.Namespace, found: Settings) -> IOResult[FeedReq
                 found.config.hpc.max_queued,
                 interval(args.wait, args),
                 args.feed_interval,
+                Retry(found.config.hpc.retries, args.retry_on),
             )
         )
     )
 
 
 def _request(
-    max_queued: int | None, wait: float | None, feed_interval: float, sweep: SweepRef
+    max_queued: int | None, wait: float | None, feed_interval: float, retry: Retry, sweep: SweepRef
 ) -> FeedRequest:
-    return FeedRequest(sweep, max_queued, wait, feed_interval)
+    return FeedRequest(sweep, max_queued, wait, feed_interval, retry)
 
 
 def feed(console: Console, request: FeedRequest) -> IOResult[Reply, HSMFailure]:
@@ -155,15 +173,18 @@ def feed(console: Console, request: FeedRequest) -> IOResult[Reply, HSMFailure]:
             return IOSuccess(
                 Reply(text, {"sweep_dir": str(sweep.sweep_dir), "feeder_pid": running})
             )
-        return _detach(sweep.sweep_dir, request.max_queued, request.feed_interval).map(
-            partial(_started, sweep.sweep_dir)
+        detached = _detach(
+            sweep.sweep_dir, request.max_queued, request.feed_interval, request.retry
         )
+        return detached.map(partial(_started, sweep.sweep_dir))
     return api.feed(
         sweep.sweep_dir,
         sweep.backend,
         max_queued=request.max_queued,
         interval=request.wait,
         on_step=partial(_note_step, console),
+        retries=request.retry.retries,
+        retry_on=request.retry.retry_on,
     ).bind(partial(_fed, console, sweep, request.wait))
 
 

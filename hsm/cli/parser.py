@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from hsm.cli.exits import EXIT_CODES, EXIT_TASKS_FAILED, EXIT_USAGE
+from hsm.pure.retries import RETRY_ON
 
 JSON_HELP = """\
 --json prints one JSON document on stdout (errors still go to stderr as text):
@@ -186,6 +187,34 @@ def _feed_interval_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _retry_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--retries",
+        type=_count,
+        metavar="N",
+        help="run a task again, up to N times, when the infrastructure killed it (Slurm "
+        "NODE_FAIL, BOOT_FAIL, PREEMPTED; PBS JOB_EXEC failures other than limit kills); "
+        "each attempt is a new generation; a feeder watches the sweep until the end "
+        "(default: hpc.retries, else 0)",
+    )
+    parser.add_argument(
+        "--retry-on",
+        choices=RETRY_ON,
+        default="infrastructure",
+        help="what --retries answers: failures of the infrastructure (default) or any failure",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
 def _max_queued_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-queued",
@@ -247,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps = sweep.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = add(sweeps, "run", "plan, write and submit a sweep (resumes if run again)")
     _job_flags(run)
+    _retry_flags(run)
     _feed_interval_flag(run)
     run.add_argument(
         "--dry-run",
@@ -285,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _sweep_ref(feeding)
     _max_queued_flag(feeding)
+    _retry_flags(feeding)
     _feed_interval_flag(feeding)
     _wait_flags(feeding)
     listing = add(sweeps, "list", "the sweeps under the sweep root, with their last known states")

@@ -46,6 +46,8 @@ class SweepRequest:
     dry_run: bool = False
     wait: float | None = None
     feed_interval: float = 30.0
+    retries: int = 0
+    retry_on: str = "infrastructure"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from hsm.cli.output import Console, Reply, on_interrupt
 from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
 from hsm.cli.views import submitted_reply
 from hsm.cli.wait import finish
+from hsm.effects.feeder import Retry
 from hsm.effects.sweeps import Submitted, journal_state, load_manifest
 from hsm.pure.cli_text import ranges
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure
@@ -63,6 +64,7 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
                 request.wait,
                 request.options.max_queued,
                 feed_interval=request.feed_interval,
+                retry=Retry(request.retries, request.retry_on),
             )
         )
         .bind(partial(_after_submit, console, sweep, request.wait, "ran"))

@@ -110,6 +110,7 @@ def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailur
             "account": args.account,
             "max-array-size": args.max_array_size,
             "max-queued": getattr(args, "max_queued", None),
+            "retries": getattr(args, "retries", None),
         }
     )
 
@@ -311,6 +312,8 @@ def _sweep_request(
         dry_run=bool(getattr(args, "dry_run", False)),
         wait=interval(getattr(args, "wait", False), args),
         feed_interval=float(getattr(args, "feed_interval", 30.0)),
+        retries=checked.settings.config.hpc.retries,
+        retry_on=str(getattr(args, "retry_on", "infrastructure")),
     )
 
 

@@ -34,6 +34,7 @@ from hsm.pure.cli_text import (
 )
 from hsm.pure.manifest import Manifest, count_states, current_jobs, sweep_state
 from hsm.pure.plan import task_log_path
+from hsm.pure.retries import attempts
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState, JobStatus
 from hsm.pure.summary import (
@@ -110,6 +111,13 @@ def sweep_view(
     if fed.waiting:
         stopped = any(s.raw == STOPPED for s in report.statuses.values())
         parts.append(progress_line(fed, stopped=stopped))
+    tried = attempts(manifest, report.job_ids)
+    again = sorted(task for task, count in tried.items() if count > 1)
+    if again:
+        parts.append(
+            f"attempts: {len(again)} task(s) ran more than once ({ranges(again)}; up to "
+            f"{max(tried.values())} attempts each)"
+        )
     if report.stale:
         parts.append(f"warning: {report.warning}")
     ref = shown.ref or sweep_ref(sweep_dir, manifest.sweep_id)
@@ -126,11 +134,16 @@ def _document(
     sweep_dir: Path, report: SweepReport, split: ParamSplit, shown: Shown
 ) -> dict[str, Any]:
     manifest = report.manifest
+    tried = attempts(manifest, report.job_ids)
     records = [
-        status_record(view.task, view.params, view.status, view.log)
+        {
+            **status_record(view.task, view.params, view.status, view.log),
+            "attempts": tried.get(view.task, 0),
+        }
         for view in api.task_views(report)
         if not shown.states or view.status.state in shown.states
     ]
+    fed = progress(manifest, report.job_ids)
     return {
         "sweep_id": manifest.sweep_id,
         "sweep_dir": str(sweep_dir),
@@ -143,6 +156,7 @@ def _document(
         "varying": list(split.varying),
         "constants": dict(split.constants),
         "started": None if shown.since is None else shown.since[0],
+        "submitted_tasks": fed.submitted,
         "tasks": records,
     }
 

@@ -47,13 +47,16 @@ from hsm.effects.sweeps import (
     add_jobs,
     journal_state,
     load_manifest,
+    poll_sweep,
     submit_jobs,
     write_sweep,
 )
 from hsm.pure import layout
+from hsm.pure.cli_text import ranges
 from hsm.pure.errors import CommandError, HSMFailure, StateError
 from hsm.pure.manifest import Manifest
 from hsm.pure.plan import PlannedJob
+from hsm.pure.retries import RETRY_ON, tasks_to_retry
 from hsm.pure.waves import (
     Progress,
     fed_manifest,
@@ -82,10 +85,13 @@ class FeedStep:
     Attributes:
         progress: tasks in, out of all.
         room: how many more jobs the user could queue before this step (None: no
-            limit known).
+            limit known); ``left``: after it.
         submitted: the job keys this step submitted.
         stopped: ``hsm cancel`` stopped the feeding.
         no_room: the scheduler refused a job for a submit limit during this step.
+        watching: the feeder retries failed tasks, so it polls the sweep's states;
+            ``finished``: every task had finished for good at this step's poll;
+            ``retried``: the tasks this step submitted again.
     """
 
     progress: Progress
@@ -93,21 +99,93 @@ class FeedStep:
     submitted: tuple[str, ...] = ()
     stopped: bool = False
     no_room: bool = False
+    left: int | None = None
+    watching: bool = False
+    finished: bool = False
+    retried: tuple[int, ...] = ()
 
     @property
     def done(self) -> bool:
-        """Nothing is left to submit (or the feeding was stopped)."""
-        return self.stopped or self.progress.waiting == 0
+        """Nothing is left to do: every task is in and -- when it retries failed tasks
+        (``watching``) -- every task has finished for good; or the feeding was stopped."""
+        if self.stopped:
+            return True
+        if self.progress.waiting:
+            return False
+        return not self.watching or (self.finished and not self.retried)
 
     def line(self) -> str:
         """``submitted 1,200 / 5,000, waiting for queue room`` (what monitor says too)."""
         return progress_line(self.progress, stopped=self.stopped)
 
 
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """``--retries N`` / ``--retry-on``: what failed tasks the feeder runs again."""
+
+    retries: int = 0
+    retry_on: str = "infrastructure"
+
+
+#: No retries: the feeder only submits what waits.
+NO_RETRY = Retry()
+
+
 def feed_step(
-    sweep_dir: Path, backend: Backend, limit: int | None, user: str
+    sweep_dir: Path, backend: Backend, limit: int | None, user: str, retry: Retry = NO_RETRY
 ) -> IOResult[FeedStep, HSMFailure]:
     """One step; the caller holds the sweep's lock (see :func:`feed_once`)."""
+    stepped = result_of(_submit_step(sweep_dir, backend, limit, user))
+    if isinstance(stepped, Failure):
+        return IOFailure(stepped.failure())
+    step = stepped.unwrap()
+    if retry.retries < 1 or step.stopped:
+        return IOSuccess(step)
+    return _retry_step(sweep_dir, backend, retry, replace(step, watching=True))
+
+
+def _retry_step(
+    sweep_dir: Path, backend: Backend, retry: Retry, step: FeedStep
+) -> IOResult[FeedStep, HSMFailure]:
+    """Poll the sweep (two calls) and submit again the failed tasks ``retry`` covers, as a
+    new generation, when they fit in the room left."""
+    from hsm.api import resubmit_tasks
+    from hsm.pure.schedulers import SCHEDULERS
+
+    polled = result_of(poll_sweep(sweep_dir, backend))
+    if isinstance(polled, Failure):
+        return IOFailure(polled.failure())
+    report = polled.unwrap()
+    if report.stale:
+        return IOSuccess(step)
+    manifest = report.manifest
+    scheduler = SCHEDULERS[manifest.scheduler]
+    tasks = tasks_to_retry(
+        manifest,
+        report.job_ids,
+        report.statuses,
+        retries=retry.retries,
+        retry_on=retry.retry_on,
+        infrastructure=scheduler.infrastructure_failure,
+    )
+    finished = all(s.state.is_final for s in report.statuses.values())
+    if not tasks or (step.left is not None and len(tasks) > step.left):
+        return IOSuccess(replace(step, finished=finished and not tasks))
+    limit = manifest.settings.get("array_limit") or scheduler.default_array_limit
+    if manifest.mode == "individual":
+        limit = scheduler.default_array_limit
+    sent = result_of(
+        resubmit_tasks(sweep_dir, backend, manifest, report.job_ids, tasks, {}, int(limit))
+    )
+    if isinstance(sent, Failure):
+        return IOFailure(sent.failure())
+    return IOSuccess(replace(step, finished=False, retried=tuple(tasks)))
+
+
+def _submit_step(
+    sweep_dir: Path, backend: Backend, limit: int | None, user: str
+) -> IOResult[FeedStep, HSMFailure]:
+    """Submit what fits: planned jobs not yet in, then the next wave."""
     loaded = result_of(load_manifest(sweep_dir, sealed=True))
     if isinstance(loaded, Failure):
         return IOFailure(loaded.failure())
@@ -120,16 +198,16 @@ def feed_step(
         return IOSuccess(FeedStep(progress(manifest, job_ids), None, stopped=True))
     waiting = waiting_tasks(manifest)
     unsubmitted = [job for job in manifest.jobs if job.key not in job_ids]
-    if not waiting and not unsubmitted:
-        return IOSuccess(FeedStep(progress(manifest, job_ids), None))
     if limit is None:  # no limit known: offer everything, a refusal stops it
-        free = len(waiting) + sum(len(job.tasks) for job in unsubmitted)
+        free = len(manifest.tasks) + sum(len(job.tasks) for job in unsubmitted)
     else:
         counted = result_of(queued_count(backend, user))
         if isinstance(counted, Failure):
             return IOFailure(counted.failure())
         free = room(limit, counted.unwrap()) or 0
-    before = free
+    before = free if limit is not None else None
+    if not waiting and not unsubmitted:
+        return IOSuccess(_step(manifest, job_ids, before, (), left=before))
     lookup = state.in_flight | frozenset(state.failed)
     keys, free = unsubmitted_that_fit(manifest.jobs, job_ids, lookup, free)
     done: list[str] = []
@@ -142,7 +220,7 @@ def feed_step(
         if sent.unwrap().no_room:
             return IOSuccess(_step(manifest, job_ids, before, done, no_room=True))
     if len(keys) < len(unsubmitted) or free < 1 or not waiting:
-        return IOSuccess(_step(manifest, job_ids, before, done))
+        return IOSuccess(_step(manifest, job_ids, before, done, left=_known(limit, free)))
     grown = result_of(_plan_next_wave(sweep_dir, manifest, job_ids, free))
     if isinstance(grown, Failure):
         return IOFailure(grown.failure())
@@ -152,7 +230,15 @@ def feed_step(
         return IOFailure(sent.failure())
     job_ids.update(sent.unwrap().job_ids)
     done += sent.unwrap().submitted
-    return IOSuccess(_step(manifest, job_ids, before, done, no_room=sent.unwrap().no_room))
+    used = sum(len(manifest.job(key).tasks) for key in sent.unwrap().submitted)
+    left = _known(limit, free - used)
+    return IOSuccess(
+        _step(manifest, job_ids, before, done, no_room=sent.unwrap().no_room, left=left)
+    )
+
+
+def _known(limit: int | None, free: int) -> int | None:
+    return None if limit is None else max(0, free)
 
 
 def _step(
@@ -162,8 +248,12 @@ def _step(
     done: Sequence[str],
     *,
     no_room: bool = False,
+    left: int | None = None,
 ) -> FeedStep:
-    return FeedStep(progress(manifest, job_ids), before, tuple(done), no_room=no_room)
+    room_left = 0 if no_room else left
+    return FeedStep(
+        progress(manifest, job_ids), before, tuple(done), no_room=no_room, left=room_left
+    )
 
 
 def _plan_next_wave(
@@ -266,12 +356,16 @@ def _resume_feeding(
 
 
 def feed_once(
-    sweep_dir: Path, backend: Backend, limit: int | None, user: str | None = None
+    sweep_dir: Path,
+    backend: Backend,
+    limit: int | None,
+    user: str | None = None,
+    retry: Retry = NO_RETRY,
 ) -> IOResult[FeedStep, HSMFailure]:
     """One step, holding the sweep's lock."""
     return with_sweep_lock(
         sweep_dir,
-        partial(feed_step, sweep_dir, backend, limit, user or current_user()),
+        partial(feed_step, sweep_dir, backend, limit, user or current_user(), retry),
         wait=LOCK_WAIT,
     )
 
@@ -290,15 +384,17 @@ def feed(
     interval: float = DEFAULT_INTERVAL,
     on_step: Callable[[FeedStep], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    retry: Retry = NO_RETRY,
 ) -> IOResult[FeedStep, HSMFailure]:
-    """Step every ``interval`` seconds until every task is in or the feeding is stopped.
+    """Step every ``interval`` seconds until every task is in (and, with ``retry``, has
+    finished for good) or the feeding is stopped.
 
     A transient scheduler error (controller busy, timeout) skips a step; any other
     failure ends the feeding with it (a refusal other than a submit limit keeps its hint).
     """
     user = current_user()
     while True:
-        stepped = result_of(feed_once(sweep_dir, backend, limit, user))
+        stepped = result_of(feed_once(sweep_dir, backend, limit, user, retry))
         if isinstance(stepped, Failure):
             error = stepped.failure()
             if not (isinstance(error, CommandError) and error.transient):
@@ -320,7 +416,11 @@ def effective_limit(backend: Backend, configured: int | None) -> int | None:
 
 
 def start_feeder(
-    sweep_dir: Path, *, max_queued: int | None = None, interval: float = DEFAULT_INTERVAL
+    sweep_dir: Path,
+    *,
+    max_queued: int | None = None,
+    interval: float = DEFAULT_INTERVAL,
+    retry: Retry = NO_RETRY,
 ) -> int:
     """Start a detached feeder for ``sweep_dir`` and return its pid.
 
@@ -336,6 +436,8 @@ def start_feeder(
     argv += ["--interval", str(interval)]
     if max_queued is not None:
         argv += ["--max-queued", str(max_queued)]
+    if retry.retries:
+        argv += ["--retries", str(retry.retries), "--retry-on", retry.retry_on]
     with open(sweep_dir / FEEDER_LOG, "ab") as log:
         child = subprocess.Popen(
             argv,
@@ -398,6 +500,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL)
     parser.add_argument("--max-queued", type=int, default=None)
+    parser.add_argument("--retries", type=int, default=0)
+    parser.add_argument("--retry-on", choices=RETRY_ON, default="infrastructure")
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
     fd = os.open(sweep_dir / FEEDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -419,7 +523,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
         limit = effective_limit(backend, args.max_queued)
         _log(f"pid {os.getpid()} feeding {sweep_dir} (submit limit: {limit or 'none known'})")
         outcome = result_of(
-            feed(sweep_dir, backend, limit, interval=args.interval, on_step=_log_step)
+            feed(
+                sweep_dir,
+                backend,
+                limit,
+                interval=args.interval,
+                on_step=_log_step,
+                retry=Retry(args.retries, args.retry_on),
+            )
         )
         if isinstance(outcome, Failure):
             _log(f"stopped: {outcome.failure()}")
@@ -434,7 +545,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 def _log_step(step: FeedStep) -> None:
     sent = f"; submitted {', '.join(step.submitted)}" if step.submitted else ""
-    _log(f"{step.line()} (room {step.room}){sent}")
+    again = f"; retried tasks {ranges(step.retried)}" if step.retried else ""
+    _log(f"{step.line()} (room {step.room}){sent}{again}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ SystemName = NewType("SystemName", str)
 ArrayLimit = NewType("ArrayLimit", int)
 #: ``hpc.max_queued``: a positive number of jobs (every array task counts as one).
 QueueLimit = NewType("QueueLimit", int)
+#: ``hpc.retries``: how many times a task the infrastructure killed is run again.
+Retries = NewType("Retries", int)
 #: ``hpc.<section>.extra``: directive lines written verbatim after hsm's own.
 DirectiveLines = NewType("DirectiveLines", tuple[str, ...])
 
@@ -114,6 +116,9 @@ class HPCConfig:
         max_queued: how many jobs you may have queued (each array task counts), when
             the scheduler does not say or you want fewer: a sweep that does not fit is
             fed in waves.
+        retries: run a task again, up to this many times, when the infrastructure
+            killed it (node or boot failure, preemption not requeued); a feeder watches
+            the sweep until every task has finished for good.
         setup: shell lines run before the program (``module load ...``).
         pbs: PBS options.
         slurm: Slurm options.
@@ -126,6 +131,7 @@ class HPCConfig:
     system: SystemName = SystemName("auto")
     max_array_size: ArrayLimit | None = None
     max_queued: QueueLimit | None = None
+    retries: Retries = Retries(0)
     setup: tuple[str, ...] = ()
     pbs: PBSOptions = attrs.Factory(PBSOptions)
     slurm: SlurmOptions = attrs.Factory(SlurmOptions)
@@ -211,6 +217,14 @@ def _queue_limit(value: object, _: type) -> QueueLimit:
     return QueueLimit(value)
 
 
+def _retries(value: object, _: type) -> Retries:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadValue(f"expected a whole number, got {_describe(value)}")
+    if value < 0:
+        raise _BadValue(f"expected 0 or more retries, got {value}")
+    return Retries(value)
+
+
 def _str_tuple(value: object, type_: type) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -280,6 +294,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(SystemName, _system)
     converter.register_structure_hook(ArrayLimit, _array_limit)
     converter.register_structure_hook(QueueLimit, _queue_limit)
+    converter.register_structure_hook(Retries, _retries)
     converter.register_structure_hook(DirectiveLines, _directive_lines)
     converter.register_structure_hook_func(_is_str_tuple, _str_tuple)
     # innermost first: a generated hook captures its fields' hooks when it is made

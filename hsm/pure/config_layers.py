@@ -60,9 +60,10 @@ FLAGS: Mapping[str, tuple[str, ...]] = {
     "account": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
     "max-array-size": ("hpc.max_array_size",),
     "max-queued": ("hpc.max_queued",),
+    "retries": ("hpc.retries",),
 }
 
-_INT_LEAVES = frozenset({"hpc.max_array_size", "hpc.max_queued"})
+_INT_LEAVES = frozenset({"hpc.max_array_size", "hpc.max_queued", "hpc.retries"})
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -178,3 +178,92 @@ def test_a_sweep_bigger_than_the_queue_runs_every_task_once(
         f"sacct to hold each of the {TASKS} tasks once",
         interval=1.0,
     )
+
+
+#: First attempt: long enough to be killed with its node; a second attempt returns at once.
+RETRY_TASK_PY = """\
+import os, sys, time
+runs = os.path.join(os.environ["HSM_TASK_DIR"], "runs")
+first = not os.path.exists(runs)
+with open(runs, "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\\n")
+if first:
+    time.sleep(120)
+"""
+
+
+def _node() -> str:
+    done = subprocess.run(
+        ["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()[0]
+
+
+def _node_usable(node: str) -> bool:
+    done = subprocess.run(
+        ["sinfo", "-h", "-N", "-n", node, "-o", "%t"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() in ("idle", "mix", "alloc")
+
+
+def _others_running(user: str) -> bool:
+    done = subprocess.run(
+        ["squeue", "-h", "-t", "RUNNING", "-o", "%u"], capture_output=True, text=True, check=True
+    )
+    return any(name != user for name in done.stdout.split())
+
+
+def test_tasks_killed_with_their_node_come_back_by_retries(
+    runtime: UserRuntime, workdir: Path
+) -> None:
+    (workdir / "task.py").write_text(RETRY_TASK_PY, encoding="utf-8")
+    sweep_id = f"retry{uuid.uuid4().hex[:6]}"
+    sweep_dir = workdir / "sweeps" / sweep_id
+    run = runtime.run(
+        "sweep", "run", "--script", "task.py", "x=range(3)", "--mode", "array",
+        "--sweep-id", sweep_id, "--python", runtime.python, "--walltime", "5",
+        # Slurm would requeue a batch job of a failed node by itself: this one is not.
+        "--resources", "--no-requeue", "--retries", "1", "--feed-interval", "1",
+        cwd=workdir,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "runs again (up to 1 times): a feeder (pid" in run.stderr
+    wait_until(
+        lambda: all((sweep_dir / "tasks" / str(t) / "runs").exists() for t in range(3)),
+        120,
+        "every task's first attempt to start",
+    )
+    # Marking the only node down kills every job running on it: wait for others' to end.
+    wait_until(lambda: not _others_running(USER), 180, "other users' running jobs to end")
+    node = _node()
+    subprocess.run(
+        ["scontrol", "update", f"nodename={node}", "state=down", "reason=hsm-retry-test"],
+        check=True,
+    )
+    try:
+        time.sleep(2)
+    finally:
+        # ReturnToService=2 may have brought it back already ("Invalid node state").
+        subprocess.run(["scontrol", "update", f"nodename={node}", "state=resume"], check=False)
+        wait_until(lambda: _node_usable(node), 60, f"node {node} back in service")
+    wait_until(lambda: _feeder_pid(sweep_dir) is None, 240, "the feeder to finish the sweep")
+    runs = {t: (sweep_dir / "tasks" / str(t) / "runs").read_text().splitlines() for t in range(3)}
+    assert runs == {t: [f"x={t}", f"x={t}"] for t in range(3)}
+    manifest = json.loads((sweep_dir / "manifest.json").read_text(encoding="utf-8"))
+    # The first run, then the retry as a new generation covering the three tasks.
+    assert [(job["key"][:3], job["tasks"]) for job in manifest["jobs"]] == [
+        ("arr", [0, 1, 2]),
+        ("r1_", [0, 1, 2]),
+    ]
+    monitor = runtime.run("monitor", "--sweep-id", sweep_id, "--json", cwd=workdir)
+    tasks = json.loads(monitor.stdout)["tasks"]
+    assert [(t["state"], t["attempts"]) for t in tasks] == [("completed", 2)] * 3
+    assert "attempts: 3 task(s) ran more than once" in runtime.run(
+        "monitor", "--sweep-id", sweep_id, cwd=workdir
+    ).stdout
+    first = manifest["jobs"][0]["job_id"]
+    states = subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-j", first, "-o", "State"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert states and set(states) == {"NODE_FAIL"}

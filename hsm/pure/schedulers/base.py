@@ -290,6 +290,10 @@ def _starts_eventually(reason: str) -> bool:
     return False
 
 
+def _no_infrastructure_failure(status: JobStatus) -> bool:
+    return False
+
+
 def check_job_ids(
     scheduler: Scheduler, job_ids: Sequence[str]
 ) -> Result[tuple[str, ...], ConfigError]:
@@ -356,6 +360,9 @@ class Scheduler:
         detection: what tells auto-detection this scheduler is here; None: it is never
             auto-detected (the local backend is what detection falls back to), only
             chosen by ``hpc.system``.
+        infrastructure_failure: a final status -> True when the job died of the
+            infrastructure (a node or the system failed, it was preempted and not
+            requeued), not of its own doing: ``--retries`` runs such a task again.
         index_base: the first array index the scheduler accepts (Grid Engine's ``-t``
             starts at 1); a chunk of ``limit`` tasks gets indices ``index_base ..
             index_base + limit - 1``.
@@ -392,6 +399,7 @@ class Scheduler:
     config_section: ConfigSection | None = None
     detection: Detection | None = None
     index_base: int = 0
+    infrastructure_failure: Callable[[JobStatus], bool] = _no_infrastructure_failure
 
     @property
     def submit_command(self) -> str:

@@ -111,6 +111,7 @@ PBSPRO = Scheduler(
     is_job_id=commands.is_job_id,
     job_id_examples="123.server, 123[].server, 123[4].server",
     never_starts=commands.never_starts,
+    infrastructure_failure=qstat.pro_infrastructure_failure,
     states=qstat.PRO_STATES,
     config_section=ConfigSection(name="pbs", queue_key="queue"),
     commands=PRO_COMMANDS,
@@ -136,6 +137,7 @@ TORQUE = replace(
     dense_arrays=False,
     min_array_tasks=1,  # Torque accepts `-t 0`
     states=qstat.TORQUE_STATES,
+    infrastructure_failure=qstat.torque_infrastructure_failure,
     commands=replace(
         PRO_COMMANDS,
         status_argv=qstat.torque_status_argv,
