@@ -1,0 +1,64 @@
+"""Feeding a sweep bigger than the queue through the fake OpenPBS (``max_queued``).
+
+The fake server refuses a ``qsub`` that would take the user's queued subjobs above
+``max_queued`` (``qsub: would exceed complex's per-user limit``) and shows the limit in
+``qmgr -c 'print server'``, as a real server does (PBS_NOTES.md).  A 12-task sweep under
+a limit of 4 must run every task exactly once, fed in waves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.fakepbs import probe_records
+from tests.integration.test_pbs_server_behaviour import Cluster
+
+LIMIT = 4
+TASKS = 12
+
+
+@pytest.fixture
+def capped(tmp_path: Path) -> Iterator[Cluster]:
+    made = Cluster(tmp_path, MAX_QUEUED=str(LIMIT))
+    yield made
+    made.close()
+
+
+def _events(cluster: Cluster, sweep_id: str) -> list[dict[str, object]]:
+    text = (cluster.work / "sweeps" / sweep_id / "journal.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_hsm_limits_reads_max_queued(capped: Cluster) -> None:
+    run = capped.hsm("limits", "--system", "pbspro")
+    assert run.code == 0, str(run)
+    assert f"max_queued = {LIMIT}  from server, u:PBS_GENERIC (qmgr -c 'print server')" in run.out
+    assert f"effective: at most {LIMIT} jobs queued" in run.out
+    lowered = capped.hsm("limits", "--system", "pbspro", "--max-queued", "2", "--json")
+    assert lowered.json()["max_queued"] == 2
+
+
+@pytest.mark.parametrize("mode", ["array", "individual"])
+def test_a_sweep_bigger_than_max_queued_is_fed_in_waves(capped: Cluster, mode: str) -> None:
+    run = capped.sweep(
+        f"fed{mode}", f"x=range({TASKS})", "--mode", mode, "--wait", "--poll-interval", "0.2",
+        timeout=180,
+    )  # fmt: skip
+    assert run.code == 0, str(run)
+    assert "wait for queue room: feeding here" in run.err
+    assert f"submitted {TASKS} / {TASKS}" in run.err
+    records = probe_records(capped.work)
+    assert sorted(r["argv"][0] for r in records) == sorted(f"x={t}" for t in range(TASKS))
+    events = _events(capped, f"fed{mode}")
+    assert not [e for e in events if e["event"] == "failed"]
+    # No wave was larger than the limit: every job covers at most LIMIT tasks.
+    manifest = json.loads(
+        (capped.work / "sweeps" / f"fed{mode}" / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert all(len(job["tasks"]) <= LIMIT for job in manifest["jobs"])
+    assert sorted(t for job in manifest["jobs"] for t in job["tasks"]) == list(range(TASKS))
+    assert [t["state"] for t in capped.monitor(f"fed{mode}")["tasks"]] == ["completed"] * TASKS
