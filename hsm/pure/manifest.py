@@ -21,6 +21,9 @@ from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
+#: The raw code of a task whose job was never submitted (or not yet).
+NOT_SUBMITTED = "NOT_SUBMITTED"
+
 
 @dataclass(frozen=True, slots=True)
 class SweepTask:
@@ -226,7 +229,7 @@ def task_statuses(
     for task, (job, index) in sorted(current_indices(manifest, job_ids).items()):
         job_id = job_ids.get(job.key)
         if job_id is None:
-            result[task] = JobStatus("", JobState.UNKNOWN, "NOT_SUBMITTED")
+            result[task] = JobStatus("", JobState.UNKNOWN, NOT_SUBMITTED)
             continue
         wanted = job_id if index is None else task_id(job_id, index)
         result[task] = polled.get(wanted) or JobStatus(wanted, JobState.UNKNOWN, "NOT_FOUND")

@@ -24,7 +24,7 @@ from returns.result import Result, Success
 
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import Dependency
-from hsm.pure.manifest import Manifest
+from hsm.pure.manifest import NOT_SUBMITTED, Manifest
 from hsm.pure.plan import JobRecord, PlannedJob, SweepSettings, plan_jobs
 from hsm.pure.states import JobState, JobStatus
 
@@ -182,11 +182,16 @@ def with_waiting(
 ) -> dict[int, JobStatus]:
     """Every task's status, a task no job covers yet ``queued`` with raw code
     :data:`WAITING` (it waits, for queue room) -- never unknown, which a resubmission
-    would pick up; once ``hsm cancel`` stopped the feeding, ``cancelled``."""
+    would pick up; once ``hsm cancel`` stopped the feeding, ``cancelled`` -- and so is a
+    task whose planned job never went in."""
     waiting = waiting_tasks(manifest)
-    if not waiting:
-        return dict(statuses)
     found = dict(statuses)
+    if stopped:  # a planned job that never went in will not go in now either
+        waiting += [task for task, s in statuses.items() if s.raw == NOT_SUBMITTED]
+        for task in waiting:
+            found.pop(task, None)
+    if not waiting:
+        return found
     status = (
         JobStatus("", JobState.CANCELLED, STOPPED, reason="cancelled before it was submitted")
         if stopped

@@ -258,9 +258,10 @@ def test_tasks_killed_with_their_node_come_back_by_retries(
     monitor = runtime.run("monitor", "--sweep-id", sweep_id, "--json", cwd=workdir)
     tasks = json.loads(monitor.stdout)["tasks"]
     assert [(t["state"], t["attempts"]) for t in tasks] == [("completed", 2)] * 3
-    assert "attempts: 3 task(s) ran more than once" in runtime.run(
-        "monitor", "--sweep-id", sweep_id, cwd=workdir
-    ).stdout
+    assert (
+        "attempts: 3 task(s) ran more than once"
+        in runtime.run("monitor", "--sweep-id", sweep_id, cwd=workdir).stdout
+    )
     first = manifest["jobs"][0]["job_id"]
     states = subprocess.run(
         ["sacct", "-X", "-n", "-P", "-j", first, "-o", "State"],
