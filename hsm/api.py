@@ -710,15 +710,17 @@ def results_of(
 ) -> IOResult[tuple[ResultRow, ...], HSMFailure]:
     """:func:`results` for a poll already made (``report``)."""
     from hsm.effects.reading import task_metrics
+    from hsm.pure.retries import attempts
 
     checked = check_metrics_file(file)
     if isinstance(checked, Failure):
         return IOFailure(checked.failure())
     tasks = report.manifest.tasks
     metrics = task_metrics(sweep_dir, report.statuses, file)
+    tried = attempts(report.manifest, report.job_ids)
     return IOSuccess(
         tuple(
-            result_row(task, tasks[task].params, status, metrics.get(task))
+            result_row(task, tasks[task].params, status, metrics.get(task), tried.get(task, 0))
             for task, status in sorted(report.statuses.items())
         )
     )
