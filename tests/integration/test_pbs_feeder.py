@@ -9,6 +9,9 @@ a limit of 4 must run every task exactly once, fed in waves.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +65,24 @@ def test_a_sweep_bigger_than_max_queued_is_fed_in_waves(capped: Cluster, mode: s
     assert all(len(job["tasks"]) <= LIMIT for job in manifest["jobs"])
     assert sorted(t for job in manifest["jobs"] for t in job["tasks"]) == list(range(TASKS))
     assert [t["state"] for t in capped.monitor(f"fed{mode}")["tasks"]] == ["completed"] * TASKS
+
+
+def test_a_killed_feeder_resumes_by_running_the_same_command_again(capped: Cluster) -> None:
+    args = ("resume", f"x=range({TASKS})", "--mode", "individual")
+    # A feeder that would wait a minute between polls: it is killed before its second.
+    run = capped.sweep(*args, "--feed-interval", "60")
+    assert run.code == 0, str(run)
+    sweep_dir = capped.work / "sweeps" / "resume"
+    deadline = time.monotonic() + 15
+    while not (sweep_dir / "feeder.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.kill(int((sweep_dir / "feeder.pid").read_text()), signal.SIGKILL)
+    went_in = [e for e in _events(capped, "resume") if e["event"] == "submitted"]
+    assert 0 < len(went_in) <= LIMIT < TASKS
+    again = capped.sweep(*args, "--wait", "--poll-interval", "0.2", timeout=180)
+    assert again.code == 0, str(again)
+    assert f"submitted {TASKS} / {TASKS}" in again.err
+    records = probe_records(capped.work)
+    assert sorted(r["argv"][0] for r in records) == sorted(f"x={t}" for t in range(TASKS))
+    submitted = [e["key"] for e in _events(capped, "resume") if e["event"] == "submitted"]
+    assert len(submitted) == len(set(submitted)) == TASKS  # one job per task, none twice
