@@ -352,6 +352,10 @@ def submitted_reply(sweep_dir: Path, manifest: Manifest, submitted: Submitted, w
     ]
     if submitted.recovered:
         lines.append(f"found {len(submitted.recovered)} job(s) submitted before a crash")
+    fed = progress(manifest, submitted.job_ids)
+    if fed.waiting:
+        lines.append(progress_line(fed))
+    data["submitted_tasks"] = fed.submitted
     lines.append(f"record: {sweep_dir}")
     lines.append(f"follow: hsm monitor {ref}")
     return Reply("\n".join(lines), data)
