@@ -14,8 +14,10 @@ import argparse
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Result
 
 from hsm import api
 from hsm.cli.inputs import backend, interval, settings, sweep_dir_of, sweep_ref
@@ -35,6 +37,7 @@ from hsm.effects.feeder import (
 from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
 from hsm.effects.sweeps import Submitted
 from hsm.pure.errors import HSMFailure, StateError
+from hsm.pure.retries import check_retry_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +140,14 @@ def _detach(
 def feed_request(args: argparse.Namespace, console: Console) -> IOResult[FeedRequest, HSMFailure]:
     """``sweep feed --sweep-id ID [--max-queued N] [--wait] [--feed-interval S]``."""
     flags = {"max-queued": args.max_queued, "retries": args.retries}
-    found = settings(args, flags, warn=console)
+    found = check_retry_on(args.retry_on).bind(partial(_settings, args, flags, console))
     return IOResult.from_result(found).bind(partial(_feed_request, args))
+
+
+def _settings(
+    args: argparse.Namespace, flags: dict[str, Any], console: Console, _: str
+) -> Result[Settings, HSMFailure]:
+    return settings(args, flags, warn=console)
 
 
 def _feed_request(args: argparse.Namespace, found: Settings) -> IOResult[FeedRequest, HSMFailure]:

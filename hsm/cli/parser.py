@@ -15,23 +15,26 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from hsm.cli.exits import EXIT_CODES, EXIT_TASKS_FAILED, EXIT_USAGE
-from hsm.pure.retries import RETRY_ON
 
 JSON_HELP = """\
 --json prints one JSON document on stdout (errors still go to stderr as text):
   sweep run/render/submit/resubmit: {"sweep_id", "sweep_dir", "scheduler", "mode",
     "tasks": N, "jobs": [{"key", "job_id", "tasks": [..]}], "submitted": [keys],
-    "recovered": [keys]}; with --wait also "status" (the monitor document);
+    "recovered": [keys], "submitted_tasks": N in so far}; with --wait also "status"
+    (the monitor document);
     with --dry-run instead {"dry_run": true, ..., "jobs": [{"key", "job_name",
     "script_file", "tasks", "indices", "submit_argv", "script"}]}
   monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
-    "counts": {state: n}, "tasks": [{"task", "params", "job_id", "state", "raw",
-    "exit_code", "signal", "reason", "log"}]}
+    "counts": {state: n}, "submitted_tasks": N in so far, "tasks": [{"task", "params",
+    "job_id", "state", "raw", "exit_code", "signal", "reason", "log", "attempts"}]}
     (also "varying": [keys], "constants": {key: value}, "started": epoch seconds or
     null; with --state only those tasks)
   results: {"sweep_id", "sweep_dir", "file", "varying", "rows": [{"task", "params",
     "state", "job_id", "exit_code", "elapsed", "elapsed_source", "metrics",
-    "metrics_error"}]}
+    "metrics_error", "attempts"}]}
+  limits: {"user", "scheduler", "limits": [{"name", "value", "source", "binds"}],
+    "configured", "problems", "max_queued", "queued"}
+  sweep feed: {"sweep_dir", "feeder_pid"}; with --wait {"submitted", "tasks", "status"}
   logs: {"task", "log", "text"}
   sweep list: {"root", "sweeps": [{"sweep_dir", "sweep_id", "scheduler", "mode",
     "tasks", "created", "counts", "valid", "problem"}]}
@@ -199,9 +202,10 @@ def _retry_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--retry-on",
-        choices=RETRY_ON,
         default="infrastructure",
-        help="what --retries answers: failures of the infrastructure (default) or any failure",
+        metavar="WHAT",
+        help="what --retries answers: infrastructure (the default: failures of nodes, boots "
+        "and preemptions) or any (every failure)",
     )
 
 

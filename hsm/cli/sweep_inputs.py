@@ -33,6 +33,7 @@ from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.layout import LOCK, LOGS, MANIFEST, SCRIPTS
 from hsm.pure.plan import check_sweep_id
+from hsm.pure.retries import check_retry_on
 from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
 from hsm.pure.sweepfile import (
     SweepFile,
@@ -89,7 +90,13 @@ def _not_a_sweep_yet(request: SweepRequest) -> Result[SweepRequest, HSMFailure]:
 
 
 def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailure]:
-    """The flags that set config leaves (see :data:`hsm.pure.config_layers.FLAGS`)."""
+    """The flags that set config leaves (see :data:`hsm.pure.config_layers.FLAGS`), once
+    ``--retry-on`` is known good."""
+    retry_on = str(getattr(args, "retry_on", "infrastructure"))
+    return check_retry_on(retry_on).bind(partial(_flag_leaves, args))
+
+
+def _flag_leaves(args: argparse.Namespace, _: str) -> Result[dict[str, Any], HSMFailure]:
     system = args.system
     if args.mode == "local":
         if system not in (None, "local"):

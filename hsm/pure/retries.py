@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from returns.result import Failure, Result, Success
+
+from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.states import JobState, JobStatus
 
 if TYPE_CHECKING:  # the CLI's parser reads RETRY_ON: keep this module light to import
@@ -20,6 +23,17 @@ if TYPE_CHECKING:  # the CLI's parser reads RETRY_ON: keep this module light to 
 
 #: ``--retry-on`` values: what failure a retry answers.
 RETRY_ON = ("infrastructure", "any")
+
+
+def check_retry_on(text: str) -> Result[str, HSMFailure]:
+    """``--retry-on`` must name one of :data:`RETRY_ON`.
+
+    >>> print(check_retry_on("sometimes").failure())
+    --retry-on sometimes: expected infrastructure or any
+    """
+    if text in RETRY_ON:
+        return Success(text)
+    return Failure(ConfigError(f"--retry-on {text}: expected {' or '.join(RETRY_ON)}"))
 
 
 def attempts(manifest: Manifest, job_ids: Mapping[str, str]) -> dict[int, int]:

@@ -60,6 +60,7 @@ def test_example_sweep_runs_to_completion_with_json(hsm: Hsm) -> None:
         "signal",
         "reason",
         "log",
+        "attempts",
     }
     assert first["params"] == {"lr": 0.1, "model": "mlp", "epochs": 2, "batch": 16}
     assert status["tasks"][-1]["params"] == {"lr": 0.5, "model": "linear", "epochs": 1, "batch": 8}

@@ -20,7 +20,10 @@ from hsm.pure.manifest import task_logs
 from hsm.pure.schedulers.base import UserJobs
 from hsm.pure.states import JobState, JobStatus
 
-STATUS_KEYS = {"task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"}
+STATUS_KEYS = {
+    *("task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"),
+    "attempts",
+}
 
 
 def _report(tmp_path: Path, n: int, state_of: Any, logged: Any = lambda task: True) -> SweepReport:
