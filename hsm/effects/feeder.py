@@ -544,7 +544,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_step(step: FeedStep) -> None:
-    sent = f"; submitted {', '.join(step.submitted)}" if step.submitted else ""
+    shown = ", ".join(step.submitted[:3]) + (" ..." if len(step.submitted) > 3 else "")
+    sent = f"; submitted {len(step.submitted)} job(s): {shown}" if step.submitted else ""
     again = f"; retried tasks {ranges(step.retried)}" if step.retried else ""
     _log(f"{step.line()} (room {step.room}){sent}{again}")
 
