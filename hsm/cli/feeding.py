@@ -32,9 +32,11 @@ from hsm.effects.feeder import (
     FeedStep,
     Retry,
     feeder_pid,
+    journal_feed,
     start_feeder,
 )
 from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
+from hsm.effects.lock import with_sweep_lock
 from hsm.effects.sweeps import Submitted
 from hsm.pure.errors import HSMFailure, StateError
 from hsm.pure.retries import check_retry_on
@@ -116,10 +118,19 @@ def _note_step(console: Console, step: FeedStep) -> None:
 def _detach(
     sweep_dir: Path, max_queued: int | None, feed_interval: float, retry: Retry
 ) -> IOResult[int, HSMFailure]:
-    """The running feeder's pid, else a new detached feeder's."""
+    """The running feeder's pid, else a new detached feeder's (the journal first says the
+    feeding goes on, as after an ``hsm cancel`` a new command asks it to)."""
     running = feeder_pid(sweep_dir)
     if running is not None:
         return IOSuccess(running)
+    return with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start")).bind(
+        partial(_start, sweep_dir, max_queued, feed_interval, retry)
+    )
+
+
+def _start(
+    sweep_dir: Path, max_queued: int | None, feed_interval: float, retry: Retry, _: None
+) -> IOResult[int, HSMFailure]:
     try:
         return IOSuccess(
             start_feeder(sweep_dir, max_queued=max_queued, interval=feed_interval, retry=retry)
