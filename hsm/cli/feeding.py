@@ -254,7 +254,7 @@ def _limits_reply(
 ) -> Reply:
     lines = [f"submit limits for {user} on {key}:"]
     for limit in found.limits:
-        note = "" if limit.binds else "  (not per user: reported only)"
+        note = "" if limit.binds else "  (reported; it does not cap your queue)"
         lines.append(f"  {limit.name} = {limit.value}  from {limit.source}{note}")
     if found.configured is not None:
         lines.append(f"  hpc.max_queued = {found.configured}  from {source}")

@@ -32,7 +32,11 @@ SLURM_CASES = [
     (
         "QOS per-user cap, default QOS",
         [SLURM_ASSOC, SLURM_QOS, SLURM_CONFIG],
-        {("MaxSubmitJobsPerUser", 20, True), ("MaxJobCount", 100000, False)},
+        {
+            ("MaxSubmitJobsPerUser", 20, True),
+            ("MaxJobCount", 100000, False),
+            ("MaxArraySize", 10001, False),
+        },
         20,
     ),
     (
@@ -89,10 +93,15 @@ PBS_CASES = [
     (
         "print server: server and queue",
         PBS_PRINT,
-        {("max_queued", 7, True), ("max_queued", 9, True)},
+        {("max_queued", 7, True), ("max_queued", 9, True), ("max_array_size", 10000, False)},
         7,
     ),
-    ("list server", PBS_LIST, {("max_queued", 100, True)}, 100),
+    (
+        "list server",
+        PBS_LIST,
+        {("max_queued", 100, True), ("max_array_size", 10000, False)},
+        100,
+    ),
     (
         "the user's own entry beats the generic one; overall is reported",
         'set server max_queued = "[u:PBS_GENERIC=10],[u:ann=25],[o:PBS_ALL=500]"\n',
@@ -111,7 +120,12 @@ PBS_CASES = [
         {("max_user_queuable", 40, True)},
         40,
     ),
-    ("no limit set", "set server max_array_size = 10000\n", set(), None),
+    (
+        "no limit set",
+        "set server max_array_size = 10000\n",
+        {("max_array_size", 10000, False)},
+        None,
+    ),
     ("empty output", "", set(), None),
 ]
 

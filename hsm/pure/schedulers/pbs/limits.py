@@ -100,6 +100,7 @@ def parse_submit_limits(texts: Sequence[str], user: str) -> tuple[Limit, ...]:
     >>> for limit in parse_submit_limits([text], "ann"):
     ...     print(limit.name, limit.value, limit.binds, limit.source)
     max_queued 9 True queue workq, u:PBS_GENERIC (qmgr -c 'print server')
+    max_array_size 10000 False server, subjobs per array (qmgr -c 'print server')
     max_queued 7 True server, u:PBS_GENERIC (qmgr -c 'print server')
     max_queued 100 False server, o:PBS_ALL, all users (qmgr -c 'print server')
     """
@@ -110,7 +111,9 @@ def parse_submit_limits(texts: Sequence[str], user: str) -> tuple[Limit, ...]:
         where = f"queue {queue}" if queue else "server"
         source = "(qmgr -c 'print server')"
         if name in ("max_array_size", "max_job_array_size"):
-            continue  # the array limit has its own reader (parse_limit)
+            if value.isdigit():  # reported; arrays are split by it (parse_limit)
+                found.append(Limit(name, int(value), f"{where}, subjobs per array {source}", False))
+            continue
         if name == "max_user_queuable":
             if value.isdigit():
                 found.append(Limit(name, int(value), f"{where} {source}"))

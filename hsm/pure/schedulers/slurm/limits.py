@@ -75,6 +75,10 @@ def _rows(text: str, width: int) -> list[list[str]]:
     return rows
 
 
+_CONFIG_SOURCES = {
+    "MaxJobCount": "cluster-wide, all users (scontrol show config)",
+    "MaxArraySize": "array indices stay below it (scontrol show config)",
+}
 _CONFIG = re.compile(r"^(MaxJobCount|MaxArraySize)\s*=\s*(\d+)\s*$", re.MULTILINE)
 
 
@@ -122,15 +126,8 @@ def parse_submit_limits(texts: Sequence[str], user: str) -> tuple[Limit, ...]:
             if value is not None:
                 found.append(Limit(label, value, f"QOS {name} (sacctmgr show qos)", binds))
     for match in _CONFIG.finditer(config.replace("\r", "")):
-        if match.group(1) == "MaxJobCount":
-            found.append(
-                Limit(
-                    "MaxJobCount",
-                    int(match.group(2)),
-                    "cluster-wide, all users (scontrol show config)",
-                    False,
-                )
-            )
+        name, value = match.group(1), int(match.group(2))
+        found.append(Limit(name, value, _CONFIG_SOURCES[name], False))
     return tuple(found)
 
 
