@@ -22,7 +22,7 @@ JSON_HELP = """\
     "tasks": N, "jobs": [{"key", "job_id", "tasks": [..]}], "submitted": [keys],
     "recovered": [keys], "submitted_tasks": N in so far}; with --wait also "status"
     (the monitor document);
-    with --dry-run instead {"dry_run": true, ..., "jobs": [{"key", "job_name",
+    with --dry-run instead {"dry_run": true, ..., "waiting": N, "jobs": [{"key", "job_name",
     "script_file", "tasks", "indices", "submit_argv", "script"}]}
   monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
     "counts": {state: n}, "submitted_tasks": N in so far, "tasks": [{"task", "params",

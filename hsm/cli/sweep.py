@@ -15,12 +15,13 @@ import shlex
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from returns.io import IOResult
-from returns.result import Result
+from returns.result import Result, Success
 
 from hsm import api
 from hsm.cli.feeding import feed_rest
@@ -35,6 +36,7 @@ from hsm.pure.errors import CommandError, ConfigError, HSMFailure
 from hsm.pure.manifest import JournalState, Manifest
 from hsm.pure.plan import PlannedJob
 from hsm.pure.schedulers.base import hms
+from hsm.pure.waves import progress
 
 T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
@@ -45,7 +47,9 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
     if request.dry_run:
         return IOResult.from_result(
             # The same limit as a real run: a dry run shows exactly what would be submitted.
-            _plan(request, _array_limit(request)).map(partial(_dry_run, request))
+            _plan(request, _array_limit(request))
+            .bind(partial(_first_wave, request))
+            .map(partial(_dry_run, request))
         )
     # Plan once, before any write: every mistake surfaces while nothing exists yet.
     sweep = SweepRef(request.sweep_dir, request.backend)
@@ -134,6 +138,27 @@ def _array_limit(request: SweepRequest) -> int:
     return api.array_limit_for(request.options, request.backend, request.mode)
 
 
+def _first_wave(request: SweepRequest, planned: Planned) -> Result[Planned, HSMFailure]:
+    """What a real run submits now: the whole plan, or -- when the user's submit limit
+    leaves less room than the sweep needs -- the first wave (as the feeder plans it)."""
+    from hsm.effects.feeder import room_now
+    from hsm.pure.waves import fed_manifest, plan_wave
+
+    manifest, jobs = planned
+    found = room_now(request.backend, request.options.max_queued)
+    if found is None or sum(len(job.tasks) for job in jobs) <= found[1]:
+        return Success(planned)
+    fed = fed_manifest(manifest)
+    limit = int(manifest.settings["array_limit"])
+    params = [api.params_json(p) for p in manifest.params]
+    return plan_wave(fed, found[1], limit, params).map(partial(_with_jobs, fed))
+
+
+def _with_jobs(manifest: Manifest, jobs: tuple[PlannedJob, ...]) -> Planned:
+    grown = replace(manifest, jobs=tuple(job.record() for job in jobs))
+    return grown, jobs
+
+
 def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
     from hsm.pure.schedulers import SCHEDULERS
 
@@ -148,6 +173,13 @@ def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
         f"# sweep directory would be {sweep_dir}",
         f"# jobs run in {manifest.workdir}",
     ]
+    fed = progress(manifest, {job.key: "" for job in jobs})
+    if fed.waiting:
+        parts.append(
+            f"# your submit limit leaves room for {fed.submitted} task(s) now (hsm limits): "
+            f"these go in first, {fed.waiting} wait for queue room and a feeder submits them "
+            "in waves"
+        )
     for job in jobs:
         path = str(sweep_dir / job.script_file)
         argv = commands.submit_argv(path) if commands else ["<hsm local backend>", path]
@@ -173,6 +205,7 @@ def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
         "scheduler": key,
         "mode": request.mode,
         "tasks": len(manifest.params),
+        "waiting": fed.waiting,
         "jobs": records,
     }
     return Reply("\n".join(parts), data)

@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 
 from returns.io import IOFailure, IOResult, IOSuccess
-from returns.result import Failure, Success
+from returns.result import Failure
 
 import hsm
 from hsm.effects.backend import Backend
@@ -309,16 +309,13 @@ def write_and_feed(
                     )
                 )
             return _resume_feeding(sweep_dir, backend, effective_limit(backend, max_queued), user)
-    limits = read_limits(backend, user, max_queued)
-    limit = limits.max_queued
-    if limit is not None and not existing.exists() and can_count(backend):
-        counted = result_of(queued_count(backend, user))
-        free = room(limit, counted.unwrap()) if isinstance(counted, Success) else None
-        if free is not None and sum(len(job.tasks) for job in jobs) > free:
+    if not existing.exists():
+        found = room_now(backend, max_queued, user)
+        if found is not None and sum(len(job.tasks) for job in jobs) > found[1]:
             written = result_of(write_sweep(sweep_dir, fed_manifest(manifest), ()))
             if isinstance(written, Failure):
                 return IOFailure(written.failure())
-            return _resume_feeding(sweep_dir, backend, limit, user)
+            return _resume_feeding(sweep_dir, backend, found[0], user)
     written = result_of(write_sweep(sweep_dir, manifest, jobs))
     if isinstance(written, Failure):
         return IOFailure(written.failure())
@@ -329,6 +326,22 @@ def write_and_feed(
         return IOSuccess(sent.unwrap())
     fed = progress(written.unwrap(), sent.unwrap().job_ids)
     return IOSuccess(replace(sent.unwrap(), waiting=fed.waiting))
+
+
+def room_now(
+    backend: Backend, max_queued: int | None, user: str | None = None
+) -> tuple[int, int] | None:
+    """The user's submit limit and the room it leaves now (limit minus queued jobs), or
+    None when no limit is known or the queue cannot be counted: the sweep is then
+    submitted whole.  (Decides whether a new sweep is fed; ``--dry-run`` asks the same.)"""
+    who = user or current_user()
+    limit = read_limits(backend, who, max_queued).max_queued
+    if limit is None or not can_count(backend):
+        return None
+    counted = result_of(queued_count(backend, who))
+    if isinstance(counted, Failure):
+        return None
+    return limit, room(limit, counted.unwrap()) or 0
 
 
 def _resume_feeding(

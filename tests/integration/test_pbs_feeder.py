@@ -142,3 +142,21 @@ def test_cancel_stops_the_feeder_and_sweep_feed_goes_on(capped: Cluster) -> None
     assert ran and all(final[t]["state"] == "completed" for t in ran)
     # Those in before the cancel finished first (the probe is quick) or were cancelled.
     assert {t["state"] for t in final if t["task"] not in ran} <= {"completed", "cancelled"}
+
+
+def test_a_dry_run_shows_the_first_wave_the_run_submits(capped: Cluster) -> None:
+    args = ("dry", f"x=range({TASKS})", "--mode", "array")
+    dry = capped.sweep(*args, "--dry-run", "--json")
+    assert dry.code == 0, str(dry)
+    shown = dry.json()
+    assert shown["waiting"] == TASKS - LIMIT
+    planned = [(job["key"], job["tasks"]) for job in shown["jobs"]]
+    assert sum(len(tasks) for _, tasks in planned) == LIMIT
+    assert not (capped.work / "sweeps" / "dry").exists()
+    run = capped.sweep(*args, "--feed-interval", "60")
+    assert run.code == 0, str(run)
+    manifest = json.loads(
+        (capped.work / "sweeps" / "dry" / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert [(job["key"], job["tasks"]) for job in manifest["jobs"]] == planned
+    capped.hsm("cancel", "--sweep-id", "dry")
