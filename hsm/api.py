@@ -392,7 +392,7 @@ def cancel(
     Cancelling the whole sweep first stops its feeder (see :mod:`hsm.effects.feeder`)
     and journals that the feeding stopped, so nothing is submitted after the cancel.
     Holds the sweep's lock, so no submission of the same sweep runs meanwhile."""
-    from hsm.effects.feeder import stop_feeder
+    from hsm.effects.feeder_process import stop_feeder
 
     if tasks is None:
         stop_feeder(sweep_dir)

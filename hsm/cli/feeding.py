@@ -25,16 +25,8 @@ from hsm.cli.output import Console, Reply
 from hsm.cli.requests import Settings, SweepRef
 from hsm.cli.wait import finish
 from hsm.effects.backend import Backend
-from hsm.effects.feeder import (
-    DEFAULT_INTERVAL,
-    FEEDER_LOG,
-    NO_RETRY,
-    FeedStep,
-    Retry,
-    feeder_pid,
-    journal_feed,
-    start_feeder,
-)
+from hsm.effects.feeder import DEFAULT_INTERVAL, NO_RETRY, FeedStep, Retry, journal_feed
+from hsm.effects.feeder_process import FEEDER_LOG, feeder_pid, start_feeder
 from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
 from hsm.effects.lock import with_sweep_lock
 from hsm.effects.sweeps import Submitted
