@@ -537,7 +537,20 @@ def _resubmit(
     tasks = sorted(t for t, s in report.statuses.items() if s.state in states)
     if not tasks:
         return IOSuccess(Submitted(dict(report.job_ids), (), ()))
-    return resubmit_tasks(sweep_dir, backend, report.manifest, report.job_ids, tasks, changes)
+    # Arrays no larger than the submit limit, so that each fits the queue once it drains.
+    from hsm.effects.feeder import effective_limit
+
+    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
+    cap = effective_limit(backend, None)
+    return resubmit_tasks(
+        sweep_dir,
+        backend,
+        report.manifest,
+        report.job_ids,
+        tasks,
+        changes,
+        array_limit=limit if cap is None else max(1, min(limit, cap)),
+    )
 
 
 def resubmit_tasks(

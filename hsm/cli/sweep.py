@@ -106,8 +106,10 @@ def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFai
         f"running. Finish it (nothing is submitted twice): hsm sweep submit {sweep.sweep_dir}"
     )
     changes = api.Changes(walltime=request.walltime, resources=request.resources)
-    return api.resubmit(sweep.sweep_dir, sweep.backend, changes=changes).bind(
-        partial(_after_resubmit, console, request)
+    return (
+        api.resubmit(sweep.sweep_dir, sweep.backend, changes=changes)
+        .bind(partial(feed_rest, console, sweep, request.wait, None))
+        .bind(partial(_after_resubmit, console, request))
     )
 
 
@@ -340,6 +342,13 @@ def _resubmitted(sweep_dir: Path, done: Submitted, manifest: Manifest) -> Reply:
         if tasks
         else "no failed, cancelled or unknown tasks: nothing to resubmit"
     )
+    waiting = sorted(t for j in manifest.jobs if j.key not in done.job_ids for t in j.tasks)
+    if done.no_room and waiting:
+        text = (
+            f"the resubmission of {len(waiting)} task(s) ({ranges(waiting)}) of sweep "
+            f"{manifest.sweep_id} waits for queue room: a feeder submits it"
+            + (f"; resubmitted {len(tasks)} task(s) ({ranges(tasks)})" if tasks else "")
+        )
     return Reply(
         text + "\n" + reply.text.split("\n", 1)[1],
         {**reply.data, "resubmitted_tasks": tasks, "changes": changes},
