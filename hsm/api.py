@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
@@ -47,6 +47,9 @@ from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState
 from hsm.pure.walltime import parse_walltime
 
+if TYPE_CHECKING:
+    from hsm.effects.feeder import FeedStep
+
 #: States a resubmission picks up by default.
 RESUBMIT_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.UNKNOWN})
 
@@ -64,6 +67,8 @@ class JobOptions:
         queue / account: partition-or-queue and account.
         setup: shell lines run before the program (``module load ...``).
         max_array_size: overrides the scheduler's limit.
+        max_queued: how many jobs you may have queued, when the scheduler does not say
+            or you want fewer (``hpc.max_queued``): a sweep that does not fit is fed.
         throttle: at most this many tasks of an array run at once.
         dependencies: ``afterok:123`` style texts.
         extra: escape-hatch directive lines (``hpc.slurm.extra`` / ``hpc.pbs.extra``).
@@ -84,6 +89,7 @@ class JobOptions:
     dependencies: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     hydra: bool = False
+    max_queued: int | None = None
 
 
 def make_backend(
@@ -285,7 +291,9 @@ def submit_sweep(
     if missing is not None:
         return IOFailure(missing)
     manifest, jobs = planned.unwrap()
-    return submit_planned(manifest, jobs, backend, sweep_dir=sweep_dir)
+    return submit_planned(
+        manifest, jobs, backend, sweep_dir=sweep_dir, max_queued=options.max_queued
+    )
 
 
 def _missing_script(options: JobOptions) -> ConfigError | None:
@@ -316,22 +324,60 @@ def _default_limit(backend: Backend) -> int:
 
 
 def submit_planned(
-    manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, *, sweep_dir: Path
+    manifest: Manifest,
+    jobs: Sequence[PlannedJob],
+    backend: Backend,
+    *,
+    sweep_dir: Path,
+    max_queued: int | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
     """Write an already planned sweep (see :func:`plan_sweep`) and submit it, holding the
-    sweep's lock (one writer per sweep)."""
+    sweep's lock (one writer per sweep).
+
+    A sweep bigger than the room the user's submit limit leaves (the scheduler's, or
+    ``max_queued``) is fed: what fits goes in now and ``Submitted.waiting`` tasks wait
+    for :func:`feed` (see :mod:`hsm.effects.feeder`); so does the rest of a sweep whose
+    submission a limit refused.
+    """
+    from hsm.effects.feeder import write_and_feed
+
     return with_sweep_lock(
-        sweep_dir, partial(_write_and_submit, manifest, jobs, backend, sweep_dir)
+        sweep_dir, partial(write_and_feed, manifest, jobs, backend, sweep_dir, max_queued)
     )
 
 
-def _write_and_submit(
-    manifest: Manifest, jobs: Sequence[PlannedJob], backend: Backend, sweep_dir: Path
-) -> IOResult[Submitted, HSMFailure]:
-    written = result_of(write_sweep(sweep_dir, manifest, jobs))
-    if isinstance(written, Failure):
-        return IOFailure(written.failure())
-    return submit_jobs(sweep_dir, written.unwrap(), backend, Path(manifest.workdir))
+def feed(
+    sweep_dir: Path,
+    backend: Backend,
+    *,
+    max_queued: int | None = None,
+    interval: float = 30.0,
+    on_step: Callable[[FeedStep], None] | None = None,
+    retries: int = 0,
+    retry_on: str = "infrastructure",
+) -> IOResult[FeedStep, HSMFailure]:
+    """Submit a fed sweep's waiting tasks as queue room frees up, in the foreground,
+    until every task is in (or ``hsm cancel`` stops it); resumable at any moment.
+
+    With ``retries``, also run again (as new generations) tasks that failed because the
+    infrastructure killed them -- or after any failure, with ``retry_on="any"`` -- up to
+    ``retries`` times each, until every task has finished for good.
+    """
+    from hsm.effects.feeder import Retry, effective_limit, journal_feed
+    from hsm.effects.feeder import feed as feed_loop
+
+    started = result_of(with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start")))
+    if isinstance(started, Failure):
+        return IOFailure(started.failure())
+    limit = effective_limit(backend, max_queued)
+    return feed_loop(
+        sweep_dir,
+        backend,
+        limit,
+        interval=interval,
+        on_step=on_step,
+        retry=Retry(retries, retry_on),
+    )
 
 
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -350,8 +396,26 @@ def cancel(
 ) -> IOResult[Cancelled, HSMFailure]:
     """Cancel a sweep, or some of its tasks; say per job id what the scheduler did.
 
+    Cancelling the whole sweep first stops its feeder (see :mod:`hsm.effects.feeder`)
+    and journals that the feeding stopped, so nothing is submitted after the cancel.
     Holds the sweep's lock, so no submission of the same sweep runs meanwhile."""
-    return with_sweep_lock(sweep_dir, partial(cancel_sweep, sweep_dir, backend, tasks))
+    from hsm.effects.feeder_process import stop_feeder
+
+    if tasks is None:
+        stop_feeder(sweep_dir)
+    return with_sweep_lock(sweep_dir, partial(_cancel, sweep_dir, backend, tasks))
+
+
+def _cancel(
+    sweep_dir: Path, backend: Backend, tasks: Sequence[int] | None
+) -> IOResult[Cancelled, HSMFailure]:
+    from hsm.effects.feeder import journal_feed
+
+    if tasks is None:
+        stopped = result_of(journal_feed(sweep_dir, "feed_stop"))
+        if isinstance(stopped, Failure):
+            return IOFailure(stopped.failure())
+    return cancel_sweep(sweep_dir, backend, tasks)
 
 
 def cancel_jobs(
@@ -480,7 +544,35 @@ def _resubmit(
     tasks = sorted(t for t, s in report.statuses.items() if s.state in states)
     if not tasks:
         return IOSuccess(Submitted(dict(report.job_ids), (), ()))
-    manifest = report.manifest
+    # Arrays no larger than the submit limit, so that each fits the queue once it drains.
+    from hsm.effects.feeder import effective_limit
+
+    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
+    cap = effective_limit(backend, None)
+    return resubmit_tasks(
+        sweep_dir,
+        backend,
+        report.manifest,
+        report.job_ids,
+        tasks,
+        changes,
+        array_limit=limit if cap is None else max(1, min(limit, cap)),
+    )
+
+
+def resubmit_tasks(
+    sweep_dir: Path,
+    backend: Backend,
+    manifest: Manifest,
+    job_ids: Mapping[str, str],
+    tasks: Sequence[int],
+    changes: Mapping[str, Any],
+    array_limit: int | None = None,
+) -> IOResult[Submitted, HSMFailure]:
+    """Submit ``tasks`` again as the sweep's next generation (``r1_``, ``r2_``...): one
+    compact array per array-limit chunk, planned with the sweep's settings, the changes
+    of the newest generation that had some, then ``changes``.  The caller holds the
+    sweep's lock and has checked that every earlier job is in (``job_ids``)."""
     generation = 1 + max(
         (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if _is_resubmission(j.key)),
         default=0,
@@ -497,8 +589,9 @@ def _resubmit(
         setup=tuple(base.get("setup", ())),
         extra=tuple(base.get("extra", ())),
     )
-    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
-    base["array_limit"] = limit
+    base["array_limit"] = array_limit or result_of(backend.array_limit()).value_or(
+        _default_limit(backend)
+    )
     settings = SweepSettings(**base)
     planned = plan_jobs(
         settings, manifest.argvs, tasks, params_json=[params_json(p) for p in manifest.params]
@@ -507,7 +600,7 @@ def _resubmit(
         return IOFailure(planned.failure())
     jobs = [replace(job, changes=changed or None) for job in planned.unwrap()]
     grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs)).with_job_ids(
-        report.job_ids
+        job_ids
     )
     saved = result_of(add_jobs(sweep_dir, grown, jobs))
     if isinstance(saved, Failure):
@@ -637,15 +730,17 @@ def results_of(
 ) -> IOResult[tuple[ResultRow, ...], HSMFailure]:
     """:func:`results` for a poll already made (``report``)."""
     from hsm.effects.reading import task_metrics
+    from hsm.pure.retries import attempts
 
     checked = check_metrics_file(file)
     if isinstance(checked, Failure):
         return IOFailure(checked.failure())
     tasks = report.manifest.tasks
     metrics = task_metrics(sweep_dir, report.statuses, file)
+    tried = attempts(report.manifest, report.job_ids)
     return IOSuccess(
         tuple(
-            result_row(task, tasks[task].params, status, metrics.get(task))
+            result_row(task, tasks[task].params, status, metrics.get(task), tried.get(task, 0))
             for task, status in sorted(report.statuses.items())
         )
     )

@@ -15,10 +15,18 @@
 #   HSM_SLURM_TIMEOUT  seconds `up` waits for the node and the probe job (default 90;
 #                      each daemon additionally gets 30 s to answer after its start)
 #   HSM_SLURM_CLUSTER  cluster name (default hsm)
+#   HSM_SLURM_USER     an ordinary user `up` creates (with a home directory), with its own
+#                      account and association and the QOS below as its default, so submit
+#                      limits bind that user only (default hsmuser; root bypasses limits)
+#   HSM_SLURM_USER_LIMIT  MaxSubmitJobsPerUser of that user's QOS, hsmcap (default 20)
 set -euo pipefail
 
 STATE_DIR=${HSM_SLURM_STATE:-/var/lib/hsm-slurm}
 CLUSTER=${HSM_SLURM_CLUSTER:-hsm}
+LIMITED_USER=${HSM_SLURM_USER:-hsmuser}
+USER_LIMIT=${HSM_SLURM_USER_LIMIT:-20}
+LIMITED_ACCOUNT=hsmusers
+LIMITED_QOS=hsmcap
 TIMEOUT=${HSM_SLURM_TIMEOUT:-90}
 LOG_DIR=$STATE_DIR/log
 PID_DIR=$STATE_DIR/pids
@@ -297,6 +305,9 @@ JobCompLoc=$LOG_DIR/jobcomp.log
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
 AccountingStoragePort=6819
+# Enforce association and QOS limits (MaxSubmitJobsPerUser...); a change of this line
+# needs a controller restart, a reconfigure is not enough. Root bypasses the limits.
+AccountingStorageEnforce=associations,limits,qos
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus Boards=1 SocketsPerBoard=1 CoresPerSocket=$cpus ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -343,6 +354,47 @@ EOF
   # slurmdbd refuses a config readable by others or not owned by SlurmUser.
   chown slurm:slurm "$DBD_CONF"
   chmod 0600 "$DBD_CONF"
+}
+
+# The ordinary user whose QOS caps its queued jobs (tests of hsm's feeder run as it).
+# sacctmgr pushes the records to a running controller: no restart needed.
+setup_limited_user() {
+  local out
+  if ! id -u "$LIMITED_USER" >/dev/null 2>&1; then
+    log "creating user $LIMITED_USER"
+    useradd --create-home --shell /bin/bash "$LIMITED_USER" ||
+      die "useradd $LIMITED_USER failed"
+  fi
+  sacctmgr_ensure "account $LIMITED_ACCOUNT" \
+    "show account $LIMITED_ACCOUNT format=account" \
+    add account "$LIMITED_ACCOUNT" cluster="$CLUSTER" description=hsm-tests organization=hsm
+  sacctmgr_ensure "qos $LIMITED_QOS" "show qos $LIMITED_QOS format=name" add qos "$LIMITED_QOS"
+  out=$(timeout 20 sacctmgr -n -P show qos "$LIMITED_QOS" format=MaxSubmitPU 2>&1) ||
+    die_with_logs "sacctmgr show qos $LIMITED_QOS failed: $out"
+  if [[ $out != "$USER_LIMIT" ]]; then
+    log "setting MaxSubmitJobsPerUser=$USER_LIMIT on qos $LIMITED_QOS"
+    timeout 20 sacctmgr -i modify qos "$LIMITED_QOS" set MaxSubmitJobsPerUser="$USER_LIMIT" \
+      >>"$LOG_DIR/sacctmgr.log" 2>&1 || die_with_logs "sacctmgr modify qos failed"
+  fi
+  sacctmgr_ensure "association of $LIMITED_USER" \
+    "show assoc user=$LIMITED_USER account=$LIMITED_ACCOUNT format=user" \
+    add user "$LIMITED_USER" account="$LIMITED_ACCOUNT" cluster="$CLUSTER" \
+    qos="$LIMITED_QOS" defaultqos="$LIMITED_QOS"
+}
+
+# sacctmgr_ensure WHAT QUERY ADD-ARGS...: run `sacctmgr -i ADD-ARGS` unless QUERY (words
+# split on spaces) already lists something.
+sacctmgr_ensure() {
+  local what=$1 out
+  local -a query
+  read -r -a query <<<"$2"
+  shift 2
+  out=$(timeout 20 sacctmgr -n -P "${query[@]}" 2>&1) ||
+    die_with_logs "sacctmgr ${query[*]} failed: $out"
+  [[ -n $out ]] && return 0
+  log "adding $what"
+  timeout 20 sacctmgr -i "$@" >>"$LOG_DIR/sacctmgr.log" 2>&1 ||
+    die_with_logs "sacctmgr $* failed (see $LOG_DIR/sacctmgr.log)"
 }
 
 # --- readiness ---------------------------------------------------------------------
@@ -421,6 +473,7 @@ cmd_up() {
   fi
   ensure_daemon slurmctld
   ensure_daemon slurmd
+  setup_limited_user
 
   wait_ready
   log "cluster '$CLUSTER' ready on node $NODE in $((SECONDS - start)) s (logs: $LOG_DIR)"

@@ -59,6 +59,10 @@ def _command(args: argparse.Namespace, console: Console) -> IOResult[Reply, HSMF
             from hsm.cli.sweep import resubmit
 
             return resubmit_request(args).bind(partial(resubmit, console))
+        case "sweep", "feed":
+            from hsm.cli.feeding import feed, feed_request
+
+            return feed_request(args, console).bind(partial(feed, console))
         case "sweep", "list":
             from hsm.cli.read_inputs import sweep_list_request
             from hsm.cli.sweeps import sweep_list
@@ -89,6 +93,10 @@ def _command(args: argparse.Namespace, console: Console) -> IOResult[Reply, HSMF
             from hsm.cli.inputs import cancel_request
 
             return cancel_request(args).bind(cancel)
+        case "limits", _:
+            from hsm.cli.feeding import limits_request
+
+            return limits_request(args, console)
         case "config", "show":
             from hsm.cli.config import config_show
             from hsm.cli.inputs import config_request

@@ -20,19 +20,24 @@ JSON_HELP = """\
 --json prints one JSON document on stdout (errors still go to stderr as text):
   sweep run/render/submit/resubmit: {"sweep_id", "sweep_dir", "scheduler", "mode",
     "tasks": N, "jobs": [{"key", "job_id", "tasks": [..]}], "submitted": [keys],
-    "recovered": [keys]}; with --wait also "status" (the monitor document);
-    with --dry-run instead {"dry_run": true, ..., "jobs": [{"key", "job_name",
+    "recovered": [keys], "submitted_tasks": N in so far}; with --wait also "status"
+    (the monitor document);
+    with --dry-run instead {"dry_run": true, ..., "waiting": N, "jobs": [{"key", "job_name",
     "script_file", "tasks", "indices", "submit_argv", "script"}]}
   monitor: {"sweep_id", "sweep_dir", "scheduler", "state", "stale", "warning",
-    "counts": {state: n}, "tasks": [{"task", "params", "job_id", "state", "raw",
-    "exit_code", "signal", "reason", "elapsed", "node", "max_mem", "log"}]}
+    "counts": {state: n}, "submitted_tasks": N in so far, "tasks": [{"task", "params",
+    "job_id", "state", "raw", "exit_code", "signal", "reason", "elapsed", "node",
+    "max_mem", "log", "attempts"}]}
     (elapsed in seconds, max_mem in bytes, from the scheduler's accounting; null when
     it does not say)
     (also "varying": [keys], "constants": {key: value}, "started": epoch seconds or
     null; with --state only those tasks)
   results: {"sweep_id", "sweep_dir", "file", "varying", "rows": [{"task", "params",
     "state", "job_id", "exit_code", "elapsed", "elapsed_source", "metrics",
-    "metrics_error"}]}
+    "metrics_error", "attempts"}]}
+  limits: {"user", "scheduler", "limits": [{"name", "value", "source", "binds"}],
+    "configured", "problems", "max_queued", "queued"}
+  sweep feed: {"sweep_dir", "feeder_pid"}; with --wait {"submitted", "tasks", "status"}
   logs: {"task", "log", "text"}
   sweep list: {"root", "sweeps": [{"sweep_dir", "sweep_id", "scheduler", "mode",
     "tasks", "created", "counts", "valid", "problem"}]}
@@ -173,6 +178,7 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="run at most N tasks of an array at once",
     )
+    _max_queued_flag(parser)
     parser.add_argument(
         "--after",
         action="append",
@@ -180,6 +186,56 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
         metavar="JOBID",
         help="start after JOBID succeeds (KIND:JOBID for after, afterok, "
         "afternotok, afterany); repeatable",
+    )
+
+
+def _feed_interval_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--feed-interval",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between a detached feeder's polls of the queue (default 30)",
+    )
+
+
+def _retry_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--retries",
+        type=_count,
+        metavar="N",
+        help="run a task again, up to N times, when the infrastructure killed it (Slurm "
+        "NODE_FAIL, BOOT_FAIL, PREEMPTED; PBS JOB_EXEC failures other than limit kills); "
+        "each attempt is a new generation; a feeder watches the sweep until the end "
+        "(default: hpc.retries, else 0)",
+    )
+    parser.add_argument(
+        "--retry-on",
+        default="infrastructure",
+        metavar="WHAT",
+        help="what --retries answers: infrastructure (the default: failures of nodes, boots "
+        "and preemptions) or any (every failure)",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _max_queued_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-queued",
+        type=_positive_int,
+        metavar="N",
+        help="you may have at most N jobs queued (each array task counts), when the "
+        "scheduler does not say or you want fewer; a sweep that does not fit is fed in "
+        "waves (default: hpc.max_queued, else the scheduler's limits: see hsm limits)",
     )
 
 
@@ -233,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps = sweep.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = add(sweeps, "run", "plan, write and submit a sweep (resumes if run again)")
     _job_flags(run)
+    _retry_flags(run)
+    _feed_interval_flag(run)
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -267,6 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT_OF_MEMORY (the next word is the value, even if it starts with -)",
     )
     _wait_flags(again)
+    feeding = add(
+        sweeps,
+        "feed",
+        "go on submitting a sweep's tasks that wait for queue room (after its feeder was "
+        "killed or the machine rebooted); a detached feeder unless --wait",
+    )
+    _sweep_ref(feeding)
+    _max_queued_flag(feeding)
+    _retry_flags(feeding)
+    _feed_interval_flag(feeding)
+    _wait_flags(feeding)
     listing = add(sweeps, "list", "the sweeps under the sweep root, with their last known states")
     listing.add_argument(
         "--sweep-root",
@@ -365,6 +434,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SYSTEM",
         help=f"scheduler for bare job ids: {SYSTEM_HELP}; default: config, else detect",
     )
+
+    limits = add(
+        commands,
+        "limits",
+        "how many jobs you may queue (the scheduler's submit limits and hpc.max_queued, "
+        "with where each came from) and how many you have queued",
+    )
+    limits.add_argument("--system", default=None, metavar="SYSTEM", help=SYSTEM_HELP)
+    _max_queued_flag(limits)
 
     config = commands.add_parser(
         "config",

@@ -57,6 +57,9 @@ class SweepRequest:
     cancel_on_interrupt: bool = False
     argvs: tuple[tuple[str, ...], ...] | None = None
     resume_command: str | None = None
+    feed_interval: float = 30.0
+    retries: int = 0
+    retry_on: str = "infrastructure"
 
 
 @dataclass(frozen=True, slots=True)

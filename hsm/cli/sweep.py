@@ -15,18 +15,21 @@ import shlex
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from returns.io import IOResult
-from returns.result import Result
+from returns.result import Result, Success
 
 from hsm import api
+from hsm.cli.feeding import feed_rest
 from hsm.cli.output import Console, Reply, on_interrupt
 from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
 from hsm.cli.views import submitted_reply, sweep_ref
 from hsm.cli.wait import finish
+from hsm.effects.feeder import Retry
 from hsm.effects.sweeps import Submitted, journal_state, load_manifest
 from hsm.pure.cli_text import ranges
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure
@@ -34,6 +37,7 @@ from hsm.pure.layout import MANIFEST
 from hsm.pure.manifest import JournalState, Manifest
 from hsm.pure.plan import PlannedJob
 from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
+from hsm.pure.waves import progress
 
 T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
@@ -49,8 +53,12 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
         partial(_checked, console, request)
     )
     if request.dry_run:
-        return planned.map(partial(_dry_run, request))
+        return planned.bind(partial(_first_wave_io, request)).map(partial(_dry_run, request))
     return planned.bind(partial(_submit_and_finish, console, request))
+
+
+def _first_wave_io(request: SweepRequest, planned: Planned) -> IOResult[Planned, HSMFailure]:
+    return IOResult.from_result(_first_wave(request, planned))
 
 
 def _submit_and_finish(
@@ -61,16 +69,30 @@ def _submit_and_finish(
         f"sweep {request.sweep_id} may be only partly submitted; what is in keeps running. "
         f"Resume it (nothing is submitted twice): {_resume_command(request)}"
     )
-    go = partial(_submit_then_finish, console, sweep, request.wait, planned)
+    go = partial(_submit_then_finish, console, sweep, request, planned)
     if request.cancel_on_interrupt:
         return _cancelling_on_interrupt(sweep, request.sweep_id, go)
     return go()
 
 
 def _submit_then_finish(
-    console: Console, sweep: SweepRef, wait: float | None, planned: Planned
+    console: Console, sweep: SweepRef, request: SweepRequest, planned: Planned
 ) -> IOResult[Reply, HSMFailure]:
-    return _submit_planned(sweep, planned).bind(partial(_after_submit, console, sweep, wait, "ran"))
+    return (
+        _submit_planned(sweep, request.options.max_queued, planned)
+        .bind(
+            partial(
+                feed_rest,
+                console,
+                sweep,
+                request.wait,
+                request.options.max_queued,
+                feed_interval=request.feed_interval,
+                retry=Retry(request.retries, request.retry_on),
+            )
+        )
+        .bind(partial(_after_submit, console, sweep, request.wait, "ran"))
+    )
 
 
 def _cancelling_on_interrupt(
@@ -155,8 +177,10 @@ def submit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFailu
         f"{sweep.sweep_dir} may be only partly submitted; what is in keeps running. Resume it "
         f"(nothing is submitted twice): {_resume_command(None)}"
     )
-    return api.submit_rendered(sweep.sweep_dir, sweep.backend).bind(
-        partial(_after_submit, console, sweep, request.wait, "submitted")
+    return (
+        api.submit_rendered(sweep.sweep_dir, sweep.backend)
+        .bind(partial(feed_rest, console, sweep, request.wait, None))
+        .bind(partial(_after_submit, console, sweep, request.wait, "submitted"))
     )
 
 
@@ -168,8 +192,10 @@ def resubmit(console: Console, request: SubmitRequest) -> IOResult[Reply, HSMFai
         f"running. Finish it (nothing is submitted twice): hsm sweep submit {sweep.sweep_dir}"
     )
     changes = api.Changes(walltime=request.walltime, resources=request.resources)
-    return api.resubmit(sweep.sweep_dir, sweep.backend, changes=changes).bind(
-        partial(_after_resubmit, console, request)
+    return (
+        api.resubmit(sweep.sweep_dir, sweep.backend, changes=changes)
+        .bind(partial(feed_rest, console, sweep, request.wait, None))
+        .bind(partial(_after_resubmit, console, request))
     )
 
 
@@ -205,6 +231,27 @@ def _array_limit(request: SweepRequest) -> int:
     return api.array_limit_for(request.options, request.backend, request.mode)
 
 
+def _first_wave(request: SweepRequest, planned: Planned) -> Result[Planned, HSMFailure]:
+    """What a real run submits now: the whole plan, or -- when the user's submit limit
+    leaves less room than the sweep needs -- the first wave (as the feeder plans it)."""
+    from hsm.effects.feeder import room_now
+    from hsm.pure.waves import fed_manifest, plan_wave
+
+    manifest, jobs = planned
+    found = room_now(request.backend, request.options.max_queued)
+    if found is None or sum(len(job.tasks) for job in jobs) <= found[1]:
+        return Success(planned)
+    fed = fed_manifest(manifest)
+    limit = int(manifest.settings["array_limit"])
+    params = [api.params_json(p) for p in manifest.params]
+    return plan_wave(fed, found[1], limit, params).map(partial(_with_jobs, fed))
+
+
+def _with_jobs(manifest: Manifest, jobs: tuple[PlannedJob, ...]) -> Planned:
+    grown = replace(manifest, jobs=tuple(job.record() for job in jobs))
+    return grown, jobs
+
+
 def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
     from hsm.pure.schedulers import SCHEDULERS
 
@@ -219,6 +266,13 @@ def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
         f"# sweep directory would be {sweep_dir}",
         f"# jobs run in {manifest.workdir}",
     ]
+    fed = progress(manifest, {job.key: "" for job in jobs})
+    if fed.waiting:
+        parts.append(
+            f"# your submit limit leaves room for {fed.submitted} task(s) now (hsm limits): "
+            f"these go in first, {fed.waiting} wait for queue room and a feeder submits them "
+            "in waves"
+        )
     for job in jobs:
         path = str(sweep_dir / job.script_file)
         argv = commands.submit_argv(path) if commands else ["<hsm local backend>", path]
@@ -244,6 +298,7 @@ def _dry_run(request: SweepRequest, planned: Planned) -> Reply:
         "scheduler": key,
         "mode": request.mode,
         "tasks": len(manifest.params),
+        "waiting": fed.waiting,
         "jobs": records,
     }
     return Reply("\n".join(parts), data)
@@ -258,11 +313,20 @@ def _shell(argv: Sequence[str]) -> str:
 # -- writing and submitting -----------------------------------------------------------------
 
 
-def _submit_planned(sweep: SweepRef, planned: Planned) -> IOResult[Submitted, HSMFailure]:
+def _submit_planned(
+    sweep: SweepRef, max_queued: int | None, planned: Planned
+) -> IOResult[Submitted, HSMFailure]:
     manifest, jobs = planned
     return _in_new_dir(
         sweep.sweep_dir,
-        partial(api.submit_planned, manifest, jobs, sweep.backend, sweep_dir=sweep.sweep_dir),
+        partial(
+            api.submit_planned,
+            manifest,
+            jobs,
+            sweep.backend,
+            sweep_dir=sweep.sweep_dir,
+            max_queued=max_queued,
+        ),
     )
 
 
@@ -369,6 +433,13 @@ def _resubmitted(sweep_dir: Path, done: Submitted, manifest: Manifest) -> Reply:
         if tasks
         else "no failed, cancelled or unknown tasks: nothing to resubmit"
     )
+    waiting = sorted(t for j in manifest.jobs if j.key not in done.job_ids for t in j.tasks)
+    if done.no_room and waiting:
+        text = (
+            f"the resubmission of {len(waiting)} task(s) ({ranges(waiting)}) of sweep "
+            f"{manifest.sweep_id} waits for queue room: a feeder submits it"
+            + (f"; resubmitted {len(tasks)} task(s) ({ranges(tasks)})" if tasks else "")
+        )
     return Reply(
         text + "\n" + reply.text.split("\n", 1)[1],
         {**reply.data, "resubmitted_tasks": tasks, "changes": changes},

@@ -30,6 +30,7 @@ from hsm.effects.backend import Backend
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.layout import LOCK, LOGS, MANIFEST, SCRIPTS
 from hsm.pure.plan import check_sweep_id
+from hsm.pure.retries import check_retry_on
 from hsm.pure.sweep import Sweep, SweepSpec, expand_sweep
 from hsm.pure.sweep_id import default_sweep_id
 from hsm.pure.sweepfile import (
@@ -85,7 +86,8 @@ def _not_a_sweep_yet(request: SweepRequest) -> Result[SweepRequest, HSMFailure]:
 
 
 def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailure]:
-    """The flags that set config leaves (see :data:`hsm.pure.config_layers.FLAGS`)."""
+    """The flags that set config leaves (see :data:`hsm.pure.config_layers.FLAGS`), once
+    ``--retry-on`` is known good."""
     if getattr(args, "cancel_on_interrupt", False) and not getattr(args, "wait", False):
         return Failure(
             ConfigError(
@@ -93,6 +95,11 @@ def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailur
                 "as the jobs are in (cancel them with hsm cancel --sweep-id ID)"
             )
         )
+    retry_on = str(getattr(args, "retry_on", "infrastructure"))
+    return check_retry_on(retry_on).bind(partial(_flag_leaves, args))
+
+
+def _flag_leaves(args: argparse.Namespace, _: str) -> Result[dict[str, Any], HSMFailure]:
     system = args.system
     if args.mode == "local":
         if system not in (None, "local"):
@@ -112,6 +119,8 @@ def _setting_flags(args: argparse.Namespace) -> Result[dict[str, Any], HSMFailur
             "queue": args.queue,
             "account": args.account,
             "max-array-size": args.max_array_size,
+            "max-queued": getattr(args, "max_queued", None),
+            "retries": getattr(args, "retries", None),
         }
     )
 
@@ -310,6 +319,9 @@ def _sweep_request(
         wait=interval(getattr(args, "wait", False), args),
         check=not getattr(args, "no_check", False),
         cancel_on_interrupt=bool(getattr(args, "cancel_on_interrupt", False)),
+        feed_interval=float(getattr(args, "feed_interval", 30.0)),
+        retries=checked.settings.config.hpc.retries,
+        retry_on=str(getattr(args, "retry_on", "infrastructure")),
     )
 
 
@@ -358,6 +370,7 @@ def job_options(
         dependencies=dependencies,
         extra=section_extra(hpc, section),
         hydra=hydra,
+        max_queued=hpc.max_queued,
     )
 
 

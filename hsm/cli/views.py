@@ -37,6 +37,7 @@ from hsm.pure.cli_text import (
 )
 from hsm.pure.manifest import Manifest, count_states, current_jobs, sweep_state
 from hsm.pure.plan import task_log_path
+from hsm.pure.retries import attempts
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.states import JobState, JobStatus
 from hsm.pure.summary import (
@@ -50,6 +51,7 @@ from hsm.pure.summary import (
     real_exit_code,
     split_params,
 )
+from hsm.pure.waves import STOPPED, progress, progress_line
 
 #: Log lines per failed task in the table when ``--lines`` is not given.
 TABLE_LINES = 10
@@ -108,6 +110,17 @@ def sweep_view(
     if shown.quiet:
         return head, data
     parts = [head]
+    fed = progress(manifest, report.job_ids)
+    if fed.waiting:
+        stopped = any(s.raw == STOPPED for s in report.statuses.values())
+        parts.append(progress_line(fed, stopped=stopped))
+    tried = attempts(manifest, report.job_ids)
+    again = sorted(task for task, count in tried.items() if count > 1)
+    if again:
+        parts.append(
+            f"attempts: {len(again)} task(s) ran more than once ({ranges(again)}; up to "
+            f"{max(tried.values())} attempts each)"
+        )
     if report.stale:
         parts.append(f"warning: {report.warning}")
     ref = shown.ref or sweep_ref(sweep_dir, manifest.sweep_id)
@@ -124,11 +137,16 @@ def _document(
     sweep_dir: Path, report: SweepReport, split: ParamSplit, shown: Shown
 ) -> dict[str, Any]:
     manifest = report.manifest
+    tried = attempts(manifest, report.job_ids)
     records = [
-        status_record(view.task, view.params, view.status, view.log)
+        {
+            **status_record(view.task, view.params, view.status, view.log),
+            "attempts": tried.get(view.task, 0),
+        }
         for view in api.task_views(report)
         if not shown.states or view.status.state in shown.states
     ]
+    fed = progress(manifest, report.job_ids)
     return {
         "sweep_id": manifest.sweep_id,
         "sweep_dir": str(sweep_dir),
@@ -141,6 +159,7 @@ def _document(
         "varying": list(split.varying),
         "constants": dict(split.constants),
         "started": None if shown.since is None else shown.since[0],
+        "submitted_tasks": fed.submitted,
         "tasks": records,
     }
 
@@ -334,6 +353,10 @@ def submitted_reply(sweep_dir: Path, manifest: Manifest, submitted: Submitted, w
     ]
     if submitted.recovered:
         lines.append(f"found {len(submitted.recovered)} job(s) submitted before a crash")
+    fed = progress(manifest, submitted.job_ids)
+    if fed.waiting:
+        lines.append(progress_line(fed))
+    data["submitted_tasks"] = fed.submitted
     lines.append(f"record: {sweep_dir}")
     lines.append(f"follow: hsm monitor {ref}")
     return Reply("\n".join(lines), data)

@@ -85,6 +85,10 @@ class SchedulerBackend:
             )
         )
 
+    def run_command(self, argv: Sequence[str]) -> Result[str, CommandError]:
+        """Run one of the scheduler's query argvs (retrying transient errors); its stdout."""
+        return self._run(argv).map(_stdout)
+
     # -- submission ------------------------------------------------------------------
 
     def submit(
@@ -134,6 +138,7 @@ class SchedulerBackend:
                     f"{self.commands.submit_command} refused {script.name}",
                     scheduler_message=(error.stderr or error.message).strip()[-2000:],
                     hint=self.commands.submit_hint(error.stderr or error.message),
+                    no_room=self.commands.no_room(text),
                 )
             )
         assert last is not None
@@ -284,6 +289,10 @@ class SchedulerBackend:
     def task_id(self, job_id: str, index: int) -> str:
         """The scheduler's id for task ``index`` of array ``job_id``."""
         return self.scheduler.task_id(job_id, index)
+
+
+def _stdout(done: CompletedCommand) -> str:
+    return done.stdout
 
 
 def _user_jobs(names: Mapping[str, str], statuses: Statuses) -> UserJobs:

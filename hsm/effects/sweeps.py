@@ -39,7 +39,7 @@ from hsm.effects.files import (
 )
 from hsm.effects.results import result_of
 from hsm.pure import layout
-from hsm.pure.errors import HSMFailure, StateError
+from hsm.pure.errors import HSMFailure, StateError, SubmissionError
 from hsm.pure.manifest import (
     JournalState,
     Manifest,
@@ -63,15 +63,23 @@ from hsm.pure.records import (
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState, JobStatus
+from hsm.pure.waves import with_waiting
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
-    """Outcome of a submission: every job key with its id, and what this call did."""
+    """Outcome of a submission: every job key with its id, and what this call did.
+
+    ``no_room``: the scheduler refused a job for a submit limit, so it and the jobs after
+    it wait for queue room (a feeder submits them); ``waiting``: how many tasks of the
+    sweep are not in yet.
+    """
 
     job_ids: dict[str, str]
     submitted: tuple[str, ...]
     recovered: tuple[str, ...]
+    no_room: bool = False
+    waiting: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +352,13 @@ def submit_jobs(
                 log_path=job.log_path,
             )
         )
+        if isinstance(outcome, Failure) and _is_no_room(outcome.failure()):
+            # A submit limit: nothing went in; the rest waits for room (see hsm.effects.feeder).
+            _journal(journal, {"event": "no_room", "key": job.key})
+            saved = result_of(_save_manifest(sweep_dir, manifest.with_job_ids(job_ids)))
+            if isinstance(saved, Failure):
+                return IOFailure(saved.failure())
+            return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered), no_room=True))
         if isinstance(outcome, Failure):
             _journal(journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())})
             _save_manifest(sweep_dir, manifest.with_job_ids(job_ids))
@@ -366,6 +381,10 @@ def submit_jobs(
     if isinstance(saved, Failure):
         return IOFailure(saved.failure())
     return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered)))
+
+
+def _is_no_room(error: HSMFailure) -> bool:
+    return isinstance(error, SubmissionError) and error.no_room
 
 
 def recorded_sweep(
@@ -407,7 +426,8 @@ def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFa
             )
         )
     found = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
-    statuses = with_cancels(found, journal.cancelled, SCHEDULERS[manifest.scheduler].split_task_id)
+    cancels = with_cancels(found, journal.cancelled, SCHEDULERS[manifest.scheduler].split_task_id)
+    statuses = with_waiting(manifest, cancels, stopped=journal.feed_stopped)
     # The cache is only a fallback for the next poll; failing to write it loses nothing
     # this poll needs (readers never take the lock), so its IOResult is dropped.
     write_atomic(sweep_dir / layout.STATUS_CACHE, _json(statuses_to_data(statuses)))

@@ -49,6 +49,10 @@ from hsm.pure.schedulers.base import ConfigSection
 SystemName = NewType("SystemName", str)
 #: ``hpc.max_array_size``: a positive number of array indices.
 ArrayLimit = NewType("ArrayLimit", int)
+#: ``hpc.max_queued``: a positive number of jobs (every array task counts as one).
+QueueLimit = NewType("QueueLimit", int)
+#: ``hpc.retries``: how many times a task the infrastructure killed is run again.
+Retries = NewType("Retries", int)
 #: ``hpc.<section>.extra``: directive lines written verbatim after hsm's own.
 DirectiveLines = NewType("DirectiveLines", tuple[str, ...])
 
@@ -109,6 +113,12 @@ class HPCConfig:
         python_interpreter: the program that runs the user's script.
         system: one of :data:`SYSTEMS`; ``auto`` asks :mod:`hsm.pure.detect`.
         max_array_size: overrides the scheduler's array limit when set.
+        max_queued: how many jobs you may have queued (each array task counts), when
+            the scheduler does not say or you want fewer: a sweep that does not fit is
+            fed in waves.
+        retries: run a task again, up to this many times, when the infrastructure
+            killed it (node or boot failure, preemption not requeued); a feeder watches
+            the sweep until every task has finished for good.
         setup: shell lines run before the program (``module load ...``).
         pbs: PBS options.
         slurm: Slurm options.
@@ -120,6 +130,8 @@ class HPCConfig:
     python_interpreter: str = "python"
     system: SystemName = SystemName("auto")
     max_array_size: ArrayLimit | None = None
+    max_queued: QueueLimit | None = None
+    retries: Retries = Retries(0)
     setup: tuple[str, ...] = ()
     pbs: PBSOptions = attrs.Factory(PBSOptions)
     slurm: SlurmOptions = attrs.Factory(SlurmOptions)
@@ -197,6 +209,22 @@ def _array_limit(value: object, _: type) -> ArrayLimit:
     return ArrayLimit(value)
 
 
+def _queue_limit(value: object, _: type) -> QueueLimit:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadValue(f"expected a whole number, got {_describe(value)}")
+    if value < 1:
+        raise _BadValue(f"expected a positive number of jobs, got {value}")
+    return QueueLimit(value)
+
+
+def _retries(value: object, _: type) -> Retries:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadValue(f"expected a whole number, got {_describe(value)}")
+    if value < 0:
+        raise _BadValue(f"expected 0 or more retries, got {value}")
+    return Retries(value)
+
+
 def _str_tuple(value: object, type_: type) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -265,6 +293,8 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(SystemName, _system)
     converter.register_structure_hook(ArrayLimit, _array_limit)
+    converter.register_structure_hook(QueueLimit, _queue_limit)
+    converter.register_structure_hook(Retries, _retries)
     converter.register_structure_hook(DirectiveLines, _directive_lines)
     converter.register_structure_hook_func(_is_str_tuple, _str_tuple)
     # innermost first: a generated hook captures its fields' hooks when it is made

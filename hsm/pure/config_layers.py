@@ -59,9 +59,11 @@ FLAGS: Mapping[str, tuple[str, ...]] = {
     "partition": ("hpc.slurm.partition",),
     "account": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
     "max-array-size": ("hpc.max_array_size",),
+    "max-queued": ("hpc.max_queued",),
+    "retries": ("hpc.retries",),
 }
 
-_INT_LEAVES = frozenset({"hpc.max_array_size"})
+_INT_LEAVES = frozenset({"hpc.max_array_size", "hpc.max_queued", "hpc.retries"})
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

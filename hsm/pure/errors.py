@@ -61,10 +61,15 @@ class CommandError(HSMFailure):
 
 @dataclass(frozen=True, slots=True)
 class SubmissionError(HSMFailure):
-    """The scheduler refused a job; ``scheduler_message`` is its own words, ``hint`` what to do."""
+    """The scheduler refused a job; ``scheduler_message`` is its own words, ``hint`` what to do.
+
+    ``no_room``: the refusal was a submit limit (as many jobs queued as allowed): the job
+    can go in once others leave the queue, so a sweep waits rather than fails.
+    """
 
     scheduler_message: str = ""
     hint: str = ""
+    no_room: bool = False
 
     def __str__(self) -> str:
         parts = [self.message]

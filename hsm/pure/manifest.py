@@ -21,6 +21,9 @@ from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import Statuses
 from hsm.pure.states import JobState, JobStatus, rollup_states
 
+#: The raw code of a task whose job was never submitted (or not yet).
+NOT_SUBMITTED = "NOT_SUBMITTED"
+
 
 @dataclass(frozen=True, slots=True)
 class SweepTask:
@@ -90,20 +93,27 @@ class JournalState:
     in_flight: frozenset[str]
     failed: dict[str, str]
     cancelled: frozenset[str] = frozenset()
+    feed_stopped: bool = False
 
 
 def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
     """Fold journal records into per-job outcomes (later records win).
 
+    ``no_room``: the scheduler refused the job for a submit limit -- nothing went in, so
+    the job is simply submitted again later.  ``feed_stop`` (``hsm cancel``) and
+    ``feed_start`` (``hsm sweep feed`` / a re-run) say whether a feeder may go on.
+
     >>> replay_journal([{"event": "submitting", "key": "a"},
     ...                 {"event": "submitted", "key": "a", "job_id": "7"},
     ...                 {"event": "submitting", "key": "b"}])
-    JournalState(submitted={'a': '7'}, in_flight=frozenset({'b'}), failed={}, cancelled=frozenset())
+    JournalState(submitted={'a': '7'}, in_flight=frozenset({'b'}), failed={}, \
+cancelled=frozenset(), feed_stopped=False)
     """
     submitted: dict[str, str] = {}
     in_flight: set[str] = set()
     failed: dict[str, str] = {}
     cancelled: set[str] = set()
+    stopped = False
     for record in records:
         key, event = str(record.get("key", "")), record.get("event")
         if event == "submitting":
@@ -115,9 +125,14 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalState:
         elif event == "failed":
             failed[key] = str(record.get("error", ""))
             in_flight.discard(key)
+        elif event == "no_room":
+            in_flight.discard(key)
+            failed.pop(key, None)
         elif event == "cancel":
             cancelled.update(str(job_id) for job_id in record.get("job_ids", ()))
-    return JournalState(submitted, frozenset(in_flight), failed, frozenset(cancelled))
+        elif event in ("feed_stop", "feed_start"):
+            stopped = event == "feed_stop"
+    return JournalState(submitted, frozenset(in_flight), failed, frozenset(cancelled), stopped)
 
 
 def resume_action(state: JournalState, key: str) -> str:
@@ -214,7 +229,7 @@ def task_statuses(
     for task, (job, index) in sorted(current_indices(manifest, job_ids).items()):
         job_id = job_ids.get(job.key)
         if job_id is None:
-            result[task] = JobStatus("", JobState.UNKNOWN, "NOT_SUBMITTED")
+            result[task] = JobStatus("", JobState.UNKNOWN, NOT_SUBMITTED)
             continue
         wanted = job_id if index is None else task_id(job_id, index)
         result[task] = polled.get(wanted) or JobStatus(wanted, JobState.UNKNOWN, "NOT_FOUND")

@@ -46,6 +46,8 @@ class ResultRow:
             when it left none.
         metrics_error: why the metrics file could not be used ("" when it was fine or
             absent).
+        attempts: how many submitted jobs ran the task (a retry or a resubmission is
+            one more); 0 when none did yet.
     """
 
     task: int
@@ -57,6 +59,7 @@ class ResultRow:
     elapsed_source: str = ""
     metrics: Mapping[str, Any] | None = None
     metrics_error: str = ""
+    attempts: int = 1
 
     def value(self, column: str) -> Any:
         """A metric, else a parameter, else one of ``task``/``state``/``exit_code``/
@@ -65,7 +68,7 @@ class ResultRow:
             return self.metrics[column]
         if column in self.params:
             return self.params[column]
-        if column in ("task", "exit_code", "elapsed", "job_id"):
+        if column in ("task", "exit_code", "elapsed", "job_id", "attempts"):
             return getattr(self, column)
         if column == "state":
             return self.state.value
@@ -128,10 +131,12 @@ def result_row(
     params: Mapping[str, Any],
     status: JobStatus,
     metrics: Result[dict[str, Any], str] | None,
+    attempts: int = 1,
 ) -> ResultRow:
-    """A task's row from its status and what reading its metrics file gave (None: the
-    file does not exist).  The elapsed time is the scheduler's (its accounting for a
-    finished task, its live queue for a running one), named by the query that gave it.
+    """A task's row from its status, what reading its metrics file gave (None: the
+    file does not exist) and how many jobs ran it (``attempts``).  The elapsed time is
+    the scheduler's (its accounting for a finished task, its live queue for a running
+    one), named by the query that gave it.
 
     >>> from hsm.pure.states import JobStatus
     >>> row = result_row(2, {}, JobStatus("9_2", JobState.COMPLETED, "COMPLETED", 0, None,
@@ -155,6 +160,7 @@ def result_row(
         elapsed_source=status.source if status.elapsed is not None else "",
         metrics=found,
         metrics_error=error,
+        attempts=attempts,
     )
 
 
@@ -283,11 +289,20 @@ def table_columns(
     rows: Sequence[ResultRow], varying: Sequence[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The headers and the row fields of the results table: task, the varying
-    parameters, state, exit code, elapsed (only when some row knows it), the metrics."""
+    parameters, state, exit code, elapsed (only when some row knows it), attempts (only
+    when some task ran more than once), the metrics."""
     fields = ("task", *varying, "state", "exit_code")
     if any(row.elapsed is not None for row in rows):
         fields += ("elapsed",)
-    names = {"task": "TASK", "state": "STATE", "exit_code": "EXIT", "elapsed": "ELAPSED (s)"}
+    if any(row.attempts > 1 for row in rows):
+        fields += ("attempts",)
+    names = {
+        "task": "TASK",
+        "state": "STATE",
+        "exit_code": "EXIT",
+        "elapsed": "ELAPSED (s)",
+        "attempts": "ATTEMPTS",
+    }
     metrics, metric_headers = metric_fields(rows, fields)
     headers = tuple(names.get(name, name) for name in fields) + metric_headers
     return headers, fields + metrics
@@ -365,4 +380,5 @@ def result_record(row: ResultRow) -> dict[str, Any]:
         "elapsed_source": row.elapsed_source or None,
         "metrics": None if row.metrics is None else dict(row.metrics),
         "metrics_error": row.metrics_error or None,
+        "attempts": row.attempts,
     }

@@ -63,6 +63,7 @@ def test_example_sweep_runs_to_completion_with_json(hsm: Hsm) -> None:
         "node",
         "max_mem",
         "log",
+        "attempts",
     }
     # The local backend times each task from its start to its reaping, on this machine;
     # it measures no memory.

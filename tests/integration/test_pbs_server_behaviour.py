@@ -338,12 +338,15 @@ def test_a_refused_resubmission_keeps_the_recorded_final_states(cluster: Cluster
     assert cluster.sweep("keep", "exit=3,4").code == 0
     cluster.wait_jobs()
     assert cluster.states("keep") == {0: ("failed", 3), 1: ("failed", 4)}
-    # max_queued = [u:PBS_GENERIC=1]: the 2-task resubmission is refused by the server.
-    refused = cluster.hsm(
-        "sweep", "resubmit", "--sweep-id", "keep", env={"FAKEPBS_MAX_QUEUED": "1"}
-    )
-    assert refused.code != 0 and "would exceed complex's per-user limit" in refused.err
+    # max_queued = [u:PBS_GENERIC=1] and a job queued: the server refuses the resubmission
+    # for a submit limit, which is "no room yet" (issue 11): it waits for a feeder.
+    # (A job that can never run keeps the one place taken.)
+    cluster.pbs.submit("-l", "select=1:ncpus=64", cluster.pbs.script("true\n"))
+    capped = {"FAKEPBS_MAX_QUEUED": "1"}
+    refused = cluster.hsm("sweep", "resubmit", "--sweep-id", "keep", env=capped)
+    assert refused.code == 0 and "waits for queue room" in refused.out, str(refused)
     assert cluster.states("keep") == {0: ("failed", 3), 1: ("failed", 4)}
+    assert cluster.hsm("cancel", "--sweep-id", "keep", env=capped).code == 0
 
 
 # -- issue 10 (b): a subjob cancelled while queued ----------------------------------------

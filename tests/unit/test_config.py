@@ -594,6 +594,8 @@ def test_rows_cover_every_leaf_in_file_order() -> None:
         "hpc.python_interpreter",
         "hpc.system",
         "hpc.max_array_size",
+        "hpc.max_queued",
+        "hpc.retries",
         "hpc.setup",
         "hpc.pbs.queue",
         "hpc.pbs.account",

@@ -23,6 +23,7 @@ from hsm.pure.states import JobState, JobStatus
 STATUS_KEYS = {
     *("task", "params", "job_id", "state", "raw", "exit_code", "signal", "reason", "log"),
     *("elapsed", "node", "max_mem"),
+    "attempts",
 }
 
 

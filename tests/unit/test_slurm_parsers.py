@@ -758,7 +758,7 @@ def test_classify_failure(text: str, kind: FailureKind) -> None:
         (
             "sbatch: error: Batch job submission failed: Job violates accounting/QOS policy "
             "(job submit limit, user's size and/or time limits)",
-            "max submitted jobs",
+            "hsm feeds the sweep in waves",
         ),
     ],
 )

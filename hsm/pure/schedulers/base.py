@@ -65,6 +65,55 @@ class UserJobs(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Limit:
+    """One submit limit the scheduler states for the user.
+
+    Attributes:
+        name: the scheduler's own name for it (``MaxSubmitJobsPerUser``, ``max_queued``).
+        value: how many jobs (each array task counts as one).
+        source: where it was read (``QOS hsmcap (sacctmgr show qos)``).
+        binds: it caps the jobs *this user* may have queued, so it bounds the room a
+            feeder may fill; a cluster-wide or account-wide cap (``MaxJobCount``) is
+            reported but does not bind (hsm cannot count other users' jobs cheaply).
+    """
+
+    name: str
+    value: int
+    source: str
+    binds: bool = True
+
+
+def max_queued(limits: Sequence[Limit]) -> int | None:
+    """The smallest binding limit, or None when none binds.
+
+    >>> max_queued([Limit("a", 50, "x"), Limit("b", 20, "y"), Limit("c", 5, "z", False)])
+    20
+    """
+    return min((limit.value for limit in limits if limit.binds), default=None)
+
+
+def _never_no_room(text: str) -> bool:
+    return False
+
+
+def _no_limit_argvs(user: str) -> list[list[str]]:
+    return []
+
+
+def _no_limits(texts: Sequence[str], user: str) -> tuple[Limit, ...]:
+    return ()
+
+
+def count_lines(text: str) -> int:
+    """Non-blank lines: one per job or array task a queue listing printed.
+
+    >>> count_lines("1\\r\\n2_3\\n\\n")
+    2
+    """
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+@dataclass(frozen=True, slots=True)
 class Commands:
     """A batch scheduler's command-line tools as pure argv builders and parsers.
 
@@ -90,6 +139,15 @@ class Commands:
             array's parent id) and its name ("" where the listing gives none).
         limit_argv: argv printing the scheduler's configuration.
         parse_limit: its stdout -> the array limit (indices stay below it), if stated.
+        no_room: a refused submission's message -> True when the refusal is a submit
+            limit (the user has as many jobs queued as allowed): "no room yet", worth
+            trying again once jobs leave the queue, never a failure of the sweep.
+        submit_limits_argvs: user -> argvs whose outputs state the user's submit limits.
+        parse_submit_limits: ``(their stdouts in order, user)`` -> the limits found.
+        queued_argv: user -> argv listing, one line each, the jobs (every array task
+            counted) the user has queued or running: what the limits count; None when
+            the scheduler cannot list them.
+        parse_queued: its stdout -> how many there are.
     """
 
     submit_command: str
@@ -110,6 +168,11 @@ class Commands:
     parse_user_query: Callable[[str], dict[str, str]]
     limit_argv: tuple[str, ...]
     parse_limit: Callable[[str], int | None]
+    no_room: Callable[[str], bool] = _never_no_room
+    submit_limits_argvs: Callable[[str], list[list[str]]] = _no_limit_argvs
+    parse_submit_limits: Callable[[Sequence[str], str], tuple[Limit, ...]] = _no_limits
+    queued_argv: Callable[[str], list[str]] | None = None
+    parse_queued: Callable[[str], int] = count_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +290,10 @@ def _starts_eventually(reason: str) -> bool:
     return False
 
 
+def _no_infrastructure_failure(status: JobStatus) -> bool:
+    return False
+
+
 def check_job_ids(
     scheduler: Scheduler, job_ids: Sequence[str]
 ) -> Result[tuple[str, ...], ConfigError]:
@@ -293,6 +360,9 @@ class Scheduler:
         detection: what tells auto-detection this scheduler is here; None: it is never
             auto-detected (the local backend is what detection falls back to), only
             chosen by ``hpc.system``.
+        infrastructure_failure: a final status -> True when the job died of the
+            infrastructure (a node or the system failed, it was preempted and not
+            requeued), not of its own doing: ``--retries`` runs such a task again.
         index_base: the first array index the scheduler accepts (Grid Engine's ``-t``
             starts at 1); a chunk of ``limit`` tasks gets indices ``index_base ..
             index_base + limit - 1``.
@@ -329,6 +399,7 @@ class Scheduler:
     config_section: ConfigSection | None = None
     detection: Detection | None = None
     index_base: int = 0
+    infrastructure_failure: Callable[[JobStatus], bool] = _no_infrastructure_failure
 
     @property
     def submit_command(self) -> str:

@@ -15,7 +15,7 @@ from hsm.pure.schedulers.base import (
     Scheduler,
     hms,
 )
-from hsm.pure.schedulers.pbs import commands, qstat
+from hsm.pure.schedulers.pbs import commands, limits, qstat
 from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
 from hsm.pure.schedulers.pbs.resources import check_pbs_extra, is_pbs_mark, parse_pbs
 from hsm.pure.schedulers.pbs.translate import (
@@ -78,6 +78,10 @@ PRO_COMMANDS = Commands(
     parse_user_query=commands.parse_user_query,
     limit_argv=commands.LIMIT_ARGV,
     parse_limit=commands.parse_limit,
+    no_room=limits.no_room,
+    submit_limits_argvs=limits.submit_limits_argvs,
+    parse_submit_limits=limits.parse_submit_limits,
+    queued_argv=limits.queued_argv,
 )
 
 PBSPRO = Scheduler(
@@ -107,6 +111,7 @@ PBSPRO = Scheduler(
     is_job_id=commands.is_job_id,
     job_id_examples="123.server, 123[].server, 123[4].server",
     never_starts=commands.never_starts,
+    infrastructure_failure=qstat.pro_infrastructure_failure,
     states=qstat.PRO_STATES,
     config_section=ConfigSection(name="pbs", queue_key="queue"),
     commands=PRO_COMMANDS,
@@ -132,6 +137,7 @@ TORQUE = replace(
     dense_arrays=False,
     min_array_tasks=1,  # Torque accepts `-t 0`
     states=qstat.TORQUE_STATES,
+    infrastructure_failure=qstat.torque_infrastructure_failure,
     commands=replace(
         PRO_COMMANDS,
         status_argv=qstat.torque_status_argv,

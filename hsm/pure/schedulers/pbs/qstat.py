@@ -167,6 +167,40 @@ def decode_exit_status(
     return JobState.FAILED, None, None, f"exit status {value}, {meaning}"
 
 
+#: JOB_EXEC codes of a job PBS killed for a limit it exceeded (ncpus, memory, CPU time,
+#: walltime): the job's own doing, a retry would end the same way.  Every other negative
+#: code means the node or the system failed to start or keep the job.
+PRO_LIMIT_KILLS = frozenset({-24, -25, -26, -27, -28, -29})
+#: Torque's: the exec of the user's command failed, or a memory/walltime/CPU limit.
+TORQUE_LIMIT_KILLS = frozenset({-8, -10, -11, -12})
+_EXEC_CODE = re.compile(r"exit status (-\d+),")
+
+
+def _exec_code(status: JobStatus) -> int | None:
+    match = _EXEC_CODE.search(status.reason)
+    return int(match.group(1)) if match else None
+
+
+def pro_infrastructure_failure(status: JobStatus) -> bool:
+    """True when a PBS Pro job ended with a negative JOB_EXEC code other than a limit kill.
+
+    >>> pro_infrastructure_failure(JobStatus("1.s", JobState.FAILED, "F",
+    ...     reason="exit status -20, JOB_EXEC_RERUN_MS_FAIL: mother superior connection failed"))
+    True
+    >>> pro_infrastructure_failure(JobStatus("1.s", JobState.FAILED, "F",
+    ...     reason="exit status -29, JOB_EXEC_KILL_WALLTIME: exceeded walltime"))
+    False
+    """
+    code = _exec_code(status)
+    return status.state is JobState.FAILED and code is not None and code not in PRO_LIMIT_KILLS
+
+
+def torque_infrastructure_failure(status: JobStatus) -> bool:
+    """:func:`pro_infrastructure_failure` with Torque's codes."""
+    code = _exec_code(status)
+    return status.state is JobState.FAILED and code is not None and code not in TORQUE_LIMIT_KILLS
+
+
 def _int_or_none(text: str | None) -> int | None:
     if text is None:
         return None

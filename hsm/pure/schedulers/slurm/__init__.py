@@ -12,9 +12,13 @@ from hsm.pure.schedulers.base import (
     ResourceDialect,
     Scheduler,
 )
-from hsm.pure.schedulers.slurm import commands
+from hsm.pure.schedulers.slurm import commands, limits
 from hsm.pure.schedulers.slurm.detect import DETECTION
-from hsm.pure.schedulers.slurm.failures import classify_failure, submit_hint
+from hsm.pure.schedulers.slurm.failures import (
+    classify_failure,
+    infrastructure_failure,
+    submit_hint,
+)
 from hsm.pure.schedulers.slurm.resources import check_slurm_extra, is_slurm_mark, parse_slurm
 from hsm.pure.schedulers.slurm.translate import refuse_pbs_server, render_slurm, slurm_shape
 
@@ -80,6 +84,7 @@ SCHEDULER = Scheduler(
     is_job_id=commands.is_job_id,
     job_id_examples="123, 123_4",
     never_starts=commands.never_starts,
+    infrastructure_failure=infrastructure_failure,
     states=commands.STATES,
     config_section=ConfigSection(name="slurm", queue_key="partition"),
     commands=Commands(
@@ -101,6 +106,10 @@ SCHEDULER = Scheduler(
         parse_user_query=commands.parse_user_query,
         limit_argv=commands.LIMIT_ARGV,
         parse_limit=commands.parse_limit,
+        no_room=limits.no_room,
+        submit_limits_argvs=limits.submit_limits_argvs,
+        parse_submit_limits=limits.parse_submit_limits,
+        queued_argv=limits.queued_argv,
     ),
     detection=DETECTION,
 )

@@ -10,6 +10,7 @@ parsers change with Slurm's output formats; these tables change with its error m
 from __future__ import annotations
 
 from hsm.pure.schedulers.base import FailureKind
+from hsm.pure.states import JobState, JobStatus
 
 # Lower-case fragments of Slurm's messages (src/common/slurm_errno.c) after which trying
 # again later can work: the controller, slurmdbd or munge is down, busy or slow.
@@ -77,9 +78,10 @@ _HINTS = {
         "and lower --walltime or choose another partition"
     ),
     "job violates accounting/qos policy": (
-        "a limit of your account or QOS refuses the job (max submitted jobs, size or time): "
-        "see `sacctmgr show assoc user=$USER` and `sacctmgr show qos`; for a big sweep use "
-        "--mode array with a throttle"
+        "a limit of your account or QOS refuses the job (its size or time, or the number "
+        "of jobs you may run): see `sacctmgr show assoc user=$USER` and `sacctmgr show qos`; "
+        "a limit on how many jobs you may queue is no refusal: hsm feeds the sweep in waves "
+        "(see `hsm limits`)"
     ),
     "invalid generic resource (gres) specification": (
         "the GPU/GRES request names a resource this partition lacks: see `sinfo -o '%P %G'`"
@@ -99,3 +101,21 @@ def submit_hint(text: str) -> str:
     """
     lowered = text.lower()
     return next((hint for fragment, hint in _HINTS.items() if fragment in lowered), "")
+
+
+# Final states in which the infrastructure, not the job, ended the run (sacct's long and
+# short codes; Slurm's job_state_string): a node failed while it ran, its node never
+# booted, or it was preempted -- PREEMPTED is final only when Slurm did not requeue it.
+_INFRASTRUCTURE = frozenset({"NODE_FAIL", "NF", "BOOT_FAIL", "BF", "PREEMPTED", "PR"})
+
+
+def infrastructure_failure(status: JobStatus) -> bool:
+    """True when a job ended in NODE_FAIL, BOOT_FAIL or PREEMPTED (``--retries``).
+
+    >>> infrastructure_failure(JobStatus("7_1", JobState.FAILED, "NODE_FAIL"))
+    True
+    >>> infrastructure_failure(JobStatus("7_2", JobState.FAILED, "FAILED", exit_code=1))
+    False
+    """
+    words = status.raw.split()
+    return status.state is JobState.FAILED and bool(words) and words[0] in _INFRASTRUCTURE
