@@ -69,11 +69,16 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _positive_int(text: str) -> int:
+def _int_from(text: str, noun: str = "a whole number") -> int:
+    """``text`` as an int, or argparse's error naming what was expected."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _int_from(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
     return value
@@ -219,10 +224,7 @@ def _retry_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _int_from(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
     return value
@@ -466,10 +468,7 @@ def _state_flag(parser: argparse.ArgumentParser, text: str) -> None:
 
 
 def _task_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a task number, got {text!r}") from None
+    value = _int_from(text, "a task number")
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a task number (0 or more), got {value}")
     return value
