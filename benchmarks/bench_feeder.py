@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hsm import api
+from hsm.boundary import result_of
 from hsm.effects.feeder import Retry, feed_once
 from hsm.effects.feeder_process import start_feeder, stop_feeder
-from hsm.effects.results import result_of
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.pure.schedulers import SCHEDULERS
 

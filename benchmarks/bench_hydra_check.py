@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hsm.boundary import result_of  # noqa: E402
 from hsm.effects.hydra_check import check_hydra_tasks  # noqa: E402
-from hsm.effects.results import result_of  # noqa: E402
 from hsm.pure.covering import covering_tasks  # noqa: E402
 
 APP = ROOT / "tests" / "helpers" / "hydra_launch_app"

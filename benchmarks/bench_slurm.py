@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.pure.schedulers import SCHEDULERS
 

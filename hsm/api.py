@@ -21,7 +21,6 @@ from returns.result import Failure, Result, Success
 
 from hsm.effects.backend import Backend
 from hsm.effects.lock import with_sweep_lock
-from hsm.effects.results import result_of
 from hsm.effects.sweeps import (
     Submitted,
     SweepReport,
@@ -134,9 +133,7 @@ def detect_scheduler(
     from hsm.effects.probe import probe
     from hsm.pure.detect import decide_scheduler
 
-    facts = result_of(probe(environ)).unwrap()
-    decided: Result[Detected, HSMFailure] = decide_scheduler(facts, system)
-    return IOResult.from_result(decided)
+    return probe(environ).bind_result(lambda facts: decide_scheduler(facts, system))
 
 
 def _log_dir(sweep_dir: Path, project_dir: Path) -> str:
@@ -283,44 +280,51 @@ def submit_sweep(
     A script that does not exist is refused before anything is written: every task would
     fail on it.
     """
-    limit = array_limit_for(options, backend, mode)
-    planned = plan_sweep(options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name)
-    if isinstance(planned, Failure):
-        return IOFailure(planned.failure())
-    missing = _missing_script(options)
-    if missing is not None:
-        return IOFailure(missing)
-    manifest, jobs = planned.unwrap()
-    return submit_planned(
-        manifest, jobs, backend, sweep_dir=sweep_dir, max_queued=options.max_queued
+    planned = array_limit_for(options, backend, mode).bind_result(
+        lambda limit: plan_sweep(
+            options, backend.key, limit, sweep_id, sweep_dir, params, mode, job_name
+        )
+    )
+    return planned.bind(
+        lambda plan: _missing_script(options).bind(
+            lambda _: submit_planned(
+                *plan, backend, sweep_dir=sweep_dir, max_queued=options.max_queued
+            )
+        )
     )
 
 
-def _missing_script(options: JobOptions) -> ConfigError | None:
+def _missing_script(options: JobOptions) -> IOResult[None, HSMFailure]:
+    """A script that does not exist is refused: every task would fail on it."""
     script = Path(options.script_path)
     where = script if script.is_absolute() else options.project_dir / script
     if where.is_file():
-        return None
-    return ConfigError(
-        f"script {options.script_path} does not exist (looked for {where}); give script_path "
-        "relative to project_dir, or an absolute path"
+        return IOSuccess(None)
+    return IOFailure(
+        ConfigError(
+            f"script {options.script_path} does not exist (looked for {where}); give "
+            "script_path relative to project_dir, or an absolute path"
+        )
     )
 
 
-def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> int:
+def array_limit_for(options: JobOptions, backend: Backend, mode: str) -> IOResult[int, HSMFailure]:
     """The array limit a sweep is planned with: 1 for individual jobs, else the user's
     ``max_array_size``, else what the backend reports."""
     if mode == "individual":
-        return 1
+        return IOSuccess(1)
     if options.max_array_size is not None:
-        return options.max_array_size
-    return result_of(backend.array_limit()).value_or(_default_limit(backend))
+        return IOSuccess(options.max_array_size)
+    return backend_array_limit(backend)
 
 
-def _default_limit(backend: Backend) -> int:
+def backend_array_limit(backend: Backend) -> IOResult[int, HSMFailure]:
+    """What the backend reports, else its scheduler's documented default (a limit that
+    cannot be read is no reason to refuse a sweep)."""
     from hsm.pure.schedulers import SCHEDULERS
 
-    return SCHEDULERS[backend.key].default_array_limit
+    default = SCHEDULERS[backend.key].default_array_limit
+    return backend.array_limit().lash(lambda _: IOSuccess(default))
 
 
 def submit_planned(
@@ -366,17 +370,16 @@ def feed(
     from hsm.effects.feeder import Retry, effective_limit, journal_feed
     from hsm.effects.feeder import feed as feed_loop
 
-    started = result_of(with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start")))
-    if isinstance(started, Failure):
-        return IOFailure(started.failure())
-    limit = effective_limit(backend, max_queued)
-    return feed_loop(
-        sweep_dir,
-        backend,
-        limit,
-        interval=interval,
-        on_step=on_step,
-        retry=Retry(retries, retry_on),
+    started = with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start"))
+    return started.bind(
+        lambda _: feed_loop(
+            sweep_dir,
+            backend,
+            effective_limit(backend, max_queued),
+            interval=interval,
+            on_step=on_step,
+            retry=Retry(retries, retry_on),
+        )
     )
 
 
@@ -412,9 +415,8 @@ def _cancel(
     from hsm.effects.feeder import journal_feed
 
     if tasks is None:
-        stopped = result_of(journal_feed(sweep_dir, "feed_stop"))
-        if isinstance(stopped, Failure):
-            return IOFailure(stopped.failure())
+        stopped = journal_feed(sweep_dir, "feed_stop")
+        return stopped.bind(lambda _: cancel_sweep(sweep_dir, backend, tasks))
     return cancel_sweep(sweep_dir, backend, tasks)
 
 
@@ -428,15 +430,24 @@ def cancel_jobs(
     Slurm keeps no record of a pending array task cancelled alone, and the journal is
     how ``monitor`` still shows it ``cancelled`` rather than lost.
     """
+    from hsm.effects.compose import each
     from hsm.effects.reading import sweep_dirs
-    from hsm.effects.sweeps import journal_cancel, sweeps_holding
+    from hsm.effects.sweeps import sweeps_holding
 
-    dirs = result_of(sweep_dirs(sweep_root)).value_or([])
-    for sweep_dir, ids in sweeps_holding(job_ids, backend, dirs):
-        noted = result_of(with_sweep_lock(sweep_dir, partial(journal_cancel, sweep_dir, ids)))
-        if isinstance(noted, Failure):
-            return IOFailure(noted.failure())
-    return backend.cancel(job_ids)
+    # A root that cannot be listed holds no sweep hsm could journal the cancel in.
+    dirs: IOResult[list[Path], HSMFailure] = sweep_dirs(sweep_root).lash(lambda _: IOSuccess([]))
+    return (
+        dirs.bind(partial(sweeps_holding, job_ids, backend))
+        .bind(partial(each, step=_journal_cancel_locked))
+        .bind(lambda _: backend.cancel(job_ids))
+    )
+
+
+def _journal_cancel_locked(held: tuple[Path, tuple[str, ...]]) -> IOResult[None, HSMFailure]:
+    from hsm.effects.sweeps import journal_cancel
+
+    sweep_dir, ids = held
+    return with_sweep_lock(sweep_dir, partial(journal_cancel, sweep_dir, ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,50 +524,101 @@ def _resubmit(
     settle_seconds: float,
     changes: Mapping[str, Any],
 ) -> IOResult[Submitted, HSMFailure]:
-    sealed = result_of(load_manifest(sweep_dir, sealed=True))
-    if isinstance(sealed, Failure):
-        return IOFailure(sealed.failure())
-    unsubmitted = result_of(_unsubmitted_jobs(sweep_dir, sealed.unwrap()))
-    if isinstance(unsubmitted, Failure):
-        return IOFailure(unsubmitted.failure())
-    if unsubmitted.unwrap():
-        keys = unsubmitted.unwrap()
-        return IOFailure(
-            StateError(
-                f"{len(keys)} job(s) of this sweep were never submitted or were interrupted "
-                f"mid-submit ({', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}); "
-                f"resume them first: hsm sweep submit {sweep_dir}",
-                str(sweep_dir),
-            )
+    return IOResult.do(
+        sent
+        for manifest in load_manifest(sweep_dir, sealed=True)
+        for _ in _all_jobs_in(sweep_dir, manifest)
+        for report in _settled_poll(sweep_dir, backend, settle_seconds)
+        for sent in _resubmit_states(sweep_dir, backend, report, states, changes)
+    )
+
+
+def _all_jobs_in(sweep_dir: Path, manifest: Manifest) -> IOResult[None, HSMFailure]:
+    """Refuse while some job has no recorded id: never submitted, or in flight at a crash.
+
+    Resubmitting their tasks would risk a second live job per task; resuming them (which
+    looks up in-flight submissions by name) is the one safe way forward.
+    """
+    from hsm.effects.sweeps import journal_state
+
+    return journal_state(sweep_dir).bind(
+        lambda state: _refuse_unsubmitted(
+            sweep_dir,
+            [j.key for j in manifest.jobs if j.key not in {**manifest.job_ids, **state.submitted}],
         )
-    found = result_of(_poll_for_resubmit(sweep_dir, backend))
-    if isinstance(found, Failure):
-        return IOFailure(found.failure())
-    report = found.unwrap()
+    )
+
+
+def _refuse_unsubmitted(sweep_dir: Path, keys: list[str]) -> IOResult[None, HSMFailure]:
+    if not keys:
+        return IOSuccess(None)
+    return IOFailure(
+        StateError(
+            f"{len(keys)} job(s) of this sweep were never submitted or were interrupted "
+            f"mid-submit ({', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}); "
+            f"resume them first: hsm sweep submit {sweep_dir}",
+            str(sweep_dir),
+        )
+    )
+
+
+def _settled_poll(
+    sweep_dir: Path, backend: Backend, settle_seconds: float
+) -> IOResult[SweepReport, HSMFailure]:
+    """A fresh poll; polled once more after ``settle_seconds`` when some task was not
+    found anywhere (a task that just finished can be missing from both the queue and
+    accounting for a few seconds)."""
+    return _poll_for_resubmit(sweep_dir, backend).bind(
+        partial(_settle, sweep_dir, backend, settle_seconds)
+    )
+
+
+def _settle(
+    sweep_dir: Path, backend: Backend, settle_seconds: float, report: SweepReport
+) -> IOResult[SweepReport, HSMFailure]:
     if settle_seconds > 0 and any(
         s.state is JobState.UNKNOWN and s.raw == "NOT_FOUND" for s in report.statuses.values()
     ):
         time.sleep(settle_seconds)
-        again = result_of(_poll_for_resubmit(sweep_dir, backend))
-        if isinstance(again, Failure):
-            return IOFailure(again.failure())
-        report = again.unwrap()
+        return _poll_for_resubmit(sweep_dir, backend)
+    return IOSuccess(report)
+
+
+def _poll_for_resubmit(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
+    return poll_sweep(sweep_dir, backend).bind(partial(_fresh, sweep_dir))
+
+
+def _fresh(sweep_dir: Path, report: SweepReport) -> IOResult[SweepReport, HSMFailure]:
+    """Only a poll the scheduler answered: last known states are no ground to resubmit."""
+    if report.stale:
+        return IOFailure(StateError(f"cannot resubmit: {report.warning}", str(sweep_dir)))
+    return IOSuccess(report)
+
+
+def _resubmit_states(
+    sweep_dir: Path,
+    backend: Backend,
+    report: SweepReport,
+    states: frozenset[JobState],
+    changes: Mapping[str, Any],
+) -> IOResult[Submitted, HSMFailure]:
     tasks = sorted(t for t, s in report.statuses.items() if s.state in states)
     if not tasks:
         return IOSuccess(Submitted(dict(report.job_ids), (), ()))
     # Arrays no larger than the submit limit, so that each fits the queue once it drains.
     from hsm.effects.feeder import effective_limit
 
-    limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
     cap = effective_limit(backend, None)
-    return resubmit_tasks(
-        sweep_dir,
-        backend,
-        report.manifest,
-        report.job_ids,
-        tasks,
-        changes,
-        array_limit=limit if cap is None else max(1, min(limit, cap)),
+    return backend_array_limit(backend).bind(
+        lambda limit: resubmit_tasks(
+            sweep_dir,
+            backend,
+            report.manifest,
+            report.job_ids,
+            tasks,
+            changes,
+            array_limit=limit if cap is None else max(1, min(limit, cap)),
+        )
     )
 
 
@@ -573,6 +635,16 @@ def resubmit_tasks(
     compact array per array-limit chunk, planned with the sweep's settings, the changes
     of the newest generation that had some, then ``changes``.  The caller holds the
     sweep's lock and has checked that every earlier job is in (``job_ids``)."""
+    limit = IOSuccess(array_limit) if array_limit else backend_array_limit(backend)
+    return limit.bind_result(partial(_next_generation, manifest, tasks, changes)).bind(
+        partial(_add_and_submit, sweep_dir, backend, manifest, job_ids)
+    )
+
+
+def _next_generation(
+    manifest: Manifest, tasks: Sequence[int], changes: Mapping[str, Any], array_limit: int
+) -> Result[list[PlannedJob], HSMFailure]:
+    """The jobs of the next generation, each recording what it changes."""
     generation = 1 + max(
         (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if _is_resubmission(j.key)),
         default=0,
@@ -588,59 +660,36 @@ def resubmit_tasks(
         job_name=None,
         setup=tuple(base.get("setup", ())),
         extra=tuple(base.get("extra", ())),
+        array_limit=array_limit,
     )
-    base["array_limit"] = array_limit or result_of(backend.array_limit()).value_or(
-        _default_limit(backend)
-    )
-    settings = SweepSettings(**base)
     planned = plan_jobs(
-        settings, manifest.argvs, tasks, params_json=[params_json(p) for p in manifest.params]
+        SweepSettings(**base),
+        manifest.argvs,
+        tasks,
+        params_json=[params_json(p) for p in manifest.params],
     )
-    if isinstance(planned, Failure):
-        return IOFailure(planned.failure())
-    jobs = [replace(job, changes=changed or None) for job in planned.unwrap()]
-    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs)).with_job_ids(
-        job_ids
+    return planned.map(lambda jobs: [replace(job, changes=changed or None) for job in jobs])
+
+
+def _add_and_submit(
+    sweep_dir: Path,
+    backend: Backend,
+    manifest: Manifest,
+    job_ids: Mapping[str, str],
+    jobs: Sequence[PlannedJob],
+) -> IOResult[Submitted, HSMFailure]:
+    """Write the new jobs into the sweep (scripts, then the manifest), then submit them."""
+    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs))
+    return add_jobs(sweep_dir, grown.with_job_ids(job_ids), jobs).bind(
+        lambda saved: submit_jobs(
+            sweep_dir, saved, backend, Path(manifest.workdir), keys=[j.key for j in jobs]
+        )
     )
-    saved = result_of(add_jobs(sweep_dir, grown, jobs))
-    if isinstance(saved, Failure):
-        return IOFailure(saved.failure())
-    return submit_jobs(
-        sweep_dir,
-        saved.unwrap(),
-        backend,
-        Path(manifest.workdir),
-        keys=[j.key for j in jobs],
-    )
-
-
-def _unsubmitted_jobs(sweep_dir: Path, manifest: Manifest) -> IOResult[list[str], HSMFailure]:
-    """Keys of the jobs with no recorded id: never submitted, or in flight at a crash.
-
-    Resubmitting their tasks would risk a second live job per task; resuming them (which
-    looks up in-flight submissions by name) is the one safe way forward.
-    """
-    from hsm.effects.sweeps import journal_state
-
-    replayed = result_of(journal_state(sweep_dir))
-    if isinstance(replayed, Failure):
-        return IOFailure(replayed.failure())
-    known = {**manifest.job_ids, **replayed.unwrap().submitted}
-    return IOSuccess([job.key for job in manifest.jobs if job.key not in known])
 
 
 def _is_resubmission(key: str) -> bool:
     head = key.split("_", 1)[0]
     return head.startswith("r") and head[1:].isdigit()
-
-
-def _poll_for_resubmit(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
-    report = result_of(poll_sweep(sweep_dir, backend))
-    if isinstance(report, Failure):
-        return IOFailure(report.failure())
-    if report.unwrap().stale:
-        return IOFailure(StateError(f"cannot resubmit: {report.unwrap().warning}", str(sweep_dir)))
-    return IOSuccess(report.unwrap())
 
 
 def render_sweep(
@@ -675,10 +724,12 @@ def submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HS
 
 
 def _submit_rendered(sweep_dir: Path, backend: Backend) -> IOResult[Submitted, HSMFailure]:
-    loaded = result_of(load_manifest(sweep_dir, sealed=True))
-    if isinstance(loaded, Failure):
-        return IOFailure(loaded.failure())
-    manifest = loaded.unwrap()
+    return load_manifest(sweep_dir, sealed=True).bind(partial(_submit_loaded, sweep_dir, backend))
+
+
+def _submit_loaded(
+    sweep_dir: Path, backend: Backend, manifest: Manifest
+) -> IOResult[Submitted, HSMFailure]:
     if manifest.scheduler != backend.key:
         return IOFailure(
             StateError(
@@ -694,17 +745,13 @@ def backend_for_sweep(
     sweep_dir: Path, *, environ: Mapping[str, str] | None = None
 ) -> IOResult[Backend, HSMFailure]:
     """The backend a sweep was submitted to, as its manifest records."""
-    from hsm.effects.sweeps import load_manifest
+    return load_manifest(sweep_dir).map(partial(_recorded_backend, environ))
 
-    loaded = result_of(load_manifest(sweep_dir))
-    if isinstance(loaded, Failure):
-        return IOFailure(loaded.failure())
-    manifest = loaded.unwrap()
+
+def _recorded_backend(environ: Mapping[str, str] | None, manifest: Manifest) -> Backend:
     limit = manifest.settings.get("array_limit")
-    return IOSuccess(
-        make_backend(
-            manifest.scheduler, environ=environ, max_array_size=int(limit) if limit else None
-        )
+    return make_backend(
+        manifest.scheduler, environ=environ, max_array_size=int(limit) if limit else None
     )
 
 
@@ -748,24 +795,23 @@ def results_of(
 
 def task_log(sweep_dir: Path, task: int) -> IOResult[Path, HSMFailure]:
     """Where task ``task``'s log is (its newest job's), whether or not it exists yet."""
-    from hsm.effects.sweeps import load_manifest
+    return load_manifest(sweep_dir).bind_result(partial(_task_log_of, task))
+
+
+def _task_log_of(task: int, manifest: Manifest) -> Result[Path, HSMFailure]:
     from hsm.pure.manifest import current_jobs
     from hsm.pure.plan import task_log_path
 
-    loaded = result_of(load_manifest(sweep_dir))
-    if isinstance(loaded, Failure):
-        return IOFailure(loaded.failure())
-    manifest = loaded.unwrap()
     if not 0 <= task < len(manifest.tasks):
-        return IOFailure(
+        return Failure(
             ConfigError(
                 f"sweep {manifest.sweep_id} has tasks 0 to {len(manifest.tasks) - 1}, not {task}"
             )
         )
     job = current_jobs(manifest).get(task)
     if job is None:
-        return IOFailure(StateError(f"no job of sweep {manifest.sweep_id} runs task {task}"))
-    return IOSuccess(Path(manifest.workdir) / task_log_path(job, manifest.scheduler, task))
+        return Failure(StateError(f"no job of sweep {manifest.sweep_id} runs task {task}"))
+    return Success(Path(manifest.workdir) / task_log_path(job, manifest.scheduler, task))
 
 
 def sweeps_under(root: Path) -> IOResult[tuple[SweepEntry, ...], HSMFailure]:
@@ -774,31 +820,40 @@ def sweeps_under(root: Path) -> IOResult[tuple[SweepEntry, ...], HSMFailure]:
 
     A directory that is not a valid sweep is an entry whose ``problem`` says why.
     """
+    from hsm.effects.compose import each
     from hsm.effects.reading import sweep_dirs
 
-    return sweep_dirs(root).map(_entries)
-
-
-def _entries(directories: list[Path]) -> tuple[SweepEntry, ...]:
-    entries = [_entry(directory) for directory in directories]
-    return tuple(sorted(entries, key=_created_key))
+    return (
+        sweep_dirs(root)
+        .bind(partial(each, step=_entry))
+        .map(lambda entries: tuple(sorted(entries, key=_created_key)))
+    )
 
 
 def _created_key(entry: SweepEntry) -> tuple[float, str]:
     return (entry.created or 0.0, entry.sweep_dir)
 
 
-def _entry(sweep_dir: Path) -> SweepEntry:
+def _entry(sweep_dir: Path) -> IOResult[SweepEntry, HSMFailure]:
+    from hsm.effects.reading import sweep_created
+
+    return (
+        load_manifest(sweep_dir)
+        .map(partial(_entry_of, sweep_dir))
+        .lash(
+            lambda error: IOSuccess(
+                SweepEntry(
+                    str(sweep_dir), created=sweep_created(sweep_dir, None), problem=error.message
+                )
+            )
+        )
+    )
+
+
+def _entry_of(sweep_dir: Path, manifest: Manifest) -> SweepEntry:
     from hsm.effects.reading import cached_statuses, sweep_created
-    from hsm.effects.sweeps import load_manifest
     from hsm.pure.manifest import count_states
 
-    loaded = result_of(load_manifest(sweep_dir))
-    if isinstance(loaded, Failure):
-        return SweepEntry(
-            str(sweep_dir), created=sweep_created(sweep_dir, None), problem=loaded.failure().message
-        )
-    manifest = loaded.unwrap()
     cached = cached_statuses(sweep_dir)
     return SweepEntry(
         str(sweep_dir),
@@ -811,17 +866,22 @@ def _entry(sweep_dir: Path) -> SweepEntry:
     )
 
 
-def refresh_entry(entry: SweepEntry) -> SweepEntry:
+def refresh_entry(entry: SweepEntry) -> IOResult[SweepEntry, HSMFailure]:
     """The entry with counts from a fresh poll of its scheduler (``sweep list
     --refresh``); a poll that fails leaves the cached counts and says why."""
     if entry.problem:
-        return entry
+        return IOSuccess(entry)
+    sweep_dir = Path(entry.sweep_dir)
+    return (
+        backend_for_sweep(sweep_dir)
+        .bind(partial(sweep_status, sweep_dir))
+        .map(partial(_refreshed, entry))
+        .lash(lambda error: IOSuccess(replace(entry, problem=f"could not poll: {error.message}")))
+    )
+
+
+def _refreshed(entry: SweepEntry, report: SweepReport) -> SweepEntry:
     from hsm.pure.manifest import count_states
 
-    sweep_dir = Path(entry.sweep_dir)
-    polled = result_of(backend_for_sweep(sweep_dir).bind(partial(sweep_status, sweep_dir)))
-    if isinstance(polled, Failure):
-        return replace(entry, problem=f"could not poll: {polled.failure().message}")
-    report = polled.unwrap()
     counts = count_states(report.statuses.values())
     return replace(entry, counts=counts, problem=report.warning if report.stale else "")

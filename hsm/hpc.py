@@ -16,8 +16,8 @@ from returns.io import IOResult
 from returns.result import Failure, Result
 
 from hsm import api
+from hsm.boundary import result_of
 from hsm.effects.backend import Backend
-from hsm.effects.results import result_of
 from hsm.pure import layout
 from hsm.pure.errors import (
     CommandError,

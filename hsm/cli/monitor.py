@@ -28,26 +28,35 @@ def monitor(console: Console, request: MonitorRequest) -> IOResult[Reply, HSMFai
     return _poll(request).map(partial(_view, console, request))
 
 
-def _poll(request: MonitorRequest) -> IOResult[SweepReport, HSMFailure]:
-    return api.sweep_status(request.sweep.sweep_dir, request.sweep.backend)
+#: One poll and when the sweep started (see :func:`hsm.effects.reading.sweep_started`).
+Polled = tuple[SweepReport, tuple[float, str] | None]
 
 
-def _show(console: Console, request: MonitorRequest, report: SweepReport) -> tuple[str, object]:
+def _poll(request: MonitorRequest) -> IOResult[Polled, HSMFailure]:
     sweep_dir = request.sweep.sweep_dir
+    return api.sweep_status(sweep_dir, request.sweep.backend).bind(
+        lambda report: sweep_started(sweep_dir, report.manifest).map(lambda since: (report, since))
+    )
+
+
+def _show(console: Console, request: MonitorRequest, polled: Polled) -> tuple[str, object]:
+    sweep_dir = request.sweep.sweep_dir
+    report, since = polled
     shown = Shown(
         states=request.states,
         every=request.every,
         lines=request.lines,
         quiet=console.quiet,
-        since=sweep_started(sweep_dir, report.manifest),
+        since=since,
         now=time.time(),
         data=console.json,
     )
     return sweep_view(sweep_dir, report, colour=console.colour, shown=shown)
 
 
-def _view(console: Console, request: MonitorRequest, report: SweepReport) -> Reply:
-    text, data = _show(console, request, report)
+def _view(console: Console, request: MonitorRequest, polled: Polled) -> Reply:
+    text, data = _show(console, request, polled)
+    report = polled[0]
     if report.stale:
         console.warn(report.warning)
     return Reply(text, data)
@@ -57,8 +66,9 @@ def _refresh(console: Console, request: MonitorRequest) -> IOResult[Reply | None
     return _poll(request).map(partial(_frame, console, request))
 
 
-def _frame(console: Console, request: MonitorRequest, report: SweepReport) -> Reply | None:
-    text, data = _show(console, request, report)
+def _frame(console: Console, request: MonitorRequest, polled: Polled) -> Reply | None:
+    text, data = _show(console, request, polled)
+    report = polled[0]
     frame(text, data, console)
     done = all(s.state.is_final for s in report.statuses.values())
     return Reply("", None, shown=True) if done else None

@@ -49,8 +49,10 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
     # Plan (and check a Hydra app's configs) once, before any write: every mistake
     # surfaces while nothing exists yet.  A dry run uses the same limit as a real run,
     # so it shows exactly what would be submitted.
-    planned = IOResult.from_result(_plan(request, _array_limit(request))).bind(
-        partial(_checked, console, request)
+    planned = (
+        _array_limit(request)
+        .bind_result(partial(_plan, request))
+        .bind(partial(_checked, console, request))
     )
     if request.dry_run:
         return planned.bind(partial(_first_wave_io, request)).map(partial(_dry_run, request))
@@ -163,7 +165,8 @@ def _composed(console: Console | None, planned: Planned, checked: int) -> Planne
 def render(request: SweepRequest) -> IOResult[Reply, HSMFailure]:
     """``hsm sweep render``: write the scripts and manifest, submit nothing."""
     return (
-        IOResult.from_result(_plan(request, _array_limit(request)))
+        _array_limit(request)
+        .bind_result(partial(_plan, request))
         .bind(partial(_checked, None, request))
         .bind(partial(_write_planned, request.sweep_dir))
         .map(partial(_rendered, request.sweep_dir))
@@ -227,7 +230,7 @@ def _plan(request: SweepRequest, limit: int) -> Result[Planned, HSMFailure]:
     )
 
 
-def _array_limit(request: SweepRequest) -> int:
+def _array_limit(request: SweepRequest) -> IOResult[int, HSMFailure]:
     return api.array_limit_for(request.options, request.backend, request.mode)
 
 

@@ -11,18 +11,32 @@ import time
 from datetime import datetime
 from functools import partial
 
-from returns.io import IOResult
+from returns.io import IOResult, IOSuccess
 
 from hsm import api
 from hsm.cli.output import Console, Reply
 from hsm.cli.requests import SweepListRequest
+from hsm.effects.compose import each
 from hsm.pure.catalog import SweepEntry, entries_table, entry_record
 from hsm.pure.errors import HSMFailure
 
 
 def sweep_list(console: Console, request: SweepListRequest) -> IOResult[Reply, HSMFailure]:
     """List the sweeps under ``request.root``, oldest first."""
-    return api.sweeps_under(request.root).map(partial(_reply, console, request))
+    return (
+        api.sweeps_under(request.root)
+        .bind(partial(_refreshed, request))
+        .map(partial(_reply, console, request))
+    )
+
+
+def _refreshed(
+    request: SweepListRequest, found: tuple[SweepEntry, ...]
+) -> IOResult[tuple[SweepEntry, ...], HSMFailure]:
+    """With ``--refresh``, each entry with the counts of a fresh poll."""
+    if not request.refresh:
+        return IOSuccess(found)
+    return each(found, api.refresh_entry).map(tuple)
 
 
 def _when(created: float | None, fmt: str) -> str:
@@ -36,7 +50,7 @@ def _iso(created: float | None) -> str:
 
 
 def _reply(console: Console, request: SweepListRequest, found: tuple[SweepEntry, ...]) -> Reply:
-    entries = tuple(api.refresh_entry(e) for e in found) if request.refresh else found
+    entries = found
     data = {
         "root": str(request.root),
         "sweeps": [entry_record(entry, _iso(entry.created)) for entry in entries],

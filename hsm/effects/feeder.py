@@ -27,11 +27,11 @@ from pathlib import Path
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure
 
+from hsm.boundary import result_of
 from hsm.effects.backend import Backend
 from hsm.effects.files import append_journal
 from hsm.effects.limits import can_count, current_user, queued_count, read_limits
 from hsm.effects.lock import with_sweep_lock
-from hsm.effects.results import result_of
 from hsm.effects.sweeps import (
     Submitted,
     add_jobs,

@@ -26,6 +26,7 @@ from pathlib import Path
 from returns.result import Failure
 
 import hsm
+from hsm.boundary import result_of
 from hsm.effects.feeder import (
     DEFAULT_INTERVAL,
     NO_RETRY,
@@ -34,7 +35,6 @@ from hsm.effects.feeder import (
     effective_limit,
     feed,
 )
-from hsm.effects.results import result_of
 from hsm.pure.cli_text import ranges
 from hsm.pure.retries import RETRY_ON
 

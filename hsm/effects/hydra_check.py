@@ -20,7 +20,6 @@ from pathlib import Path
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure
 
-from hsm.effects.results import result_of
 from hsm.effects.runner import run
 from hsm.pure.cli_text import one_line
 from hsm.pure.covering import covering_tasks
@@ -45,7 +44,7 @@ def check_hydra_tasks(
         tasks = [[index, list(argvs[index])] for index in chosen]
         request.write_text(json.dumps({"script": script, "tasks": tasks}), encoding="utf-8")
         argv = [python, "-c", _CHILD.read_text(encoding="utf-8"), str(request), str(answer)]
-        done = result_of(run(argv, timeout=CHECK_TIMEOUT, cwd=project_dir, ok_codes=range(256)))
+        done = run(argv, timeout=CHECK_TIMEOUT, cwd=project_dir, ok_codes=range(256))
         if isinstance(done, Failure):
             return IOFailure(
                 ConfigError(f"cannot check the Hydra app's configs: {done.failure()} {_SKIP}")

@@ -15,10 +15,8 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from returns.io import IOFailure
-from returns.unsafe import unsafe_perform_io
 
 from hsm.effects.files import write_atomic
 from hsm.pure.errors import StateError
@@ -155,9 +153,13 @@ class SpoolWriteError(OSError):
 
 def put_file(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically; raise ``SpoolWriteError`` when that fails."""
-    written = write_atomic(path, data, mode=mode)
-    if isinstance(written, IOFailure):
-        raise SpoolWriteError(unsafe_perform_io(written.failure()))
+    # A success carries nothing the caller needs (the path it gave), so the IOResult is
+    # dropped; a failure never is: it is raised, for the supervisor's own handling.
+    write_atomic(path, data, mode=mode).lash(_raise_spool_error)
+
+
+def _raise_spool_error(failure: StateError) -> NoReturn:
+    raise SpoolWriteError(failure)
 
 
 def put_json(path: Path, value: Mapping[str, Any], mode: int = 0o644) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from returns.io import IOResult, IOSuccess
 from returns.result import Success
 
-from hsm.effects.results import result_of
 from hsm.effects.runner import run
 from hsm.pure.detect import PROBE_COMMANDS, PROBE_ENV_VARS, PROBE_TIMEOUT, ProbeFacts, probe_argvs
 from hsm.pure.errors import HSMFailure
@@ -23,7 +22,7 @@ def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, HSMF
     version: str | None = None
     version_rc: int | None = None
     for argv in probe_argvs(commands):
-        done = result_of(run(argv, timeout=PROBE_TIMEOUT, env=env, ok_codes=range(256)))
+        done = run(argv, timeout=PROBE_TIMEOUT, env=env, ok_codes=range(256))
         if isinstance(done, Success):
             version = (done.unwrap().stdout + done.unwrap().stderr).strip()
             version_rc = done.unwrap().returncode

@@ -10,21 +10,19 @@ a JSON object) is decided by the pure parsers in :mod:`hsm.pure.results`.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
-from cattrs import BaseValidationError
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result
 
-from hsm.effects.files import read_journal, read_text
-from hsm.effects.results import result_of
+from hsm.effects.files import JsonRecord, read_journal
 from hsm.pure import layout
 from hsm.pure.errors import HSMFailure, StateError
 from hsm.pure.manifest import Manifest
-from hsm.pure.records import statuses_from_data
+from hsm.pure.records import statuses_from_text
 from hsm.pure.results import parse_metrics
 from hsm.pure.states import JobStatus
 
@@ -120,10 +118,22 @@ def task_metrics(
     return found
 
 
-def sweep_started(sweep_dir: Path, manifest: Manifest) -> tuple[float, str] | None:
+def sweep_started(
+    sweep_dir: Path, manifest: Manifest
+) -> IOResult[tuple[float, str] | None, HSMFailure]:
     """When the sweep started and what that time is: the first journal record's ``at``
-    (a submission), else when its first script was written; None if neither is known."""
-    records = result_of(read_journal(sweep_dir / layout.JOURNAL)).value_or([])
+    (a submission), else when its first script was written; None if neither is known
+    (an unreadable journal counts as one with no submission)."""
+    return (
+        read_journal(sweep_dir / layout.JOURNAL)
+        .lash(lambda _: IOSuccess([]))
+        .map(partial(_started, sweep_dir, manifest))
+    )
+
+
+def _started(
+    sweep_dir: Path, manifest: Manifest, records: list[JsonRecord]
+) -> tuple[float, str] | None:
     times = [r["at"] for r in records if isinstance(r.get("at"), int | float)]
     if times:
         return float(min(times)), "first submission"
@@ -159,10 +169,8 @@ def sweep_created(sweep_dir: Path, manifest: Manifest | None) -> float | None:
 def cached_statuses(sweep_dir: Path) -> dict[int, JobStatus] | None:
     """The statuses the last poll cached (``status.json``), or None when there are none
     or they cannot be read (the cache is a convenience, never an error)."""
-    text = result_of(read_text(sweep_dir / layout.STATUS_CACHE))
-    if isinstance(text, Failure):
-        return None
     try:
-        return statuses_from_data(json.loads(text.unwrap()))
-    except (ValueError, TypeError, KeyError, BaseValidationError):
+        text = (sweep_dir / layout.STATUS_CACHE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
+    return statuses_from_text(text)

@@ -10,6 +10,10 @@ failure.  ``run_classified`` asks a scheduler module's pure ``classify_failure``
 non-zero exit means and retries only transient failures, with bounded, jittered
 exponential backoff.  ``sleep`` and ``rng`` are parameters so the retry loop is tested
 instantly and deterministically.
+
+The runner is the shell's innermost verb: only other effects call it (never the API), so
+it answers a plain ``Result`` that they compose with ordinary control flow; the verbs
+the API calls (a backend's, the probe's) answer ``IOResult``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import time
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 
-from returns.io import IOFailure, IOResult, IOSuccess
+from returns.result import Failure, Result, Success
 
 from hsm.effects.lock import held_lock_fds
 from hsm.pure.errors import CommandError
@@ -105,7 +109,7 @@ def run(
     env: Mapping[str, str] | None = None,
     cwd: Cwd = None,
     ok_codes: Container[int] = (0,),
-) -> IOResult[CompletedCommand, CommandError]:
+) -> Result[CompletedCommand, CommandError]:
     """Run ``argv`` (no shell) and succeed if its exit status is in ``ok_codes``.
 
     Args:
@@ -116,17 +120,17 @@ def run(
         ok_codes: exit statuses that count as success.
 
     Returns:
-        ``IOSuccess(CompletedCommand)``, or ``IOFailure(CommandError)`` when the command
+        ``Success(CompletedCommand)``, or ``Failure(CommandError)`` when the command
         was not found, could not be started, timed out (``transient=True``) or exited with
         a status outside ``ok_codes`` (``transient=False``: classifying a scheduler's
         complaint is ``run_classified``'s job).
     """
     outcome = _execute(argv, timeout, env, cwd)
     if isinstance(outcome, CommandError):
-        return IOFailure(outcome)
+        return Failure(outcome)
     if outcome.returncode in ok_codes:
-        return IOSuccess(outcome)
-    return IOFailure(_exit_error(outcome, transient=False))
+        return Success(outcome)
+    return Failure(_exit_error(outcome, transient=False))
 
 
 def run_classified(
@@ -139,7 +143,7 @@ def run_classified(
     cwd: Cwd = None,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
-) -> IOResult[CompletedCommand, CommandError]:
+) -> Result[CompletedCommand, CommandError]:
     """Run a scheduler command, retrying what ``classify`` calls transient.
 
     A non-zero exit is classified from ``stderr`` then ``stdout``:
@@ -178,20 +182,20 @@ def run_classified(
         outcome = _execute(argv, timeout, env, cwd)
         if isinstance(outcome, CommandError):
             if not outcome.transient:
-                return IOFailure(outcome)
+                return Failure(outcome)
             spent += timeout
             last = outcome
             continue
         spent += outcome.seconds
         if outcome.returncode == 0:
-            return IOSuccess(outcome)
+            return Success(outcome)
         kind = classify(f"{outcome.stderr}\n{outcome.stdout}")
         if kind is FailureKind.UNKNOWN_JOB:
-            return IOSuccess(outcome)
+            return Success(outcome)
         last = _exit_error(outcome, transient=kind is FailureKind.TRANSIENT)
         if kind is FailureKind.PERMANENT:
-            return IOFailure(last)
-    return IOFailure(_exhausted(last, policy.attempts, spent))
+            return Failure(last)
+    return Failure(_exhausted(last, policy.attempts, spent))
 
 
 def describe_argv(argv: Sequence[str], limit: int = _QUOTE_CHARS) -> str:

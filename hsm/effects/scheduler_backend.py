@@ -23,7 +23,6 @@ from pathlib import Path
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
 
-from hsm.effects.results import result_of
 from hsm.effects.runner import CompletedCommand, RetryPolicy, describe_argv, run, run_classified
 from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
 from hsm.pure.schedulers.base import (
@@ -73,16 +72,14 @@ class SchedulerBackend:
     def _run(
         self, argv: Sequence[str], cwd: Path | None = None
     ) -> Result[CompletedCommand, CommandError]:
-        return result_of(
-            run_classified(
-                argv,
-                classify=self.commands.classify_failure,
-                policy=self.policy,
-                timeout=self.timeout,
-                env=self.env,
-                cwd=str(cwd) if cwd else None,
-                sleep=self.sleep,
-            )
+        return run_classified(
+            argv,
+            classify=self.commands.classify_failure,
+            policy=self.policy,
+            timeout=self.timeout,
+            env=self.env,
+            cwd=str(cwd) if cwd else None,
+            sleep=self.sleep,
         )
 
     def run_command(self, argv: Sequence[str]) -> Result[str, CommandError]:
@@ -109,11 +106,11 @@ class SchedulerBackend:
         last: CommandError | None = None
         for attempt in range(max(1, self.policy.attempts)):
             if attempt:
-                found = result_of(self.find_by_name(job_name))
+                found = self._find_by_name(job_name)
                 if isinstance(found, Success) and found.unwrap():
                     return IOSuccess(found.unwrap()[0])
                 self.sleep(self.policy.delay(attempt - 1, rng))
-            done = result_of(run(argv, timeout=self.timeout, env=self.env, cwd=str(cwd)))
+            done = run(argv, timeout=self.timeout, env=self.env, cwd=str(cwd))
             if isinstance(done, Success):
                 parsed = self.commands.parse_submit_output(done.unwrap().stdout)
                 if isinstance(parsed, Failure):
@@ -155,6 +152,9 @@ class SchedulerBackend:
 
     def find_by_name(self, job_name: str) -> IOResult[tuple[str, ...], CommandError]:
         """Ids of jobs named ``job_name`` in the queue or recent history."""
+        return IOResult.from_result(self._find_by_name(job_name))
+
+    def _find_by_name(self, job_name: str) -> Result[tuple[str, ...], CommandError]:
         ids: dict[str, None] = {}
         errors: list[CommandError] = []
         for argv in self.commands.name_query_argvs(job_name):
@@ -164,35 +164,36 @@ class SchedulerBackend:
                 continue
             ids.update(dict.fromkeys(self.commands.parse_name_query(done.unwrap().stdout)))
         if errors and not ids and any(e.transient for e in errors):
-            return IOFailure(errors[0])
-        return IOSuccess(tuple(ids))
+            return Failure(errors[0])
+        return Success(tuple(ids))
 
     # -- status ----------------------------------------------------------------------
 
     def poll(self, job_ids: Sequence[str]) -> IOResult[Statuses, CommandError]:
         """Live statuses, then history for what the live queue cannot settle."""
+        return IOResult.from_result(self._poll(job_ids))
+
+    def _poll(self, job_ids: Sequence[str]) -> Result[Statuses, CommandError]:
         ids = list(dict.fromkeys(job_ids))
         if not ids:
-            return IOSuccess({})
+            return Success({})
         live = self._query(self.commands.status_argv, self.commands.parse_status_output, ids)
         if isinstance(live, Failure):
-            return IOFailure(live.failure())
+            return live
         statuses = live.unwrap()
         history_argv = self.commands.history_argv
         history_parse = self.commands.parse_history_output
         if history_argv is None or history_parse is None:
-            return IOSuccess(statuses)
+            return live
         wanted = [i for i in ids if _needs_history(i, statuses)]
         if not wanted:
-            return IOSuccess(statuses)
+            return live
         past = self._query(history_argv, history_parse, wanted)
         if isinstance(past, Failure):
             # Accounting may be off or slow; the live answer still stands, and ids missing
             # from it stay unknown rather than guessed.
-            if past.failure().transient:
-                return IOFailure(past.failure())
-            return IOSuccess(statuses)
-        return IOSuccess(_merge(statuses, past.unwrap()))
+            return past if past.failure().transient else live
+        return Success(_merge(statuses, past.unwrap()))
 
     def _query(
         self,
@@ -250,7 +251,7 @@ class SchedulerBackend:
         unknown = [i for i, (outcome, _) in outcomes.items() if outcome is CancelOutcome.UNKNOWN]
         if not unknown:
             return outcomes
-        polled = result_of(self.poll(unknown))
+        polled = self._poll(unknown)
         if isinstance(polled, Failure):
             return outcomes
         ended = _ended(unknown, polled.unwrap(), self.scheduler.split_task_id)
@@ -266,7 +267,7 @@ class SchedulerBackend:
         if isinstance(done, Failure):
             return IOFailure(done.failure())
         names = self.commands.parse_user_query(done.unwrap().stdout)
-        polled = self.poll(list(names)) if names else IOSuccess({})
+        polled = self.poll(list(names))
         return polled.map(self._without_array_parents).map(partial(_user_jobs, names))
 
     def _without_array_parents(self, statuses: Statuses) -> Statuses:

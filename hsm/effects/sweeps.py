@@ -20,16 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cattrs import BaseValidationError
 from returns.io import IOFailure, IOResult, IOSuccess
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 
 from hsm.effects.backend import Backend
+from hsm.effects.compose import each
 from hsm.effects.files import (
     append_journal,
     read_journal,
@@ -37,9 +38,9 @@ from hsm.effects.files import (
     write_atomic,
     write_many_atomic,
 )
-from hsm.effects.results import result_of
+from hsm.effects.reading import cached_statuses
 from hsm.pure import layout
-from hsm.pure.errors import HSMFailure, StateError, SubmissionError
+from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
 from hsm.pure.manifest import (
     JournalState,
     Manifest,
@@ -52,16 +53,14 @@ from hsm.pure.manifest import (
     task_statuses,
     with_cancels,
 )
-from hsm.pure.plan import PlannedJob
+from hsm.pure.plan import JobRecord, PlannedJob
 from hsm.pure.records import (
-    check_seal,
-    manifest_from_data,
+    manifest_from_text,
     manifest_to_data,
-    statuses_from_data,
     statuses_to_data,
 )
 from hsm.pure.schedulers import SCHEDULERS
-from hsm.pure.schedulers.base import Cancelled
+from hsm.pure.schedulers.base import Cancelled, Statuses
 from hsm.pure.states import JobState, JobStatus
 from hsm.pure.waves import with_waiting
 
@@ -179,54 +178,43 @@ def write_sweep(
 
     Returns the manifest as on disk (with job ids recorded so far, on a resume).
     """
-    path = sweep_dir / layout.MANIFEST
-    if path.exists():
-        existing = load_manifest(sweep_dir, sealed=True)
-        found = result_of(existing)
-        if isinstance(found, Failure):
-            return IOFailure(found.failure())
-        old = found.unwrap()
-        old_jobs = [(j.key, j.sha256, j.tasks) for j in old.jobs[: len(manifest.jobs)]]
-        new_jobs = [(j.key, j.sha256, j.tasks) for j in manifest.jobs]
-        if old_jobs != new_jobs or old.sweep_id != manifest.sweep_id:
-            return IOFailure(
-                StateError(
-                    f"{sweep_dir} already holds a different sweep ({old.sweep_id}, "
-                    f"{len(old.jobs)} jobs); choose another --sweep-dir or --sweep-id, or "
-                    f"resume it unchanged",
-                    str(sweep_dir),
-                )
-            )
-        return IOSuccess(old)
+    if (sweep_dir / layout.MANIFEST).exists():
+        return load_manifest(sweep_dir, sealed=True).bind_result(
+            partial(_same_sweep, sweep_dir, manifest)
+        )
     (sweep_dir / layout.LOGS).mkdir(parents=True, exist_ok=True)
-    written = result_of(
-        write_many_atomic([(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755)
-    )
-    if isinstance(written, Failure):
-        return IOFailure(written.failure())
-    saved = result_of(write_atomic(path, _json(manifest_to_data(manifest))))
-    if isinstance(saved, Failure):
-        return IOFailure(saved.failure())
-    return IOSuccess(manifest)
+    return add_jobs(sweep_dir, manifest, jobs)
+
+
+def _same_sweep(sweep_dir: Path, manifest: Manifest, old: Manifest) -> Result[Manifest, HSMFailure]:
+    """``old`` (on disk) when it is the sweep ``manifest`` plans, else why not."""
+    old_jobs = [(j.key, j.sha256, j.tasks) for j in old.jobs[: len(manifest.jobs)]]
+    new_jobs = [(j.key, j.sha256, j.tasks) for j in manifest.jobs]
+    if old_jobs != new_jobs or old.sweep_id != manifest.sweep_id:
+        return Failure(
+            StateError(
+                f"{sweep_dir} already holds a different sweep ({old.sweep_id}, "
+                f"{len(old.jobs)} jobs); choose another --sweep-dir or --sweep-id, or "
+                f"resume it unchanged",
+                str(sweep_dir),
+            )
+        )
+    return Success(old)
 
 
 def add_jobs(
     sweep_dir: Path, manifest: Manifest, jobs: Sequence[PlannedJob]
 ) -> IOResult[Manifest, HSMFailure]:
-    """Append resubmission jobs to an existing sweep: scripts first, then the manifest."""
-    written = result_of(
-        write_many_atomic([(sweep_dir / job.script_file, job.script) for job in jobs], mode=0o755)
-    )
-    if isinstance(written, Failure):
-        return IOFailure(written.failure())
-    return _save_manifest(sweep_dir, manifest)
+    """Write jobs' scripts, then the manifest that lists them (a new sweep, a wave, a
+    resubmission): a manifest never names a script that is not on disk."""
+    scripts = [(sweep_dir / job.script_file, job.script) for job in jobs]
+    written: IOResult[int, HSMFailure] = write_many_atomic(scripts, mode=0o755)
+    return written.bind(lambda _: _save_manifest(sweep_dir, manifest))
 
 
 def _save_manifest(sweep_dir: Path, manifest: Manifest) -> IOResult[Manifest, HSMFailure]:
-    saved = result_of(write_atomic(sweep_dir / layout.MANIFEST, _json(manifest_to_data(manifest))))
-    if isinstance(saved, Failure):
-        return IOFailure(saved.failure())
-    return IOSuccess(manifest)
+    path = sweep_dir / layout.MANIFEST
+    return write_atomic(path, _json(manifest_to_data(manifest))).map(lambda _: manifest)
 
 
 def load_manifest(sweep_dir: Path, *, sealed: bool = False) -> IOResult[Manifest, HSMFailure]:
@@ -236,42 +224,29 @@ def load_manifest(sweep_dir: Path, *, sealed: bool = False) -> IOResult[Manifest
     whose content no longer matches the digest hsm wrote into it.
     """
     path = sweep_dir / layout.MANIFEST
-    text = result_of(read_text(path))
-    if isinstance(text, Failure) and not sweep_dir.exists():
-        return IOFailure(
-            StateError(
-                f"no sweep at {sweep_dir} (`hsm sweep list` shows the sweeps under sweeps/)",
-                str(sweep_dir),
-            )
+    return (
+        read_text(path)
+        .alt(partial(_no_manifest, sweep_dir))
+        .bind_result(partial(manifest_from_text, source=str(path), sealed=sealed))
+    )
+
+
+def _no_manifest(sweep_dir: Path, error: StateError) -> StateError:
+    if not sweep_dir.exists():
+        return StateError(
+            f"no sweep at {sweep_dir} (`hsm sweep list` shows the sweeps under sweeps/)",
+            str(sweep_dir),
         )
-    if isinstance(text, Failure):
-        return IOFailure(
-            StateError(
-                f"{sweep_dir} is not an hsm sweep directory ({layout.MANIFEST} is missing or "
-                f"unreadable: {text.failure().message})",
-                str(path),
-            )
-        )
-    try:
-        data = json.loads(text.unwrap())
-    except json.JSONDecodeError as error:
-        return IOFailure(StateError(f"{path} is not valid JSON: {error}", str(path)))
-    if sealed:
-        seal = check_seal(data, str(path))
-        if isinstance(seal, Failure):
-            return IOFailure(seal.failure())
-    parsed = manifest_from_data(data, str(path))
-    if isinstance(parsed, Failure):
-        return IOFailure(parsed.failure())
-    return IOSuccess(parsed.unwrap())
+    return StateError(
+        f"{sweep_dir} is not an hsm sweep directory ({layout.MANIFEST} is missing or "
+        f"unreadable: {error.message})",
+        str(sweep_dir / layout.MANIFEST),
+    )
 
 
 def journal_state(sweep_dir: Path) -> IOResult[JournalState, HSMFailure]:
     """Replay the sweep's journal."""
-    records = result_of(read_journal(sweep_dir / layout.JOURNAL))
-    if isinstance(records, Failure):
-        return IOFailure(records.failure())
-    return IOSuccess(replay_journal(records.unwrap()))
+    return read_journal(sweep_dir / layout.JOURNAL).map(replay_journal)
 
 
 def verify_scripts(
@@ -303,6 +278,30 @@ def verify_scripts(
     return IOSuccess(None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    """One :func:`submit_jobs` call: where, to what, and what it has done so far (the
+    tallies grow as jobs go in; nothing outside the call sees them)."""
+
+    sweep_dir: Path
+    manifest: Manifest
+    backend: Backend
+    workdir: Path
+    state: JournalState
+    job_ids: dict[str, str]
+    submitted: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    no_room: list[str] = field(default_factory=list)
+
+    def journal(self, record: Mapping[str, object]) -> IOResult[None, HSMFailure]:
+        return _journal(self.sweep_dir / layout.JOURNAL, record)
+
+    def answer(self) -> Submitted:
+        return Submitted(
+            self.job_ids, tuple(self.submitted), tuple(self.recovered), no_room=bool(self.no_room)
+        )
+
+
 def submit_jobs(
     sweep_dir: Path,
     manifest: Manifest,
@@ -311,76 +310,108 @@ def submit_jobs(
     keys: Sequence[str] | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
     """Submit the manifest's jobs (or ``keys``) that the journal does not show submitted."""
-    verified = result_of(verify_scripts(sweep_dir, manifest, keys))
-    if isinstance(verified, Failure):
-        return IOFailure(verified.failure())
-    replayed = result_of(journal_state(sweep_dir))
-    if isinstance(replayed, Failure):
-        return IOFailure(replayed.failure())
-    state = replayed.unwrap()
-    job_ids = dict(state.submitted)
-    journal = sweep_dir / layout.JOURNAL
-    submitted: list[str] = []
-    recovered: list[str] = []
-    for job in manifest.jobs:
-        if (keys is not None and job.key not in keys) or job.key in job_ids:
-            continue
-        if resume_action(state, job.key) == "lookup":
-            found = result_of(backend.find_by_name(job.job_name))
-            if isinstance(found, Failure):
-                return IOFailure(found.failure())
-            if found.unwrap():
-                job_ids[job.key] = found.unwrap()[0]
-                recovered.append(job.key)
-                logged = result_of(
-                    _journal(
-                        journal, {"event": "recovered", "key": job.key, "job_id": found.unwrap()[0]}
-                    )
-                )
-                if isinstance(logged, Failure):
-                    return IOFailure(logged.failure())
-                continue
-        before = result_of(_journal(journal, {"event": "submitting", "key": job.key}))
-        if isinstance(before, Failure):
-            return IOFailure(before.failure())
-        outcome = result_of(
-            backend.submit(
-                sweep_dir / job.script_file,
-                cwd=workdir,
-                job_name=job.job_name,
-                indices=job.indices,
-                log_path=job.log_path,
-            )
+    return IOResult.do(
+        done
+        for _ in verify_scripts(sweep_dir, manifest, keys)
+        for state in journal_state(sweep_dir)
+        for done in _submit_missing(
+            _Submission(sweep_dir, manifest, backend, workdir, state, dict(state.submitted)), keys
         )
-        if isinstance(outcome, Failure) and _is_no_room(outcome.failure()):
-            # A submit limit: nothing went in; the rest waits for room (see hsm.effects.feeder).
-            _journal(journal, {"event": "no_room", "key": job.key})
-            saved = result_of(_save_manifest(sweep_dir, manifest.with_job_ids(job_ids)))
-            if isinstance(saved, Failure):
-                return IOFailure(saved.failure())
-            return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered), no_room=True))
-        if isinstance(outcome, Failure):
-            _journal(journal, {"event": "failed", "key": job.key, "error": str(outcome.failure())})
-            _save_manifest(sweep_dir, manifest.with_job_ids(job_ids))
-            done = f" ({len(job_ids)} of {len(manifest.jobs)} jobs are in)" if job_ids else ""
-            return IOFailure(
-                replace(
-                    outcome.failure(),
-                    message=f"{outcome.failure().message}{done}; fix the cause and run the "
-                    f"same submission again to submit the rest",
-                )
-            )
-        job_ids[job.key] = outcome.unwrap()
-        submitted.append(job.key)
-        after = result_of(
-            _journal(journal, {"event": "submitted", "key": job.key, "job_id": outcome.unwrap()})
+    )
+
+
+def _submit_missing(
+    run: _Submission, keys: Sequence[str] | None
+) -> IOResult[Submitted, HSMFailure]:
+    """Each job not in yet, in order -- stopping at a failure or at a submit limit --
+    then the manifest with every id known."""
+    missing = [
+        job
+        for job in run.manifest.jobs
+        if (keys is None or job.key in keys) and job.key not in run.job_ids
+    ]
+    return (
+        each(missing, partial(_submit_one, run))
+        .bind(lambda _: _save_manifest(run.sweep_dir, run.manifest.with_job_ids(run.job_ids)))
+        .map(lambda _: run.answer())
+    )
+
+
+def _submit_one(run: _Submission, job: JobRecord) -> IOResult[None, HSMFailure]:
+    if run.no_room:
+        return IOSuccess(None)  # a limit refused an earlier job: this one waits too
+    if resume_action(run.state, job.key) == "lookup":
+        found: IOResult[tuple[str, ...], HSMFailure] = run.backend.find_by_name(job.job_name)
+        return found.bind(partial(_recover_or_submit, run, job))
+    return _submit_new(run, job)
+
+
+def _recover_or_submit(
+    run: _Submission, job: JobRecord, found: Sequence[str]
+) -> IOResult[None, HSMFailure]:
+    """A submit in flight at a crash: the job it made (by name), else submit it now."""
+    if not found:
+        return _submit_new(run, job)
+    run.job_ids[job.key] = found[0]
+    run.recovered.append(job.key)
+    return run.journal({"event": "recovered", "key": job.key, "job_id": found[0]})
+
+
+def _submit_new(run: _Submission, job: JobRecord) -> IOResult[None, HSMFailure]:
+    """``submitting``, the submit, then ``submitted`` with the id -- or the refusal."""
+    return run.journal({"event": "submitting", "key": job.key}).bind(
+        lambda _: _submit_and_record(run, job)
+    )
+
+
+def _submit_and_record(run: _Submission, job: JobRecord) -> IOResult[None, HSMFailure]:
+    outcome: IOResult[str | None, HSMFailure] = run.backend.submit(
+        run.sweep_dir / job.script_file,
+        cwd=run.workdir,
+        job_name=job.job_name,
+        indices=job.indices,
+        log_path=job.log_path,
+    )
+    return outcome.lash(partial(_refused, run, job)).bind(partial(_record_submitted, run, job))
+
+
+def _record_submitted(
+    run: _Submission, job: JobRecord, job_id: str | None
+) -> IOResult[None, HSMFailure]:
+    if job_id is None:
+        return IOSuccess(None)  # a submit limit refused it: nothing went in
+    run.job_ids[job.key] = job_id
+    run.submitted.append(job.key)
+    return run.journal({"event": "submitted", "key": job.key, "job_id": job_id})
+
+
+def _refused(
+    run: _Submission, job: JobRecord, error: HSMFailure
+) -> IOResult[str | None, HSMFailure]:
+    """A submit the scheduler refused.  For a submit limit nothing went in (no job id:
+    None): this job and the rest wait for room (see :mod:`hsm.effects.feeder`).
+    Otherwise the submission stops with the error, saying how far it got.
+
+    Both journal records and the manifest save here are best effort, so their outcomes
+    are dropped: without ``no_room`` / ``failed`` the job's last record is
+    ``submitting``, which a resume also answers by looking the job up by name (and
+    submitting it when absent); the manifest's ids are all in the journal too.  The
+    refusal is what the user must see.
+    """
+    if _is_no_room(error):
+        run.journal({"event": "no_room", "key": job.key})
+        run.no_room.append(job.key)
+        return IOSuccess(None)
+    run.journal({"event": "failed", "key": job.key, "error": str(error)})
+    _save_manifest(run.sweep_dir, run.manifest.with_job_ids(run.job_ids))
+    done = f" ({len(run.job_ids)} of {len(run.manifest.jobs)} jobs are in)" if run.job_ids else ""
+    return IOFailure(
+        replace(
+            error,
+            message=f"{error.message}{done}; fix the cause and run the same submission again "
+            "to submit the rest",
         )
-        if isinstance(after, Failure):
-            return IOFailure(after.failure())
-    saved = result_of(_save_manifest(sweep_dir, manifest.with_job_ids(job_ids)))
-    if isinstance(saved, Failure):
-        return IOFailure(saved.failure())
-    return IOSuccess(Submitted(job_ids, tuple(submitted), tuple(recovered)))
+    )
 
 
 def _is_no_room(error: HSMFailure) -> bool:
@@ -392,58 +423,66 @@ def recorded_sweep(
 ) -> IOResult[tuple[Manifest, dict[str, str], JournalState], HSMFailure]:
     """The manifest, every job id the manifest or the journal records (key -> id), and
     what the journal says."""
-    loaded = result_of(load_manifest(sweep_dir))
-    if isinstance(loaded, Failure):
-        return IOFailure(loaded.failure())
-    manifest = loaded.unwrap()
-    replayed = result_of(journal_state(sweep_dir))
-    if isinstance(replayed, Failure):
-        return IOFailure(replayed.failure())
-    state = replayed.unwrap()
-    return IOSuccess((manifest, {**manifest.job_ids, **state.submitted}, state))
+    return IOResult.do(
+        (manifest, {**manifest.job_ids, **state.submitted}, state)
+        for manifest in load_manifest(sweep_dir)
+        for state in journal_state(sweep_dir)
+    )
 
 
 def poll_sweep(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
     """Every task's status in O(1) scheduler calls; last known statuses on a transient error."""
-    recorded = result_of(recorded_sweep(sweep_dir))
-    if isinstance(recorded, Failure):
-        return IOFailure(recorded.failure())
-    manifest, job_ids, journal = recorded.unwrap()
-    polled = result_of(backend.poll(job_ids_to_poll(manifest, job_ids)))
-    if isinstance(polled, Failure):
-        error = polled.failure()
-        if not error.transient:
-            return IOFailure(error)
-        cached = _read_cache(sweep_dir)
-        return IOSuccess(
-            SweepReport(
-                manifest,
-                cached or _unknown_all(manifest),
-                job_ids,
-                stale=True,
-                warning=f"the scheduler could not be asked ({error.message}); showing the last "
-                f"known states" + ("" if cached else " (none recorded yet)"),
-            )
-        )
-    found = task_statuses(manifest, job_ids, polled.unwrap(), backend.task_id)
+    return recorded_sweep(sweep_dir).bind(partial(_poll_recorded, sweep_dir, backend))
+
+
+def _poll_recorded(
+    sweep_dir: Path,
+    backend: Backend,
+    recorded: tuple[Manifest, dict[str, str], JournalState],
+) -> IOResult[SweepReport, HSMFailure]:
+    manifest, job_ids, _ = recorded
+    # Building the report cannot fail, so the lash sees only the poll's own failures.
+    return (
+        backend.poll(job_ids_to_poll(manifest, job_ids))
+        .map(partial(_fresh_report, sweep_dir, backend, recorded))
+        .lash(partial(_last_known, sweep_dir, manifest, job_ids))
+    )
+
+
+def _fresh_report(
+    sweep_dir: Path,
+    backend: Backend,
+    recorded: tuple[Manifest, dict[str, str], JournalState],
+    polled: Statuses,
+) -> SweepReport:
+    manifest, job_ids, journal = recorded
+    found = task_statuses(manifest, job_ids, polled, backend.task_id)
     cancels = with_cancels(found, journal.cancelled, SCHEDULERS[manifest.scheduler].split_task_id)
     statuses = with_waiting(manifest, cancels, stopped=journal.feed_stopped)
     # The cache is only a fallback for the next poll; failing to write it loses nothing
     # this poll needs (readers never take the lock), so its IOResult is dropped.
     write_atomic(sweep_dir / layout.STATUS_CACHE, _json(statuses_to_data(statuses)))
-    return IOSuccess(SweepReport(manifest, statuses, job_ids))
+    return SweepReport(manifest, statuses, job_ids)
 
 
-def _read_cache(sweep_dir: Path) -> dict[int, JobStatus] | None:
-    """The last statuses polled, or None when there are none (or they are unreadable:
-    the cache is only a fallback, so a damaged one is no error)."""
-    text = result_of(read_text(sweep_dir / layout.STATUS_CACHE))
-    if isinstance(text, Failure):
-        return None
-    try:
-        return statuses_from_data(json.loads(text.unwrap()))
-    except (ValueError, TypeError, KeyError, BaseValidationError):
-        return None
+def _last_known(
+    sweep_dir: Path, manifest: Manifest, job_ids: dict[str, str], error: CommandError
+) -> IOResult[SweepReport, HSMFailure]:
+    """The cached statuses when the scheduler could not be asked for now (a transient
+    error), marked stale; any other error is the answer."""
+    if not error.transient:
+        return IOFailure(error)
+    cached = cached_statuses(sweep_dir)
+    return IOSuccess(
+        SweepReport(
+            manifest,
+            cached or _unknown_all(manifest),
+            job_ids,
+            stale=True,
+            warning=f"the scheduler could not be asked ({error.message}); showing the last "
+            f"known states" + ("" if cached else " (none recorded yet)"),
+        )
+    )
 
 
 def _unknown_all(manifest: Manifest) -> dict[int, JobStatus]:
@@ -457,17 +496,15 @@ def _find_unrecorded(
     manifest: Manifest, job_ids: Mapping[str, str], journal: JournalState, backend: Backend
 ) -> IOResult[dict[str, str], HSMFailure]:
     """Ids of jobs whose submit was in flight (or failed) when hsm stopped, by name."""
-    found: dict[str, str] = {}
-    for job in manifest.jobs:
-        # The same rule a resume follows: in flight or failed means "look it up by name".
-        if job.key in job_ids or resume_action(journal, job.key) != "lookup":
-            continue
-        named = result_of(backend.find_by_name(job.job_name))
-        if isinstance(named, Failure):
-            return IOFailure(named.failure())
-        if named.unwrap():
-            found[job.key] = named.unwrap()[0]
-    return IOSuccess(found)
+    # The same rule a resume follows: in flight or failed means "look it up by name".
+    lost = [
+        job
+        for job in manifest.jobs
+        if job.key not in job_ids and resume_action(journal, job.key) == "lookup"
+    ]
+    return each(lost, lambda job: backend.find_by_name(job.job_name)).map(
+        lambda named: {job.key: ids[0] for job, ids in zip(lost, named, strict=True) if ids}
+    )
 
 
 def cancel_sweep(
@@ -475,40 +512,66 @@ def cancel_sweep(
 ) -> IOResult[Cancelled, HSMFailure]:
     """Cancel the sweep's jobs (or only ``tasks``: single array tasks where needed), and
     say what the scheduler did with each; the request is journaled first."""
-    recorded = result_of(recorded_sweep(sweep_dir))
-    if isinstance(recorded, Failure):
-        return IOFailure(recorded.failure())
-    manifest, job_ids, journal = recorded.unwrap()
+    return recorded_sweep(sweep_dir).bind(partial(_cancel_recorded, sweep_dir, backend, tasks))
+
+
+def _cancel_recorded(
+    sweep_dir: Path,
+    backend: Backend,
+    tasks: Sequence[int] | None,
+    recorded: tuple[Manifest, dict[str, str], JournalState],
+) -> IOResult[Cancelled, HSMFailure]:
+    manifest, job_ids, journal = recorded
+    if tasks is not None:
+        return _cancel_ids(sweep_dir, backend, _task_targets(manifest, job_ids, tasks, backend))
+    # A submit interrupted mid-call may have reached the scheduler: find it by name.
+    return _find_unrecorded(manifest, job_ids, journal, backend).bind(
+        lambda found: _cancel_ids(sweep_dir, backend, _every_job(manifest, {**job_ids, **found}))
+    )
+
+
+def _every_job(manifest: Manifest, job_ids: Mapping[str, str]) -> list[str]:
+    """Every job hsm submitted, of every generation: none may be left behind."""
+    return list(dict.fromkeys(job_ids[j.key] for j in manifest.jobs if j.key in job_ids))
+
+
+def _task_targets(
+    manifest: Manifest, job_ids: Mapping[str, str], tasks: Sequence[int], backend: Backend
+) -> list[str]:
+    """The id to cancel for each of ``tasks`` that has a job: an array task's own id."""
     owners = current_jobs(manifest, job_ids)
-    if tasks is None:
-        # A submit interrupted mid-call may have reached the scheduler: find it by name.
-        found = result_of(_find_unrecorded(manifest, job_ids, journal, backend))
-        if isinstance(found, Failure):
-            return IOFailure(found.failure())
-        job_ids = {**job_ids, **found.unwrap()}
-        # Every job hsm submitted, of every generation: none may be left behind.
-        targets = list(dict.fromkeys(job_ids[j.key] for j in manifest.jobs if j.key in job_ids))
-    else:
-        targets = []
-        for task in tasks:
-            job = owners.get(task)
-            if job is None or job.key not in job_ids:
-                continue
-            job_id = job_ids[job.key]
-            targets.append(
-                job_id
-                if job.indices is None
-                else backend.task_id(job_id, job.indices[job.tasks.index(task)])
-            )
+    targets = []
+    for task in tasks:
+        job = owners.get(task)
+        if job is None or job.key not in job_ids:
+            continue
+        job_id = job_ids[job.key]
+        targets.append(
+            job_id
+            if job.indices is None
+            else backend.task_id(job_id, job.indices[job.tasks.index(task)])
+        )
+    return targets
+
+
+def _cancel_ids(
+    sweep_dir: Path, backend: Backend, targets: Sequence[str]
+) -> IOResult[Cancelled, HSMFailure]:
     if not targets:
         return IOSuccess({})
-    asked = result_of(journal_cancel(sweep_dir, targets))
-    if isinstance(asked, Failure):
-        return IOFailure(asked.failure())
+    return journal_cancel(sweep_dir, targets).bind(
+        lambda _: _cancel_and_refresh(sweep_dir, backend, targets)
+    )
+
+
+def _cancel_and_refresh(
+    sweep_dir: Path, backend: Backend, targets: Sequence[str]
+) -> IOResult[Cancelled, HSMFailure]:
     said = backend.cancel(targets)
     # One poll now rewrites the status cache, so `hsm sweep list` (which reads only the
     # cache) shows the cancel instead of the states from before it; like any poll's cache
-    # write it is a convenience, so its outcome does not change the cancel's answer.
+    # write it is a convenience, so its outcome is dropped: it does not change the
+    # cancel's answer.
     poll_sweep(sweep_dir, backend)
     return said
 
@@ -521,22 +584,33 @@ def journal_cancel(sweep_dir: Path, job_ids: Sequence[str]) -> IOResult[None, HS
 
 def sweeps_holding(
     job_ids: Sequence[str], backend: Backend, sweep_dirs: Sequence[Path]
-) -> list[tuple[Path, tuple[str, ...]]]:
+) -> IOResult[list[tuple[Path, tuple[str, ...]]], HSMFailure]:
     """Which of ``sweep_dirs`` (on ``backend``'s scheduler) submitted which of
-    ``job_ids``, read from their journals; a directory that is not a readable sweep is
-    skipped (it holds no job hsm could name)."""
+    ``job_ids``, read from their journals."""
+    journaled = [d for d in sweep_dirs if (d / layout.JOURNAL).exists()]
+    return each(journaled, partial(_ids_held, job_ids, backend)).map(
+        lambda held: [(d, ids) for d, ids in zip(journaled, held, strict=True) if ids]
+    )
+
+
+def _ids_held(
+    job_ids: Sequence[str], backend: Backend, sweep_dir: Path
+) -> IOResult[tuple[str, ...], HSMFailure]:
+    """The ids of ``job_ids`` that ``sweep_dir`` submitted; none when it is not a readable
+    sweep of ``backend``'s scheduler (it holds no job hsm could name), so a damaged
+    directory never stops a cancel."""
     split = SCHEDULERS[backend.key].split_task_id
-    found = []
-    for sweep_dir in sweep_dirs:
-        if not (sweep_dir / layout.JOURNAL).exists():
-            continue
-        replayed = result_of(journal_state(sweep_dir))
-        if isinstance(replayed, Failure):
-            continue
-        ids = ids_of_sweep(job_ids, replayed.unwrap().submitted.values(), split)
-        if not ids:
-            continue
-        loaded = result_of(load_manifest(sweep_dir))
-        if isinstance(loaded, Success) and loaded.unwrap().scheduler == backend.key:
-            found.append((sweep_dir, ids))
-    return found
+    return (
+        journal_state(sweep_dir)
+        .map(lambda state: ids_of_sweep(job_ids, state.submitted.values(), split))
+        .bind(partial(_if_submitted_to, backend.key, sweep_dir))
+        .lash(lambda _: IOSuccess(()))
+    )
+
+
+def _if_submitted_to(
+    key: str, sweep_dir: Path, ids: tuple[str, ...]
+) -> IOResult[tuple[str, ...], HSMFailure]:
+    if not ids:
+        return IOSuccess(ids)  # the manifest need not be read
+    return load_manifest(sweep_dir).map(lambda manifest: ids if manifest.scheduler == key else ())

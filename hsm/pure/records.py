@@ -120,6 +120,27 @@ def manifest_from_data(data: Any, source: str) -> Result[Manifest, StateError]:
         return Failure(StateError(f"{source} is not a valid hsm manifest: {problems}", source))
 
 
+def manifest_from_text(text: str, source: str, *, sealed: bool) -> Result[Manifest, StateError]:
+    """Read ``manifest.json``'s text back (``sealed``: also refuse a manifest whose content
+    no longer matches the digest hsm wrote into it), or say what is wrong with ``source``.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return Failure(StateError(f"{source} is not valid JSON: {error}", source))
+    checked: Result[None, StateError] = check_seal(data, source) if sealed else Success(None)
+    return checked.bind(lambda _: manifest_from_data(data, source))
+
+
+def statuses_from_text(text: str) -> dict[int, JobStatus] | None:
+    """The statuses ``status.json`` holds, or None when its text is not such a file (the
+    cache is a convenience: a damaged one is no error)."""
+    try:
+        return statuses_from_data(json.loads(text))
+    except (ValueError, TypeError, KeyError, BaseValidationError):
+        return None
+
+
 def statuses_to_data(statuses: Mapping[int, JobStatus]) -> dict[str, Any]:
     """Task number -> status as JSON-ready data (``status.json``)."""
     return {str(task): status_to_data(status) for task, status in statuses.items()}

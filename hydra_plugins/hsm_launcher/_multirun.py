@@ -38,6 +38,7 @@ from returns.result import Failure
 from returns.unsafe import unsafe_perform_io
 
 from hsm import api
+from hsm.boundary import result_of
 from hsm.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_TASKS_FAILED
 from hsm.cli.inputs import backend, check_settings, settings
 from hsm.cli.output import Console, Reply, error_text, exit_code, report
@@ -47,7 +48,6 @@ from hsm.cli.sweep_inputs import job_options, new_sweep_dir
 from hsm.effects.backend import Backend
 from hsm.effects.hydra_check import refusal
 from hsm.effects.hydra_compose_child import key_of
-from hsm.effects.results import result_of
 from hsm.effects.sweeps import load_manifest
 from hsm.pure.covering import covering_tasks
 from hsm.pure.errors import ConfigError, HSMFailure

@@ -60,7 +60,7 @@ import pytest
 from returns.result import Failure
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.runner import RetryPolicy
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.pure import layout

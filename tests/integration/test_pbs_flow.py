@@ -21,7 +21,7 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.runner import RetryPolicy
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.pure.errors import CommandError, SubmissionError

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.runner import RetryPolicy
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.pure.schedulers import SCHEDULERS

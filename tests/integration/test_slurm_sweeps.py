@@ -12,7 +12,7 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.scheduler_backend import SchedulerBackend
 from hsm.hpc import SlurmJobManager
 from hsm.pure.schedulers import SCHEDULERS

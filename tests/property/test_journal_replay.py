@@ -45,9 +45,9 @@ from hypothesis import strategies as st
 from returns.io import IOFailure, IOResult, IOSuccess
 
 from hsm import api
+from hsm.boundary import result_of
 from hsm.effects import sweeps
 from hsm.effects.files import read_journal
-from hsm.effects.results import result_of
 from hsm.pure import layout
 from hsm.pure.errors import CommandError, HSMFailure, SubmissionError
 from hsm.pure.manifest import JournalState, replay_journal, resume_action

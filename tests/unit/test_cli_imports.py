@@ -23,7 +23,7 @@ MODULES = {
 MODULES["hsm.cli"] = CLI / "__init__.py"
 #: Stepping out of a returns container: only hsm/cli/output.py may do it.
 LEAVING_METHODS = {"unwrap", "failure", "value_or", "_inner_value"}
-LEAVING_MODULES = {"returns.unsafe", "hsm.effects.results"}
+LEAVING_MODULES = {"returns.unsafe", "hsm.boundary"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -13,8 +13,8 @@ import pytest
 from returns.io import IOResult, IOSuccess
 from returns.result import Success
 
+from hsm.boundary import result_of
 from hsm.effects.lock import with_sweep_lock
-from hsm.effects.results import result_of
 from hsm.pure import layout
 
 HOLDER = """
@@ -80,11 +80,12 @@ import sys
 from pathlib import Path
 from hsm.effects.lock import with_sweep_lock
 from hsm.effects.runner import run
+from returns.io import IOResult
 
 def hold():
     print("holding", flush=True)
     # stands for an sbatch in flight when hsm is killed: it outlives its parent
-    return run(["sleep", sys.argv[2]])
+    return IOResult.from_result(run(["sleep", sys.argv[2]]))
 
 with_sweep_lock(Path(sys.argv[1]), hold)
 """

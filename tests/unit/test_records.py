@@ -9,7 +9,7 @@ from pathlib import Path
 from returns.result import Failure, Success
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.sweeps import load_manifest
 from hsm.pure import layout
 from hsm.pure.errors import StateError

@@ -11,7 +11,7 @@ from pathlib import Path
 from returns.io import IOResult, IOSuccess
 
 from hsm import api
-from hsm.effects.results import result_of
+from hsm.boundary import result_of
 from hsm.effects.sweeps import load_manifest
 from hsm.pure.errors import CommandError, HSMFailure
 from hsm.pure.schedulers.base import Statuses

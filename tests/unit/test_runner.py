@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from returns.io import IOResult
-from returns.unsafe import unsafe_perform_io
+from returns.result import Result
 
 from hsm.effects.runner import (
     CompletedCommand,
@@ -38,12 +37,12 @@ PBS_COMMANDS = ("qsub", "qstat", "qdel")
 T = TypeVar("T")
 
 
-def ok(result: IOResult[T, CommandError]) -> T:
-    return unsafe_perform_io(result.unwrap())
+def ok(result: Result[T, CommandError]) -> T:
+    return result.unwrap()
 
 
-def err(result: IOResult[CompletedCommand, CommandError]) -> CommandError:
-    return unsafe_perform_io(result.failure())
+def err(result: Result[CompletedCommand, CommandError]) -> CommandError:
+    return result.failure()
 
 
 def fake_env(state: Path | None = None, **variables: str) -> dict[str, str]:

@@ -1,8 +1,11 @@
-"""Leaving the ``IOResult`` container inside the effects shell.
+"""Leaving the ``IOResult`` container: for hsm's front ends only.
 
-The shell's verbs compose several effects with ordinary control flow (loops, early
-exits), which reads better than long ``bind`` chains; they step out of ``IOResult`` here,
-in one named place, and wrap their own answer back into one.
+The library returns ``Result`` (pure code) and ``IOResult`` (anything that touched the
+disk or a scheduler) all the way up; the front ends -- the CLI (:mod:`hsm.cli`), the seed
+facade (:mod:`hsm.hpc`), the Hydra launcher (``hydra_plugins/hsm_launcher``) and the
+detached feeder's ``main`` -- are where a value finally has to be printed, raised or
+handed to another library, so they step out here, in one named place.  A test
+(``tests/unit/test_boundary.py``) keeps everything else inside the containers.
 """
 
 from __future__ import annotations
