@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-
 from hsm.effects.files import write_atomic
 from hsm.pure.errors import StateError
 from hsm.pure.schedulers.local import SCHEDULER as LOCAL
