@@ -369,15 +369,15 @@ def feed(
     started = result_of(with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start")))
     if isinstance(started, Failure):
         return IOFailure(started.failure())
-    limit = effective_limit(backend, max_queued)
-    return feed_loop(
+    loop = partial(
+        feed_loop,
         sweep_dir,
         backend,
-        limit,
         interval=interval,
         on_step=on_step,
         retry=Retry(retries, retry_on),
     )
+    return effective_limit(backend, max_queued).bind(loop)
 
 
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -548,16 +548,14 @@ def _resubmit(
     from hsm.effects.feeder import effective_limit
 
     limit = result_of(backend.array_limit()).value_or(_default_limit(backend))
-    cap = effective_limit(backend, None)
-    return resubmit_tasks(
-        sweep_dir,
-        backend,
-        report.manifest,
-        report.job_ids,
-        tasks,
-        changes,
-        array_limit=limit if cap is None else max(1, min(limit, cap)),
+    capped = effective_limit(backend, None).map(partial(_capped, limit))
+    return capped.bind(
+        partial(resubmit_tasks, sweep_dir, backend, report.manifest, report.job_ids, tasks, changes)
     )
+
+
+def _capped(limit: int, cap: int | None) -> int:
+    return limit if cap is None else max(1, min(limit, cap))
 
 
 def resubmit_tasks(

@@ -149,7 +149,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             _log(f"cannot feed: {found.failure().message}")
             return 1
         backend = found.unwrap()
-        limit = effective_limit(backend, args.max_queued)
+        limit = result_of(effective_limit(backend, args.max_queued)).value_or(None)
         _log(f"pid {os.getpid()} feeding {sweep_dir} (submit limit: {limit or 'none known'})")
         outcome = result_of(
             feed(
