@@ -536,6 +536,7 @@ def feed(
     step = partial(_told, on_step, sweep_dir, backend, limit, current_user(), retry)
     stepped = step()
     # A loop, not a chain of binds: a feeder may step for days, deeper than any stack.
+    # A step that failed transiently is dropped, on purpose: the next step tries again.
     while _goes_on(stepped):
         sleep(interval)
         stepped = step()
