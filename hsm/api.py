@@ -371,16 +371,15 @@ def feed(
     from hsm.effects.feeder import feed as feed_loop
 
     started = with_sweep_lock(sweep_dir, partial(journal_feed, sweep_dir, "feed_start"))
-    return started.bind(
-        lambda _: feed_loop(
-            sweep_dir,
-            backend,
-            effective_limit(backend, max_queued),
-            interval=interval,
-            on_step=on_step,
-            retry=Retry(retries, retry_on),
-        )
+    loop = partial(
+        feed_loop,
+        sweep_dir,
+        backend,
+        interval=interval,
+        on_step=on_step,
+        retry=Retry(retries, retry_on),
     )
+    return started.bind(lambda _: effective_limit(backend, max_queued)).bind(loop)
 
 
 def sweep_status(sweep_dir: Path, backend: Backend) -> IOResult[SweepReport, HSMFailure]:
@@ -608,18 +607,24 @@ def _resubmit_states(
     # Arrays no larger than the submit limit, so that each fits the queue once it drains.
     from hsm.effects.feeder import effective_limit
 
-    cap = effective_limit(backend, None)
-    return backend_array_limit(backend).bind(
-        lambda limit: resubmit_tasks(
+    return IOResult.do(
+        sent
+        for limit in backend_array_limit(backend)
+        for cap in effective_limit(backend, None)
+        for sent in resubmit_tasks(
             sweep_dir,
             backend,
             report.manifest,
             report.job_ids,
             tasks,
             changes,
-            array_limit=limit if cap is None else max(1, min(limit, cap)),
+            array_limit=_capped(limit, cap),
         )
     )
+
+
+def _capped(limit: int, cap: int | None) -> int:
+    return limit if cap is None else max(1, min(limit, cap))
 
 
 def resubmit_tasks(

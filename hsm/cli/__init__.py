@@ -15,6 +15,8 @@ nothing in the package imports this ``__init__``:
 - ``requests``  -- the frozen records handed from the inputs to the commands.
 - ``output``    -- printing, failure -> text and exit code; the one module that steps
   out of ``returns`` containers.
+- ``feeder_main`` -- ``python -m hsm.cli.feeder_main``: the detached feeder's program
+  (started by :mod:`hsm.effects.feeder_process`).
 """
 
 from hsm.cli.app import main

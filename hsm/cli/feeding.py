@@ -231,8 +231,14 @@ def _limits_of(found: Settings) -> IOResult[Reply, HSMFailure]:
 def limits(found: Settings, chosen: Backend) -> IOResult[Reply, HSMFailure]:
     """The user's submit limits, where from, and what is queued now."""
     user = current_user()
-    limits_found = read_limits(chosen, user, found.config.hpc.max_queued)
     source = found.resolved.sources.get("hpc.max_queued", "default")
+    limits_found = read_limits(chosen, user, found.config.hpc.max_queued)
+    return limits_found.bind(partial(_limits_queued, chosen, user, source))
+
+
+def _limits_queued(
+    chosen: Backend, user: str, source: str, limits_found: FoundLimits
+) -> IOResult[Reply, HSMFailure]:
     reply = partial(_limits_reply, chosen.key, user, limits_found, source)
     return queued_count(chosen, user).map(reply).lash(partial(_uncounted, reply))
 

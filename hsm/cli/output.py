@@ -5,9 +5,9 @@ This module is the only one in the CLI that steps out of a ``returns`` container
 does so through the library's public API (``is_successful``, ``unwrap`` / ``failure``
 and ``unsafe_perform_io``): in :func:`report`, which prints a reply as text or JSON or
 turns a failure into one ``hsm: error:`` line (plus a ``hint:``) and an exit code from
-:mod:`hsm.cli.exits`, and in :func:`repeat`, the polling loop of ``--watch`` and
-``--wait``.  A Ctrl-C, a closed pipe and a bug become text and an exit code here too, so
-no user mistake ever shows a traceback.
+:mod:`hsm.cli.exits`; in :func:`repeat`, the polling loop of ``--watch`` and ``--wait``;
+and in :func:`settled`, the detached feeder's last line.  A Ctrl-C, a closed pipe and a
+bug become text and an exit code here too, so no user mistake ever shows a traceback.
 """
 
 from __future__ import annotations
@@ -157,6 +157,14 @@ def repeat(
         if value is not None:
             return IOResult.from_value(value)
         time.sleep(interval)
+
+
+def settled(outcome: IOResult[str, str]) -> tuple[bool, str]:
+    """A finished program's outcome out of its container: whether it succeeded, and the
+    line it ends with either way (the detached feeder's, :mod:`hsm.cli.feeder_main`)."""
+    if is_successful(outcome):
+        return True, unsafe_perform_io(outcome.unwrap())
+    return False, unsafe_perform_io(outcome.failure())
 
 
 #: What an interrupt leaves behind and how to go on; commands update it as they progress.

@@ -60,7 +60,10 @@ def run(console: Console, request: SweepRequest) -> IOResult[Reply, HSMFailure]:
 
 
 def _first_wave_io(request: SweepRequest, planned: Planned) -> IOResult[Planned, HSMFailure]:
-    return IOResult.from_result(_first_wave(request, planned))
+    from hsm.effects.feeder import room_now
+
+    found = room_now(request.backend, request.options.max_queued)
+    return found.bind_result(partial(_first_wave, planned))
 
 
 def _submit_and_finish(
@@ -234,14 +237,13 @@ def _array_limit(request: SweepRequest) -> IOResult[int, HSMFailure]:
     return api.array_limit_for(request.options, request.backend, request.mode)
 
 
-def _first_wave(request: SweepRequest, planned: Planned) -> Result[Planned, HSMFailure]:
+def _first_wave(planned: Planned, found: tuple[int, int] | None) -> Result[Planned, HSMFailure]:
     """What a real run submits now: the whole plan, or -- when the user's submit limit
-    leaves less room than the sweep needs -- the first wave (as the feeder plans it)."""
-    from hsm.effects.feeder import room_now
+    leaves less room (``found``: the limit and its room) than the sweep needs -- the first
+    wave (as the feeder plans it)."""
     from hsm.pure.waves import fed_manifest, plan_wave
 
     manifest, jobs = planned
-    found = room_now(request.backend, request.options.max_queued)
     if found is None or sum(len(job.tasks) for job in jobs) <= found[1]:
         return Success(planned)
     fed = fed_manifest(manifest)

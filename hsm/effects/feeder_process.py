@@ -1,47 +1,35 @@
 """The detached feeder: a process of its own that feeds one sweep until it is done.
 
-Strategy: ``python -m hsm.effects.feeder_process SWEEP_DIR`` runs
-:func:`hsm.effects.feeder.feed` in a session of its own (``start_new_session``), so
-closing the terminal does not end it.  It holds ``.feeder.lock`` for its whole life, so
-at most one feeds a sweep (a second exits at once), writes its pid to ``feeder.pid``
-(which ``hsm cancel`` reads to stop it, after checking the pid still runs this module
-for this sweep) and one line per step to ``feeder.log``.  Nothing else is state: killed
-at any moment, it is simply started again (``hsm sweep feed``).
+Strategy: ``python -m hsm.cli.feeder_main SWEEP_DIR`` (the program, a front end: see
+:mod:`hsm.cli.feeder_main`) runs :func:`hsm.effects.feeder.feed` in a session of its own
+(``start_new_session``), so closing the terminal does not end it.  It holds
+``.feeder.lock`` for its whole life, so at most one feeds a sweep (a second exits at
+once), writes its pid to ``feeder.pid`` (which ``hsm cancel`` reads to stop it, after
+checking the pid still runs the feeder's module for this sweep) and one line per step to
+``feeder.log``.  Nothing else is state: killed at any moment, it is simply started again
+(``hsm sweep feed``).  This module starts, finds and stops that process.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from returns.result import Failure
-
 import hsm
-from hsm.boundary import result_of
-from hsm.effects.feeder import (
-    DEFAULT_INTERVAL,
-    NO_RETRY,
-    FeedStep,
-    Retry,
-    effective_limit,
-    feed,
-)
-from hsm.pure.cli_text import ranges
-from hsm.pure.retries import RETRY_ON
+from hsm.effects.feeder import DEFAULT_INTERVAL, NO_RETRY, Retry
 
 FEEDER_PID = "feeder.pid"
 FEEDER_LOG = "feeder.log"
 FEEDER_LOCK = ".feeder.lock"
-_MODULE = "hsm.effects.feeder_process"
+#: The module a detached feeder runs (``python -m``).
+FEEDER_MODULE = "hsm.cli.feeder_main"
+#: What feeders started before the program moved to the CLI package run: still ours.
+_EARLIER_MODULE = "hsm.effects.feeder_process"
 
 
 def start_feeder(
@@ -61,7 +49,7 @@ def start_feeder(
     env = dict(os.environ)
     package_root = str(Path(hsm.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-    argv = [sys.executable, "-m", _MODULE, str(sweep_dir.resolve())]
+    argv = [sys.executable, "-m", FEEDER_MODULE, str(sweep_dir.resolve())]
     argv += ["--interval", str(interval)]
     if max_queued is not None:
         argv += ["--max-queued", str(max_queued)]
@@ -88,7 +76,8 @@ def feeder_pid(sweep_dir: Path) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
-    is_ours = _MODULE.encode() in cmdline and str(sweep_dir.resolve()).encode() in cmdline
+    modules = {FEEDER_MODULE.encode(), _EARLIER_MODULE.encode()}
+    is_ours = bool(modules & set(cmdline)) and str(sweep_dir.resolve()).encode() in cmdline
     return pid if is_ours else None
 
 
@@ -116,68 +105,3 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return True
-
-
-def _log(text: str) -> None:
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    sys.stdout.write(f"{stamp} {text}\n")
-    sys.stdout.flush()
-
-
-def _main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {_MODULE}")
-    parser.add_argument("sweep_dir", type=Path)
-    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL)
-    parser.add_argument("--max-queued", type=int, default=None)
-    parser.add_argument("--retries", type=int, default=0)
-    parser.add_argument("--retry-on", choices=RETRY_ON, default="infrastructure")
-    args = parser.parse_args(argv)
-    sweep_dir: Path = args.sweep_dir
-    fd = os.open(sweep_dir / FEEDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        _log(f"pid {os.getpid()}: another feeder feeds {sweep_dir}; exiting")
-        return 0
-    from hsm.api import backend_for_sweep
-
-    pid_file = sweep_dir / FEEDER_PID
-    pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    try:
-        found = result_of(backend_for_sweep(sweep_dir))
-        if isinstance(found, Failure):
-            _log(f"cannot feed: {found.failure().message}")
-            return 1
-        backend = found.unwrap()
-        limit = effective_limit(backend, args.max_queued)
-        _log(f"pid {os.getpid()} feeding {sweep_dir} (submit limit: {limit or 'none known'})")
-        outcome = result_of(
-            feed(
-                sweep_dir,
-                backend,
-                limit,
-                interval=args.interval,
-                on_step=_log_step,
-                retry=Retry(args.retries, args.retry_on),
-            )
-        )
-        if isinstance(outcome, Failure):
-            _log(f"stopped: {outcome.failure()}")
-            return 1
-        _log("done: " + outcome.unwrap().line())
-        return 0
-    finally:
-        with contextlib.suppress(OSError):
-            pid_file.unlink()
-        os.close(fd)
-
-
-def _log_step(step: FeedStep) -> None:
-    shown = ", ".join(step.submitted[:3]) + (" ..." if len(step.submitted) > 3 else "")
-    sent = f"; submitted {len(step.submitted)} job(s): {shown}" if step.submitted else ""
-    again = f"; retried tasks {ranges(step.retried)}" if step.retried else ""
-    _log(f"{step.line()} (room {step.room}){sent}{again}")
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

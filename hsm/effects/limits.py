@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from returns.io import IOFailure, IOResult, IOSuccess
-from returns.result import Failure, Success
+from returns.io import IOResult, IOSuccess
 
 from hsm.effects.backend import Backend
 from hsm.effects.scheduler_backend import SchedulerBackend
-from hsm.pure.errors import CommandError
-from hsm.pure.schedulers.base import Limit, max_queued
+from hsm.pure.errors import CommandError, HSMFailure
+from hsm.pure.schedulers.base import Commands, Limit, max_queued
 
 
 def current_user() -> str:
@@ -49,21 +50,53 @@ class FoundLimits:
         return min(values, default=None)
 
 
-def read_limits(backend: Backend, user: str, configured: int | None = None) -> FoundLimits:
-    """Every submit limit the scheduler states for ``user``, plus ``configured``."""
+def read_limits(
+    backend: Backend, user: str, configured: int | None = None
+) -> IOResult[FoundLimits, HSMFailure]:
+    """Every submit limit the scheduler states for ``user``, plus ``configured``.
+
+    Never fails: a command that cannot be asked adds its problem instead (see the module
+    doc); the commands run one after the other, each whatever the one before said."""
     if not isinstance(backend, SchedulerBackend):
-        return FoundLimits((), configured)
+        return IOSuccess(FoundLimits((), configured))
     commands = backend.commands
-    texts: list[str] = []
-    problems: list[str] = []
+    answers: IOResult[_Answers, HSMFailure] = IOSuccess(_Answers())
     for argv in commands.submit_limits_argvs(user):
-        done = backend.run_command(argv)
-        if isinstance(done, Success):
-            texts.append(done.unwrap())
-        else:
-            texts.append("")
-            problems.append(f"{' '.join(argv)}: {done.failure().message}")
-    return FoundLimits(commands.parse_submit_limits(texts, user), configured, tuple(problems))
+        answers = answers.bind(partial(_ask, backend, argv))
+    return answers.map(partial(_found, commands, user, configured))
+
+
+@dataclass(frozen=True, slots=True)
+class _Answers:
+    """The limit commands' outputs so far ("" for one that failed), and their problems."""
+
+    texts: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def answered(self, text: str) -> _Answers:
+        return _Answers((*self.texts, text), self.problems)
+
+    def unanswered(self, argv: Sequence[str], error: CommandError) -> _Answers:
+        return _Answers((*self.texts, ""), (*self.problems, f"{' '.join(argv)}: {error.message}"))
+
+
+def _ask(
+    backend: SchedulerBackend, argv: Sequence[str], answers: _Answers
+) -> IOResult[_Answers, HSMFailure]:
+    """Run one limit command; its failure is kept as a problem, never returned."""
+    asked = IOResult.from_result(backend.run_command(argv)).map(answers.answered)
+    return asked.lash(partial(_unanswered, answers, argv))
+
+
+def _unanswered(
+    answers: _Answers, argv: Sequence[str], error: CommandError
+) -> IOResult[_Answers, HSMFailure]:
+    return IOSuccess(answers.unanswered(argv, error))
+
+
+def _found(commands: Commands, user: str, configured: int | None, answers: _Answers) -> FoundLimits:
+    limits = commands.parse_submit_limits(list(answers.texts), user)
+    return FoundLimits(limits, configured, answers.problems)
 
 
 def queued_count(backend: Backend, user: str) -> IOResult[int, CommandError]:
@@ -72,9 +105,7 @@ def queued_count(backend: Backend, user: str) -> IOResult[int, CommandError]:
     if not isinstance(backend, SchedulerBackend) or backend.commands.queued_argv is None:
         return IOSuccess(0)
     done = backend.run_command(backend.commands.queued_argv(user))
-    if isinstance(done, Failure):
-        return IOFailure(done.failure())
-    return IOSuccess(backend.commands.parse_queued(done.unwrap()))
+    return IOResult.from_result(done).map(backend.commands.parse_queued)
 
 
 def can_count(backend: Backend) -> bool:
