@@ -13,8 +13,6 @@ from hsm.pure.config import (
     ArrayLimit,
     Config,
     HPCConfig,
-    PBSOptions,
-    SlurmOptions,
     SystemName,
     parse_config,
     section_extra,
@@ -24,6 +22,8 @@ from hsm.pure.config import (
 from hsm.pure.config_layers import ENV_VARS, FLAGS, env_overrides, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError
 from hsm.pure.schedulers import LOCAL, PBSPRO, SGE, SLURM, TORQUE
+from hsm.pure.schedulers.pbs.section import PBSOptions
+from hsm.pure.schedulers.slurm.section import SlurmOptions
 
 DEFAULTS = Config()
 
