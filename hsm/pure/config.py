@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, NewType
+from typing import Any, NewType, TypeVar, cast
 
 import attrs
 import cattrs
@@ -38,8 +38,8 @@ from cattrs.gen import make_dict_structure_fn
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
-from hsm.pure.schedulers import SCHEDULERS, SYSTEMS
-from hsm.pure.schedulers.base import ConfigSection
+from hsm.pure.schedulers import CONFIG_SECTIONS, SCHEDULERS, SYSTEMS
+from hsm.pure.schedulers.base import ConfigSection, DirectiveLines
 
 # Accepted values of ``hpc.system`` (case-insensitive on input, stored lower-case) come
 # from the scheduler registry: ``auto``, every scheduler's key, and family names such as
@@ -53,56 +53,28 @@ ArrayLimit = NewType("ArrayLimit", int)
 QueueLimit = NewType("QueueLimit", int)
 #: ``hpc.retries``: how many times a task the infrastructure killed is run again.
 Retries = NewType("Retries", int)
-#: ``hpc.<section>.extra``: directive lines written verbatim after hsm's own.
-DirectiveLines = NewType("DirectiveLines", tuple[str, ...])
+_C = TypeVar("_C")
 
 
-@attrs.frozen(kw_only=True)
-class PBSOptions:
-    """``hpc.pbs``: PBS Pro / OpenPBS / Torque submission options.
+def _with_sections(cls: type[_C]) -> type[_C]:
+    """``cls`` extended, under its own name, by one field per config section of the
+    registry (``pbs: PBSOptions = PBSOptions()`` ...), in :data:`CONFIG_SECTIONS` order.
 
-    Attributes:
-        queue / account: ``-q`` / ``-A``.
-        extra: the escape hatch: lines written as ``#PBS <line>`` after hsm's own
-            directives (``-W umask=022``, ``-l software=abaqus``).
+    The sections are the schedulers' own (each folder builds its ``ConfigSection``), so
+    no code here names one; everything that walks the attrs fields -- the converter,
+    :data:`LEAVES`, the layers' sources -- sees them like any other field.
     """
-
-    queue: str | None = None
-    account: str | None = None
-    extra: DirectiveLines = DirectiveLines(())
-
-
-@attrs.frozen(kw_only=True)
-class SlurmOptions:
-    """``hpc.slurm``: Slurm submission options.
-
-    Attributes:
-        partition / account: ``--partition`` / ``--account``.
-        extra: the escape hatch: lines written as ``#SBATCH <line>`` after hsm's own
-            directives (``--gpu-freq=high``, ``--mcs-label=x``).
-    """
-
-    partition: str | None = None
-    account: str | None = None
-    extra: DirectiveLines = DirectiveLines(())
+    fields = {
+        section.name: attrs.field(type=section.options, default=attrs.Factory(section.options))
+        for section in CONFIG_SECTIONS
+    }
+    body = {"__doc__": cls.__doc__, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    return cast(
+        "type[_C]", attrs.frozen(kw_only=True, these=fields)(type(cls.__name__, (cls,), body))
+    )
 
 
-@attrs.frozen(kw_only=True)
-class SGEOptions:
-    """``hpc.sge``: Grid Engine submission options.
-
-    Attributes:
-        queue / account: ``-q`` (a queue list such as ``all.q`` or ``all.q@host``) /
-            ``-A`` (the account string written to accounting).
-        extra: the escape hatch: lines written as ``#$ <line>`` after hsm's own
-            directives (``-P project``, ``-l gpu=1``, ``-m ea -M me@example.org``).
-    """
-
-    queue: str | None = None
-    account: str | None = None
-    extra: DirectiveLines = DirectiveLines(())
-
-
+@_with_sections
 @attrs.frozen(kw_only=True)
 class HPCConfig:
     """``hpc``: how jobs are built and where they go.
@@ -120,9 +92,11 @@ class HPCConfig:
             killed it (node or boot failure, preemption not requeued); a feeder watches
             the sweep until every task has finished for good.
         setup: shell lines run before the program (``module load ...``).
-        pbs: PBS options.
-        slurm: Slurm options.
-        sge: Grid Engine options.
+
+    After these, one field per scheduler config section, named and typed by it
+    (``pbs: PBSOptions``...): added by :func:`_with_sections` from the registry's
+    :data:`~hsm.pure.schedulers.CONFIG_SECTIONS`, read with :func:`section_settings` and
+    :func:`section_extra`.
     """
 
     default_walltime: str = "04:00:00"
@@ -133,9 +107,6 @@ class HPCConfig:
     max_queued: QueueLimit | None = None
     retries: Retries = Retries(0)
     setup: tuple[str, ...] = ()
-    pbs: PBSOptions = attrs.Factory(PBSOptions)
-    slurm: SlurmOptions = attrs.Factory(SlurmOptions)
-    sge: SGEOptions = attrs.Factory(SGEOptions)
 
 
 @attrs.frozen(kw_only=True)
@@ -145,7 +116,7 @@ class Config:
     hpc: HPCConfig = attrs.Factory(HPCConfig)
 
 
-_SECTIONS: tuple[type[Any], ...] = (Config, HPCConfig, PBSOptions, SlurmOptions, SGEOptions)
+_SECTIONS: tuple[type[Any], ...] = (Config, HPCConfig, *(s.options for s in CONFIG_SECTIONS))
 for _cls in _SECTIONS:
     attrs.resolve_types(_cls)
 
@@ -404,7 +375,8 @@ def section_settings(
     """The queue (or partition) and account a scheduler's config section sets.
 
     >>> from hsm.pure.schedulers import SLURM
-    >>> section_settings(HPCConfig(slurm=SlurmOptions(partition="gpu")), SLURM.config_section)
+    >>> hpc = parse_config({"hpc": {"slurm": {"partition": "gpu"}}}, "a.yaml").unwrap().hpc
+    >>> section_settings(hpc, SLURM.config_section)
     ('gpu', None)
     """
     if section is None:
@@ -419,7 +391,7 @@ def section_extra(hpc: HPCConfig, section: ConfigSection | None) -> tuple[str, .
     Checked for the scheduler by :func:`hsm.pure.resources.extra_directives`.
 
     >>> from hsm.pure.schedulers import PBSPRO
-    >>> hpc = HPCConfig(pbs=PBSOptions(extra=DirectiveLines(("-W umask=022",))))
+    >>> hpc = parse_config({"hpc": {"pbs": {"extra": ["-W umask=022"]}}}, "a.yaml").unwrap().hpc
     >>> section_extra(hpc, PBSPRO.config_section), section_extra(hpc, None)
     (('-W umask=022',), ())
     """

@@ -15,9 +15,11 @@ Decisions (documented in the README's configuration section):
 - Environment variables set to an empty (or blank) string are ignored, as if unset.
   A flag given as ``""`` *is* applied (the user typed it); a flag whose value is
   ``None`` was not given.
-- ``HSM_HPC_QUEUE`` / ``--queue`` set ``hpc.pbs.queue`` and ``hpc.sge.queue``;
-  ``HSM_HPC_ACCOUNT`` / ``--account`` set ``hpc.pbs.account``, ``hpc.slurm.account``
-  and ``hpc.sge.account``; the active scheduler uses its own.
+- The flags and variables of the schedulers' config sections come from the sections
+  themselves (:attr:`~hsm.pure.schedulers.base.ConfigSection.flags`): ``--queue`` /
+  ``HSM_HPC_QUEUE`` set every section's queue that names that flag (``hpc.pbs.queue``
+  and ``hpc.sge.queue``), ``--account`` / ``HSM_HPC_ACCOUNT`` every section's
+  account; the active scheduler uses its own.
 """
 
 from __future__ import annotations
@@ -37,6 +39,23 @@ from hsm.pure.config import (
     parse_config,
 )
 from hsm.pure.errors import ConfigError
+from hsm.pure.schedulers import CONFIG_SECTIONS
+
+
+def _section_flags() -> dict[str, tuple[str, ...]]:
+    """Each config section's flag (without dashes) -> the leaves it sets, in section order.
+
+    >>> _section_flags()["account"]
+    ('hpc.pbs.account', 'hpc.slurm.account', 'hpc.sge.account')
+    """
+    leaves: dict[str, tuple[str, ...]] = {}
+    for section in CONFIG_SECTIONS:
+        for flag, key in section.flags.items():
+            leaves[flag] = (*leaves.get(flag, ()), f"hpc.{section.name}.{key}")
+    return leaves
+
+
+_SECTION_FLAGS = _section_flags()
 
 #: Environment variable -> the leaf (or leaves) it sets.  Nothing else is read.
 ENV_VARS: Mapping[str, tuple[str, ...]] = {
@@ -44,9 +63,7 @@ ENV_VARS: Mapping[str, tuple[str, ...]] = {
     "HSM_HPC_RESOURCES": ("hpc.default_resources",),
     "HSM_HPC_SYSTEM": ("hpc.system",),
     "HSM_HPC_PYTHON": ("hpc.python_interpreter",),
-    "HSM_HPC_QUEUE": ("hpc.pbs.queue", "hpc.sge.queue"),
-    "HSM_HPC_PARTITION": ("hpc.slurm.partition",),
-    "HSM_HPC_ACCOUNT": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
+    **{f"HSM_HPC_{flag.upper()}": leaves for flag, leaves in _SECTION_FLAGS.items()},
 }
 
 #: CLI flag (without dashes) -> the leaf (or leaves) it sets.
@@ -55,9 +72,7 @@ FLAGS: Mapping[str, tuple[str, ...]] = {
     "resources": ("hpc.default_resources",),
     "system": ("hpc.system",),
     "python": ("hpc.python_interpreter",),
-    "queue": ("hpc.pbs.queue", "hpc.sge.queue"),
-    "partition": ("hpc.slurm.partition",),
-    "account": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
+    **_SECTION_FLAGS,
     "max-array-size": ("hpc.max_array_size",),
     "max-queued": ("hpc.max_queued",),
     "retries": ("hpc.retries",),

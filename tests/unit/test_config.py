@@ -13,8 +13,6 @@ from hsm.pure.config import (
     ArrayLimit,
     Config,
     HPCConfig,
-    PBSOptions,
-    SlurmOptions,
     SystemName,
     parse_config,
     section_extra,
@@ -24,6 +22,8 @@ from hsm.pure.config import (
 from hsm.pure.config_layers import ENV_VARS, FLAGS, env_overrides, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError
 from hsm.pure.schedulers import LOCAL, PBSPRO, SGE, SLURM, TORQUE
+from hsm.pure.schedulers.pbs.section import PBSOptions
+from hsm.pure.schedulers.slurm.section import SlurmOptions
 
 DEFAULTS = Config()
 
@@ -392,6 +392,41 @@ def test_env_warnings_flag_unknown_hsm_variables_only() -> None:
 def test_every_env_var_and_flag_targets_a_real_leaf() -> None:
     for leaves in [*ENV_VARS.values(), *FLAGS.values()]:
         assert set(leaves) <= set(LEAVES)
+
+
+def test_the_sections_flags_and_variables_are_the_documented_ones() -> None:
+    """Built from the scheduler folders' sections, they are what the README's table says."""
+    assert dict(ENV_VARS) == {
+        "HSM_HPC_WALLTIME": ("hpc.default_walltime",),
+        "HSM_HPC_RESOURCES": ("hpc.default_resources",),
+        "HSM_HPC_SYSTEM": ("hpc.system",),
+        "HSM_HPC_PYTHON": ("hpc.python_interpreter",),
+        "HSM_HPC_QUEUE": ("hpc.pbs.queue", "hpc.sge.queue"),
+        "HSM_HPC_PARTITION": ("hpc.slurm.partition",),
+        "HSM_HPC_ACCOUNT": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
+    }
+    assert dict(FLAGS) == {
+        "walltime": ("hpc.default_walltime",),
+        "resources": ("hpc.default_resources",),
+        "system": ("hpc.system",),
+        "python": ("hpc.python_interpreter",),
+        "queue": ("hpc.pbs.queue", "hpc.sge.queue"),
+        "partition": ("hpc.slurm.partition",),
+        "account": ("hpc.pbs.account", "hpc.slurm.account", "hpc.sge.account"),
+        "max-array-size": ("hpc.max_array_size",),
+        "max-queued": ("hpc.max_queued",),
+        "retries": ("hpc.retries",),
+    }
+
+
+def test_hpc_config_has_one_field_per_section_after_its_own() -> None:
+    import attrs
+
+    names = [field.name for field in attrs.fields(HPCConfig)]
+    assert names[-3:] == ["pbs", "slurm", "sge"]
+    assert HPCConfig.__name__ == "HPCConfig" and HPCConfig.__module__ == "hsm.pure.config"
+    assert HPCConfig(pbs=PBSOptions(queue="q")) == ok({"hpc": {"pbs": {"queue": "q"}}}).hpc
+    assert HPCConfig.__doc__ and "``hpc``" in HPCConfig.__doc__
 
 
 # --------------------------------------------------------------------------- precedence

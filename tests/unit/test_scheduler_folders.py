@@ -3,24 +3,50 @@
 A scheduler's facts (names, commands, directives, limits...) live in
 ``hsm/pure/schedulers/<folder>/`` and are read from its record through the registry.
 These tests read the source of everything else and fail when a scheduler's name appears
-in code outside the folders -- that is how "if scheduler == ..." chains creep back.
+in code outside the folders -- that is how "if scheduler == ..." chains creep back -- or
+when code there names a scheduler's config section or its options class
+(``config.hpc.slurm``, ``SlurmOptions``): sections are reached through the record's
+``config_section`` and the registry's ``CONFIG_SECTIONS``.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
-from hsm.pure.schedulers import SCHEDULERS, SYSTEMS, scheduler_for
-from hsm.pure.schedulers.base import Scheduler
+from hsm.pure.schedulers import CONFIG_SECTIONS, SCHEDULERS, SYSTEMS, scheduler_for
+from hsm.pure.schedulers.base import ConfigSection, Scheduler
 
 HSM = Path(__file__).resolve().parents[2] / "hsm"
 FOLDERS = HSM / "pure" / "schedulers"
 
 #: Scheduler names that must not appear as string literals outside the folders.
-NAMES = frozenset({*SCHEDULERS, *(s.name for s in SCHEDULERS.values()), "sge", "gridengine", "lsf"})
+NAMES = frozenset(
+    {
+        *SCHEDULERS,
+        *(s.name for s in SCHEDULERS.values()),
+        *(section.name for section in CONFIG_SECTIONS),
+        "sge",
+        "gridengine",
+        "lsf",
+    }
+)
+
+#: Identifiers (attribute, variable, keyword, parameter, import, module and definition
+#: names) that must not appear in code outside the folders: every config section's name
+#: (``config.hpc.slurm``, ``HPCConfig(pbs=...)``, ``hsm.pure.schedulers.sge.section``) and
+#: its options class (``SlurmOptions``).
+IDENTIFIERS = frozenset(
+    {
+        *(section.name for section in CONFIG_SECTIONS),
+        *(section.options.__name__ for section in CONFIG_SECTIONS),
+    }
+)
 
 #: (file, literal) pairs that truly must stay, each with its reason.
 ALLOWED: dict[tuple[str, str], str] = {
@@ -61,6 +87,99 @@ def _named_literals() -> list[tuple[str, int, str]]:
             ):
                 hits.append((rel, node.lineno, node.value))
     return hits
+
+
+def _identifiers(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """``(line, name)`` for every name the code itself spells (docstrings are not code)."""
+    for node in ast.walk(tree):
+        names: tuple[str | None, ...] = ()
+        if isinstance(node, ast.Attribute):
+            names = (node.attr,)
+        elif isinstance(node, ast.Name):
+            names = (node.id,)
+        elif isinstance(node, ast.keyword | ast.arg):
+            names = (node.arg,)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = (node.name,)
+        elif isinstance(node, ast.alias):
+            names = (*node.name.split("."), node.asname)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = tuple(node.module.split("."))
+        for name in names:
+            if name is not None:
+                yield getattr(node, "lineno", 0), name
+
+
+#: A section's settings spelt out in text (``"hpc.pbs.queue"``, ``"$.hpc.sge.extra"``).
+SECTION_PATH = re.compile(
+    r"\bhpc\.(" + "|".join(re.escape(section.name) for section in CONFIG_SECTIONS) + r")\b"
+)
+
+
+def _section_paths(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """``(line, text)`` for every string in the code (not a docstring) naming a section."""
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docs
+            and SECTION_PATH.search(node.value)
+        ):
+            yield node.lineno, node.value
+
+
+def _named_identifiers() -> list[tuple[str, int, str]]:
+    hits: list[tuple[str, int, str]] = []
+    for path in sorted(HSM.rglob("*.py")):
+        if FOLDERS in path.parents:
+            continue
+        rel = path.relative_to(HSM).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        hits.extend((rel, line, name) for line, name in _identifiers(tree) if name in IDENTIFIERS)
+        hits.extend((rel, line, repr(text)) for line, text in _section_paths(tree))
+    return hits
+
+
+def test_no_config_section_or_options_class_named_outside_the_folders() -> None:
+    offending = [f"hsm/{rel}:{line}: {name}" for rel, line, name in _named_identifiers()]
+    assert not offending, (
+        "reach a section through the record's config_section (section_settings, "
+        "section_extra) or CONFIG_SECTIONS:\n" + "\n".join(offending)
+    )
+
+
+def test_the_identifier_check_sees_what_it_forbids() -> None:
+    code = (
+        "from hsm.pure.schedulers.slurm.section import SlurmOptions as O\n"
+        "queue = config.hpc.pbs.queue\n"
+        "hpc = HPCConfig(sge=None)\n"
+        "def f(slurm): ...\n"
+    )
+    found = {name for _, name in _identifiers(ast.parse(code)) if name in IDENTIFIERS}
+    assert found == {"slurm", "SlurmOptions", "pbs", "sge"}
+    leaves = '"""Docs may say hpc.pbs.queue."""\nFLAGS = {"queue": ("hpc.pbs.queue",)}\n'
+    assert [text for _, text in _section_paths(ast.parse(leaves))] == ["hpc.pbs.queue"]
+
+
+def test_every_records_section_is_in_the_registry_and_its_folder() -> None:
+    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
+    assert set(CONFIG_SECTIONS) == sections
+    assert len({section.name for section in CONFIG_SECTIONS}) == len(CONFIG_SECTIONS)
+    for record in SCHEDULERS.values():
+        section = record.config_section
+        if section is None:
+            continue
+        folder = record.template.split("/")[0]
+        assert section.options.__module__.startswith(f"hsm.pure.schedulers.{folder}"), record.key
+
+
+@pytest.mark.parametrize("section", CONFIG_SECTIONS, ids=lambda section: section.name)
+def test_each_section_has_the_keys_hsm_reads(section: ConfigSection) -> None:
+    keys = [field.name for field in attrs.fields(section.options)]
+    assert {section.queue_key, "account", "extra"} <= set(keys)
+    assert set(section.flags.values()) <= set(keys)
+    assert section.options() == section.options(**{key: None for key in keys[:-1]})
 
 
 def test_no_scheduler_name_outside_its_folder() -> None:

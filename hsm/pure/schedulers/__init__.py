@@ -2,8 +2,9 @@
 
 Each scheduler is one folder beside this file that builds a
 :class:`~hsm.pure.schedulers.base.Scheduler` record (its facts, template, state table and,
-for a batch system, its command argv builders and parsers).  Adding a scheduler means
-adding its folder and one line to :data:`SCHEDULERS`.
+for a batch system, its command argv builders and parsers, and its config section).
+Adding a scheduler means adding its folder and one line to :data:`SCHEDULERS` -- and, if
+it has a config section of its own, its record to :data:`CONFIG_SECTIONS`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
-from hsm.pure.schedulers.base import ResourceDialect, Scheduler
+from hsm.pure.schedulers.base import ConfigSection, ResourceDialect, Scheduler
 from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.pbs import PBSPRO, TORQUE
 from hsm.pure.schedulers.sge import SCHEDULER as SGE
@@ -33,6 +34,17 @@ SYSTEMS: tuple[str, ...] = tuple(
         ["auto"] + [name for s in SCHEDULERS.values() for name in dict.fromkeys((s.name, s.key))]
     )
 )
+
+
+def _sections(*records: Scheduler) -> tuple[ConfigSection, ...]:
+    """The records' config sections, once each (PBS Pro and Torque share ``hpc.pbs``)."""
+    return tuple(dict.fromkeys(r.config_section for r in records if r.config_section))
+
+
+#: Every scheduler's config section (``hpc.<name>``), in the order the config structure,
+#: ``hsm config show`` and the README list them; the tests check that no record's section
+#: is missing.
+CONFIG_SECTIONS: tuple[ConfigSection, ...] = _sections(PBSPRO, SLURM, SGE)
 
 #: Every resource dialect some scheduler writes, by name.
 DIALECTS: dict[str, ResourceDialect] = {
@@ -57,6 +69,7 @@ def scheduler_for(key: str) -> Result[Scheduler, ConfigError]:
 
 
 __all__ = [
+    "CONFIG_SECTIONS",
     "DIALECTS",
     "LOCAL",
     "PBSPRO",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple, NewType
 
 from returns.result import Failure, Result, Success
 
@@ -27,6 +27,10 @@ from hsm.pure.states import JobState, JobStatus
 
 #: A parsed status/history answer: job id (or array task id) -> status.
 Statuses = dict[str, JobStatus]
+
+#: ``hpc.<section>.extra``: directive lines written verbatim after hsm's own (each one
+#: line of text, checked by :mod:`hsm.pure.config`'s converter).
+DirectiveLines = NewType("DirectiveLines", tuple[str, ...])
 
 
 class FailureKind(StrEnum):
@@ -229,13 +233,25 @@ class ResourceDialect:
 class ConfigSection:
     """The scheduler's section of the config file (``hpc.slurm``, ``hpc.pbs``).
 
+    Built in the scheduler's folder; :mod:`hsm.pure.config` adds one field per section
+    listed in the registry's ``CONFIG_SECTIONS`` to its ``hpc`` structure, and
+    :mod:`hsm.pure.config_layers` derives the section's flags and variables from it.
+
     Attributes:
         name: the key under ``hpc``.
+        options: the section's frozen attrs class: its fields are the section's keys, with
+            their defaults (``None`` for the queue and ``account``, ``DirectiveLines(())``
+            for ``extra``); it has a ``queue_key`` field, ``account`` and ``extra``.
         queue_key: what the section calls the queue (``partition`` on Slurm).
+        flags: the generic CLI flag (without dashes) -> the key of this section it sets
+            (``{"partition": "partition", "account": "account"}``); the environment
+            variable ``HSM_HPC_<FLAG>`` sets it too.  Sections sharing a flag are all set.
     """
 
     name: str
+    options: type[Any]
     queue_key: str
+    flags: Mapping[str, str] = field(hash=False)
 
 
 @dataclass(frozen=True, slots=True)

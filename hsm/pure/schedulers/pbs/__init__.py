@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from hsm.pure.schedulers.base import (
     Commands,
-    ConfigSection,
     ResourceDialect,
     Scheduler,
     hms,
@@ -18,6 +17,7 @@ from hsm.pure.schedulers.base import (
 from hsm.pure.schedulers.pbs import commands, limits, qstat
 from hsm.pure.schedulers.pbs.detect import PRO_DETECTION, TORQUE_DETECTION
 from hsm.pure.schedulers.pbs.resources import check_pbs_extra, is_pbs_mark, parse_pbs
+from hsm.pure.schedulers.pbs.section import SECTION
 from hsm.pure.schedulers.pbs.translate import (
     ADVICE,
     LACKS,
@@ -113,7 +113,7 @@ PBSPRO = Scheduler(
     never_starts=commands.never_starts,
     infrastructure_failure=qstat.pro_infrastructure_failure,
     states=qstat.PRO_STATES,
-    config_section=ConfigSection(name="pbs", queue_key="queue"),
+    config_section=SECTION,
     commands=PRO_COMMANDS,
     detection=PRO_DETECTION,
 )

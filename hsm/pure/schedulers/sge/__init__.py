@@ -25,7 +25,6 @@ from returns.result import Failure, Result, Success
 from hsm.pure.errors import ConfigError
 from hsm.pure.schedulers.base import (
     Commands,
-    ConfigSection,
     ResourceDialect,
     Scheduler,
     hms,
@@ -42,6 +41,7 @@ from hsm.pure.schedulers.sge.resources import (
     render_sge,
     sge_shape,
 )
+from hsm.pure.schedulers.sge.section import SECTION
 
 #: What the planner's array log pattern holds in place of the task index.
 TASK_PATTERN = "%a"
@@ -120,7 +120,7 @@ SCHEDULER = Scheduler(
     "write --after afterany:JOBID if that is what you want",
     states=qstat.STATES,
     # hpc.sge.queue / .account (--queue / --account set them, as for PBS).
-    config_section=ConfigSection(name="sge", queue_key="queue"),
+    config_section=SECTION,
     commands=Commands(
         submit_command="qsub",
         status_command="qstat",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from hsm.pure.schedulers.base import (
     Commands,
-    ConfigSection,
     ResourceDialect,
     Scheduler,
 )
@@ -20,6 +19,7 @@ from hsm.pure.schedulers.slurm.failures import (
     submit_hint,
 )
 from hsm.pure.schedulers.slurm.resources import check_slurm_extra, is_slurm_mark, parse_slurm
+from hsm.pure.schedulers.slurm.section import SECTION
 from hsm.pure.schedulers.slurm.translate import refuse_pbs_server, render_slurm, slurm_shape
 
 
@@ -86,7 +86,7 @@ SCHEDULER = Scheduler(
     never_starts=commands.never_starts,
     infrastructure_failure=infrastructure_failure,
     states=commands.STATES,
-    config_section=ConfigSection(name="slurm", queue_key="partition"),
+    config_section=SECTION,
     commands=Commands(
         submit_command="sbatch",
         status_command="squeue",
