@@ -428,11 +428,16 @@ def section_extra(hpc: HPCConfig, section: ConfigSection | None) -> tuple[str, .
     return tuple(getattr(getattr(hpc, section.name), "extra", ()))
 
 
+def config_sections() -> tuple[ConfigSection, ...]:
+    """Every scheduler's config section, once each, by name (``pbs``, ``sge``, ``slurm``)."""
+    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
+    return tuple(sorted(sections, key=lambda s: s.name))
+
+
 def section_leaves(hpc: HPCConfig) -> tuple[tuple[str, str | None], ...]:
     """Every scheduler section's queue and account setting, dotted, with its value."""
-    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
     leaves: list[tuple[str, str | None]] = []
-    for section in sorted(sections, key=lambda s: s.name):
+    for section in config_sections():
         queue, account = section_settings(hpc, section)
         leaves.append((f"hpc.{section.name}.{section.queue_key}", queue))
         leaves.append((f"hpc.{section.name}.account", account))
