@@ -14,7 +14,11 @@ Where each value is checked (each in one place):
 - ``--hsm-config``, the config file's YAML, and every ``hpc`` setting's type whether it
   comes from a flag, a variable or a file: :func:`settings` (through
   :func:`hsm.pure.config_layers.resolve_config`);
-- walltime, resources, partition, queue and account: :func:`check_settings`;
+- walltime, resources, partition, queue and account: :func:`check_settings`, which
+  runs :func:`hsm.pure.job_settings.check_job_values` (the check the API runs when it
+  plans a sweep) early and only adds where a bad value came from; setup lines, throttle,
+  dependencies and extra lines are checked by the same function when the sweep is
+  planned (:func:`hsm.api.sweep_settings`), once the scheduler is known;
 - a new sweep's file, command-line axes, script, id and directory, and ``--mode local``
   against ``--system``: :mod:`hsm.cli.sweep_inputs`;
 - ``--sweep-id`` / ``--sweep-dir`` of an existing sweep: :func:`sweep_dir_of`;
