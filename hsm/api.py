@@ -37,14 +37,13 @@ from hsm.pure import layout
 from hsm.pure.catalog import SweepEntry
 from hsm.pure.detect import Detected
 from hsm.pure.errors import ConfigError, HSMFailure, StateError
-from hsm.pure.jobspec import Dependency, parse_dependency
+from hsm.pure.job_settings import JobValues, check_job_values
 from hsm.pure.manifest import Manifest, number_tasks
 from hsm.pure.overrides import render_overrides
 from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
 from hsm.pure.results import METRICS_FILE, ResultRow, check_metrics_file, result_row
 from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState
-from hsm.pure.walltime import parse_walltime
 
 if TYPE_CHECKING:
     from hsm.effects.feeder import FeedStep
@@ -162,24 +161,20 @@ def params_json(params: Mapping[str, Any]) -> str:
 def sweep_settings(
     options: JobOptions, scheduler: str, mode: str, sweep_id: str, sweep_dir: Path, array_limit: int
 ) -> Result[SweepSettings, ConfigError]:
-    """Check the options and turn them into the planner's settings."""
-    walltime = parse_walltime(options.walltime)
-    if isinstance(walltime, Failure):
-        return Failure(walltime.failure())
-    dependencies: list[Dependency] = []
-    for text in options.dependencies:
-        parsed = parse_dependency(text)
-        if isinstance(parsed, Failure):
-            return Failure(parsed.failure())
-        dependencies.append(parsed.unwrap())
-    if options.throttle is not None and options.throttle < 1:
-        return Failure(ConfigError(f"throttle must be at least 1, got {options.throttle}"))
+    """Check the options (:func:`hsm.pure.job_settings.check_job_values`, for
+    ``scheduler``) and turn them into the planner's settings."""
+    checked = check_job_values(_job_values(options), scheduler)
+    if isinstance(checked, Failure):
+        return Failure(checked.failure().error)
+    values = checked.unwrap()
+    walltime = values.walltime_seconds
+    assert walltime is not None  # given, so read or refused
     return Success(
         SweepSettings(
             sweep_id=sweep_id,
             scheduler=scheduler,
             mode=mode,
-            walltime_seconds=walltime.unwrap(),
+            walltime_seconds=walltime,
             python_path=options.python_path,
             script_path=options.script_path,
             log_dir=_log_dir(sweep_dir, options.project_dir),
@@ -190,9 +185,23 @@ def sweep_settings(
             setup=tuple(options.setup),
             array_limit=array_limit,
             throttle=options.throttle,
-            dependencies=tuple(dependencies),
+            dependencies=values.dependencies,
             extra=tuple(options.extra),
         )
+    )
+
+
+def _job_values(options: JobOptions) -> JobValues:
+    """The options that land in job scripts, as written."""
+    return JobValues(
+        walltime=options.walltime,
+        resources=options.resources,
+        queue=options.queue,
+        account=options.account,
+        setup=tuple(options.setup),
+        throttle=options.throttle,
+        dependencies=tuple(options.dependencies),
+        extra=tuple(options.extra),
     )
 
 
@@ -495,14 +504,16 @@ def resubmit(
 
 
 def _checked_changes(changes: Changes) -> Result[dict[str, Any], ConfigError]:
-    """The planner's settings that ``changes`` sets (walltime parsed as ``sweep run``
-    parses it; resources are checked by the planner, which translates them)."""
+    """The planner's settings that ``changes`` sets (the walltime checked by
+    :func:`hsm.pure.job_settings.check_job_values`, as for ``sweep run``, its error
+    naming ``--walltime``; resources are checked by the planner, which translates them
+    for the sweep's scheduler)."""
     found: dict[str, Any] = {}
     if changes.walltime is not None:
-        walltime = parse_walltime(changes.walltime, path="--walltime")
-        if isinstance(walltime, Failure):
-            return Failure(walltime.failure())
-        found["walltime_seconds"] = walltime.unwrap()
+        checked = check_job_values(JobValues(walltime=changes.walltime))
+        if isinstance(checked, Failure):
+            return Failure(ConfigError(checked.failure().error.message, "--walltime"))
+        found["walltime_seconds"] = checked.unwrap().walltime_seconds
     if changes.resources is not None:
         found["resources"] = changes.resources
     return Success(found)

@@ -14,7 +14,11 @@ Where each value is checked (each in one place):
 - ``--hsm-config``, the config file's YAML, and every ``hpc`` setting's type whether it
   comes from a flag, a variable or a file: :func:`settings` (through
   :func:`hsm.pure.config_layers.resolve_config`);
-- walltime, resources, partition, queue and account: :func:`check_settings`;
+- walltime, resources, partition, queue and account: :func:`check_settings`, which
+  runs :func:`hsm.pure.job_settings.check_job_values` (the check the API runs when it
+  plans a sweep) early and only adds where a bad value came from; setup lines, throttle,
+  dependencies and extra lines are checked by the same function when the sweep is
+  planned (:func:`hsm.api.sweep_settings`), once the scheduler is known;
 - a new sweep's file, command-line axes, script, id and directory, and ``--mode local``
   against ``--system``: :mod:`hsm.cli.sweep_inputs`;
 - ``--sweep-id`` / ``--sweep-dir`` of an existing sweep: :func:`sweep_dir_of`;
@@ -50,9 +54,10 @@ from hsm.cli.requests import (
     SweepRef,
 )
 from hsm.effects.backend import Backend
-from hsm.pure.config import Config
+from hsm.pure.config import Config, config_sections, section_settings
 from hsm.pure.config_layers import ResolvedConfig, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError, HSMFailure
+from hsm.pure.job_settings import JobValues, SettingError, check_job_values
 from hsm.pure.plan import check_sweep_id
 
 #: Where ``hsm`` looks for its config file, first found wins (after ``--hsm-config``).
@@ -155,38 +160,54 @@ def _settings_from(files: tuple[str, ...], resolved: ResolvedConfig) -> Settings
 def check_settings(settings: Settings) -> Result[Settings, HSMFailure]:
     """Check what lands in scripts for any scheduler, naming where each value came from.
 
-    The local backend ignores resources and queues, but a value no scheduler could take
-    (or one that tries to inject a directive) is refused everywhere.
+    The checks are :func:`hsm.pure.job_settings.check_job_values`'s (the same the API
+    runs when it plans a sweep): the walltime and resources, then every config section's
+    queue and account.  The scheduler is not chosen yet, so a value no scheduler could
+    take (or one that tries to inject a directive) is refused everywhere, even where the
+    local backend would ignore it.
     """
-    from hsm.pure.jobspec import check_directive_value
-    from hsm.pure.resources import parse_resources
-    from hsm.pure.walltime import parse_walltime
-
     hpc = settings.config.hpc
-    checks: list[tuple[str, Result[object, ConfigError]]] = [
-        ("hpc.default_walltime", parse_walltime(hpc.default_walltime)),
-        ("hpc.default_resources", parse_resources(hpc.default_resources)),
+    checks: list[tuple[JobValues, Mapping[str, str]]] = [
+        (
+            JobValues(walltime=hpc.default_walltime, resources=hpc.default_resources),
+            {"walltime": "hpc.default_walltime", "resources": "hpc.default_resources"},
+        )
     ]
-    from hsm.pure.config import section_leaves
-
-    for leaf, value in section_leaves(hpc):
-        if value is not None:
-            checks.append((leaf, check_directive_value(leaf.rsplit(".", 1)[1], value)))
+    for section in config_sections():
+        queue, account = section_settings(hpc, section)
+        checks.append(
+            (
+                JobValues(queue=queue, account=account, queue_name=section.queue_key),
+                {
+                    "queue": f"hpc.{section.name}.{section.queue_key}",
+                    "account": f"hpc.{section.name}.account",
+                },
+            )
+        )
     checked: Result[Settings, HSMFailure] = Success(settings)
-    for leaf, check in checks:
-        named = check.alt(partial(_naming_source, settings.resolved.sources.get(leaf), leaf))
-        checked = checked.bind(partial(_if_passed, named))
+    for values, leaves in checks:
+        checked = checked.bind(partial(_checked_values, values, leaves))
     return checked
 
 
-def _if_passed(
-    check: Result[object, HSMFailure], settings: Settings
+def _checked_values(
+    values: JobValues, leaves: Mapping[str, str], settings: Settings
 ) -> Result[Settings, HSMFailure]:
-    return check.map(partial(_same, settings))
+    """``settings`` if ``values`` pass, else the error naming where the bad one came from."""
+    return (
+        check_job_values(values)
+        .map(partial(_same, settings))
+        .alt(partial(_named, settings, leaves))
+    )
 
 
 def _same(settings: Settings, _: object) -> Settings:
     return settings
+
+
+def _named(settings: Settings, leaves: Mapping[str, str], bad: SettingError) -> HSMFailure:
+    leaf = leaves[bad.field]
+    return _naming_source(settings.resolved.sources.get(leaf), leaf, bad.error)
 
 
 def _naming_source(source: str | None, leaf: str, error: ConfigError) -> HSMFailure:

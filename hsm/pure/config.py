@@ -12,11 +12,12 @@ Decisions (documented in the README's configuration section):
 - ``null`` for a section (``pbs:``) or for ``setup:`` means "empty"; ``null`` for
   ``max_array_size`` means "use the scheduler's limit"; ``null`` for any other
   setting is an error (there is no sensible empty walltime).
-- Walltime and resource *syntax* are not checked here (see the scheduler modules).
+- Walltime and resource *syntax* are not checked here (see :mod:`hsm.pure.job_settings`).
 - ``extra`` (``hpc.slurm.extra``, ``hpc.pbs.extra``, ``hpc.sge.extra``) is a list of
   directive lines, each checked here to be one line of text; what a line may set is the
   scheduler's to say
-  (:func:`hsm.pure.resources.extra_directives`), when a script is rendered.  Like any
+  (:func:`hsm.pure.resources.extra_directives`, through
+  :func:`hsm.pure.job_settings.check_job_values`), once the scheduler is known.  Like any
   list, a later layer's ``extra`` replaces an earlier one's.
 """
 
@@ -80,7 +81,7 @@ class HPCConfig:
     """``hpc``: how jobs are built and where they go.
 
     Attributes:
-        default_walltime: ``HH:MM:SS`` (syntax checked by the scheduler module).
+        default_walltime: ``HH:MM:SS`` (syntax checked by :mod:`hsm.pure.job_settings`).
         default_resources: scheduler resource text, e.g. ``select=1:ncpus=4:mem=16gb``.
         python_interpreter: the program that runs the user's script.
         system: one of :data:`SYSTEMS`; ``auto`` asks :mod:`hsm.pure.detect`.
@@ -400,11 +401,16 @@ def section_extra(hpc: HPCConfig, section: ConfigSection | None) -> tuple[str, .
     return tuple(getattr(getattr(hpc, section.name), "extra", ()))
 
 
+def config_sections() -> tuple[ConfigSection, ...]:
+    """Every scheduler's config section, once each, by name (``pbs``, ``sge``, ``slurm``)."""
+    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
+    return tuple(sorted(sections, key=lambda s: s.name))
+
+
 def section_leaves(hpc: HPCConfig) -> tuple[tuple[str, str | None], ...]:
     """Every scheduler section's queue and account setting, dotted, with its value."""
-    sections = {s.config_section for s in SCHEDULERS.values() if s.config_section is not None}
     leaves: list[tuple[str, str | None]] = []
-    for section in sorted(sections, key=lambda s: s.name):
+    for section in config_sections():
         queue, account = section_settings(hpc, section)
         leaves.append((f"hpc.{section.name}.{section.queue_key}", queue))
         leaves.append((f"hpc.{section.name}.account", account))

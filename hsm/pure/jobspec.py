@@ -1,7 +1,8 @@
 """What one rendered script asks for: the :class:`JobSpec` record and its checks.
 
-Strategy: everything a template may use is a field here, already validated, so the
-templates only lay values out.  Names and paths that land on directive lines are checked
+Strategy: everything a template may use is a field here, already validated (user
+settings by :func:`hsm.pure.job_settings.check_job_values`), so the templates only lay
+values out.  Names and paths that land on directive lines are checked
 for anything that could end the line or start another directive.
 """
 

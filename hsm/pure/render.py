@@ -18,9 +18,10 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure import layout
 from hsm.pure.errors import ConfigError
+from hsm.pure.job_settings import JobValues, check_job_values, checked_extra
 from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
 from hsm.pure.quoting import sh_arg, sh_word
-from hsm.pure.resources import extra_directives, resource_directives
+from hsm.pure.resources import resource_directives
 from hsm.pure.schedulers import scheduler_for
 
 
@@ -43,8 +44,10 @@ def _environment() -> jinja2.Environment:
 def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     """Render ``spec`` for its scheduler, or say which input is wrong.
 
-    Every array index must be distinct, every argument free of NUL, and names, log path,
-    queue and account safe on a directive line.
+    Every array index must be distinct, every argument free of NUL, and the job name and
+    log path safe on a directive line; the settings that land in the script (setup lines,
+    the queue and account it names, extra lines) pass
+    :func:`hsm.pure.job_settings.check_job_values`'s rules.
     """
     found_scheduler = scheduler_for(spec.scheduler)
     if isinstance(found_scheduler, Failure):
@@ -61,14 +64,10 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     # specific choice, so it wins over the config file's hpc.slurm/hpc.pbs values.
     queue = found.queue or spec.queue
     account = found.account or spec.account
-    for what, value in (("queue", queue), ("account", account)):
-        checked_value = check_directive_value(what, value) if value is not None else None
-        if isinstance(checked_value, Failure):
-            return Failure(checked_value.failure())
-    section = scheduler.config_section
-    extra = extra_directives(
-        spec.extra, spec.scheduler, path=f"$.hpc.{section.name}.extra" if section else ""
-    )
+    chosen = check_job_values(JobValues(queue=queue, account=account))
+    if isinstance(chosen, Failure):
+        return Failure(chosen.failure().error)
+    extra = checked_extra(spec.extra, spec.scheduler)
     if isinstance(extra, Failure):
         return extra
     text = (
@@ -116,16 +115,13 @@ def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:
     for what, value in (
         ("job name", spec.job_name),
         ("log path", spec.log_path),
-        ("queue", spec.queue),
-        ("account", spec.account),
     ):
-        if value is not None:
-            result = check_directive_value(what, value)
-            if isinstance(result, Failure):
-                return Failure(result.failure())
-    for line in spec.setup:
-        if "\n" in line or "\r" in line or "\x00" in line:
-            return Failure(ConfigError(f"setup line {line!r} must be a single line"))
+        result = check_directive_value(what, value)
+        if isinstance(result, Failure):
+            return Failure(result.failure())
+    values = check_job_values(JobValues(setup=spec.setup))
+    if isinstance(values, Failure):
+        return Failure(values.failure().error)
     for task in spec.tasks:
         argv = check_argv(task.argv)
         if isinstance(argv, Failure):

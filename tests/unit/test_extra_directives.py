@@ -8,6 +8,7 @@ needs), is refused with the reason and the index of the line.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,10 +115,15 @@ def test_extra_lines_travel_from_job_options_to_every_script(tmp_path: Path) -> 
 
 def test_a_bad_extra_line_stops_planning_and_names_the_setting(tmp_path: Path) -> None:
     options = JobOptions(extra=("--qos=x", "--job-name=y"), project_dir=tmp_path)
-    settings = sweep_settings(options, "slurm", "array", "s1", tmp_path / "s1", 1001).unwrap()
-    failure = plan_jobs(settings, [("a=1",)]).failure()
+    # checked with the other settings, before anything is planned ...
+    failure = sweep_settings(options, "slurm", "array", "s1", tmp_path / "s1", 1001).failure()
     assert "--job-name" in failure.message
     assert failure.path == "$.hpc.slurm.extra[1]"
+    # ... and refused the same way by the planner when settings come from elsewhere
+    good = sweep_settings(
+        JobOptions(project_dir=tmp_path), "slurm", "array", "s1", tmp_path / "s1", 1001
+    ).unwrap()
+    assert plan_jobs(replace(good, extra=options.extra), [("a=1",)]).failure() == failure
 
 
 # ------------------------------------------------------------------ refused
