@@ -64,7 +64,7 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     # specific choice, so it wins over the config file's hpc.slurm/hpc.pbs values.
     queue = found.queue or spec.queue
     account = found.account or spec.account
-    chosen = check_job_values(JobValues(queue=queue, account=account))
+    chosen = check_job_values(JobValues(queue=queue, account=account, setup=spec.setup))
     if isinstance(chosen, Failure):
         return Failure(chosen.failure().error)
     extra = checked_extra(spec.extra, spec.scheduler)
@@ -119,9 +119,6 @@ def _check_spec(spec: JobSpec) -> Result[None, ConfigError]:
         result = check_directive_value(what, value)
         if isinstance(result, Failure):
             return Failure(result.failure())
-    values = check_job_values(JobValues(setup=spec.setup))
-    if isinstance(values, Failure):
-        return Failure(values.failure().error)
     for task in spec.tasks:
         argv = check_argv(task.argv)
         if isinstance(argv, Failure):
