@@ -22,8 +22,11 @@ import pytest
 from hsm.pure.schedulers import CONFIG_SECTIONS, SCHEDULERS, SYSTEMS, scheduler_for
 from hsm.pure.schedulers.base import ConfigSection, Scheduler
 
-HSM = Path(__file__).resolve().parents[2] / "hsm"
+ROOT = Path(__file__).resolve().parents[2]
+HSM = ROOT / "hsm"
 FOLDERS = HSM / "pure" / "schedulers"
+#: The code these rules cover: the library and the Hydra launcher beside it.
+CODE = (HSM, ROOT / "hydra_plugins")
 
 #: Scheduler names that must not appear as string literals outside the folders.
 NAMES = frozenset(
@@ -52,11 +55,25 @@ IDENTIFIERS = frozenset(
 ALLOWED: dict[tuple[str, str], str] = {
     # The seed CLI's `--mode local` and `monitor --mode local` are modes (how to run the
     # sweep), named like the local backend on purpose; the mode maps to its record.
-    ("cli/parser.py", "local"): "the seed CLI's mode name",
-    ("cli/sweep_inputs.py", "local"): "the seed CLI's mode name",
+    ("hsm/cli/parser.py", "local"): "the seed CLI's mode name",
+    ("hsm/cli/sweep_inputs.py", "local"): "the seed CLI's mode name",
+    # The launcher's `mode: local` is the same mode, taken from the CLI's vocabulary.
+    ("hydra_plugins/hsm_launcher/_multirun.py", "local"): "the launcher's mode name",
 }
 #: Files still allowed to name schedulers, with the reason.
 ALLOWED_FILES: dict[str, str] = {}
+
+
+def _code_files() -> list[Path]:
+    """Every Python file of :data:`CODE` outside the scheduler folders."""
+    files = (path for root in CODE for path in sorted(root.rglob("*.py")))
+    return [path for path in files if FOLDERS not in path.parents]
+
+
+def test_the_scan_covers_the_library_and_the_launcher() -> None:
+    scanned = {path.relative_to(ROOT).as_posix() for path in _code_files()}
+    assert {"hsm/api.py", "hsm/cli/parser.py", "hydra_plugins/hsm_launcher/_multirun.py"} <= scanned
+    assert not any(rel.startswith("hsm/pure/schedulers/") for rel in scanned)
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -72,10 +89,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def _named_literals() -> list[tuple[str, int, str]]:
     hits: list[tuple[str, int, str]] = []
-    for path in sorted(HSM.rglob("*.py")):
-        if FOLDERS in path.parents:
-            continue
-        rel = path.relative_to(HSM).as_posix()
+    for path in _code_files():
+        rel = path.relative_to(ROOT).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docs = _docstrings(tree)
         for node in ast.walk(tree):
@@ -131,10 +146,8 @@ def _section_paths(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 def _named_identifiers() -> list[tuple[str, int, str]]:
     hits: list[tuple[str, int, str]] = []
-    for path in sorted(HSM.rglob("*.py")):
-        if FOLDERS in path.parents:
-            continue
-        rel = path.relative_to(HSM).as_posix()
+    for path in _code_files():
+        rel = path.relative_to(ROOT).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         hits.extend((rel, line, name) for line, name in _identifiers(tree) if name in IDENTIFIERS)
         hits.extend((rel, line, repr(text)) for line, text in _section_paths(tree))
@@ -142,7 +155,7 @@ def _named_identifiers() -> list[tuple[str, int, str]]:
 
 
 def test_no_config_section_or_options_class_named_outside_the_folders() -> None:
-    offending = [f"hsm/{rel}:{line}: {name}" for rel, line, name in _named_identifiers()]
+    offending = [f"{rel}:{line}: {name}" for rel, line, name in _named_identifiers()]
     assert not offending, (
         "reach a section through the record's config_section (section_settings, "
         "section_extra) or CONFIG_SECTIONS:\n" + "\n".join(offending)
@@ -184,7 +197,7 @@ def test_each_section_has_the_keys_hsm_reads(section: ConfigSection) -> None:
 
 def test_no_scheduler_name_outside_its_folder() -> None:
     offending = [
-        f"hsm/{rel}:{line}: {value!r}"
+        f"{rel}:{line}: {value!r}"
         for rel, line, value in _named_literals()
         if (rel, value.lower()) not in ALLOWED and rel not in ALLOWED_FILES
     ]
