@@ -58,34 +58,33 @@ SOURCES = [
 ]
 
 
-@pytest.mark.parametrize(("flags", "files", "env", "label"), [s[1:] for s in SOURCES])
-def test_the_cli_names_the_source_of_the_apis_own_walltime_error(
-    project: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    flags: dict[str, object],
-    files: list[tuple[str, object]],
-    env: dict[str, str],
-    label: str,
-) -> None:
+@pytest.fixture(params=SOURCES, ids=lambda source: source[0])
+def source(
+    request: pytest.FixtureRequest, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, object], list[tuple[str, object]], str]:
+    """Where the bad walltime comes from (its variables set): flags, files, the label."""
+    _, flags, files, env, label = request.param
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    return flags, files, label
+
+
+def test_the_cli_names_the_source_of_the_apis_own_walltime_error(
+    project: Path, source: tuple[dict[str, object], list[tuple[str, object]], str]
+) -> None:
+    flags, files, label = source
     expected = _api_error(project, walltime="bogus")
     assert expected.message.startswith("walltime 'bogus' ")
     assert _cli_error(flags, files) == label + expected.message
 
 
-@pytest.mark.parametrize(("flags", "files", "env", "label"), [s[1:] for s in SOURCES])
 def test_cli_and_api_walltime_errors_come_from_the_same_function(
     project: Path,
     monkeypatch: pytest.MonkeyPatch,
-    flags: dict[str, object],
-    files: list[tuple[str, object]],
-    env: dict[str, str],
-    label: str,
+    source: tuple[dict[str, object], list[tuple[str, object]], str],
 ) -> None:
     """Replace the one parser check_job_values calls: every caller must see the change."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    flags, files, label = source
     seen: list[str] = []
 
     def parse(text: str, *, path: str = "") -> Failure[ConfigError]:

@@ -87,20 +87,22 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return found
 
 
+def _code_strings(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """``(line, text)`` of every string constant of the code itself (docstrings are prose)."""
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.lineno, node.value
+
+
 def _named_literals() -> list[tuple[str, int, str]]:
     hits: list[tuple[str, int, str]] = []
     for path in _code_files():
         rel = path.relative_to(ROOT).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        docs = _docstrings(tree)
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in docs
-                and node.value.lower() in NAMES
-            ):
-                hits.append((rel, node.lineno, node.value))
+        hits.extend(
+            (rel, line, text) for line, text in _code_strings(tree) if text.lower() in NAMES
+        )
     return hits
 
 
@@ -133,15 +135,9 @@ SECTION_PATH = re.compile(
 
 def _section_paths(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """``(line, text)`` for every string in the code (not a docstring) naming a section."""
-    docs = _docstrings(tree)
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and id(node) not in docs
-            and SECTION_PATH.search(node.value)
-        ):
-            yield node.lineno, node.value
+    for line, text in _code_strings(tree):
+        if SECTION_PATH.search(text):
+            yield line, text
 
 
 def _named_identifiers() -> list[tuple[str, int, str]]:
