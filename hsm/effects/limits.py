@@ -64,6 +64,9 @@ def read_limits(
         return IOSuccess(FoundLimits((), configured))
     commands = backend.commands
     argvs = commands.submit_limits_argvs(user)
+    # Queries only: the worker threads start with a fresh context, so these commands do
+    # not inherit the sweep lock's descriptors (hsm.effects.lock), which only a submit
+    # needs.  Ctrl-C reaches this thread; the queries (in their own sessions) end first.
     with ThreadPoolExecutor(max_workers=max(1, len(argvs))) as pool:
         outputs = list(pool.map(backend.run_command, argvs))
     answers = _Answers()
