@@ -11,10 +11,12 @@ the failure and picks the exit code.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from hsm.cli.exits import EXIT_INTERRUPTED
 from hsm.cli.parser import parse
 
 if TYPE_CHECKING:
@@ -26,11 +28,17 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hsm`` with ``argv`` (default: the process arguments); return the exit code."""
-    args = parse(argv)
-    from hsm.cli.inputs import console
-    from hsm.cli.output import report
+    try:
+        args = parse(argv)
+        from hsm.cli.inputs import console
+        from hsm.cli.output import report
 
-    told = console(args)
+        told = console(args)
+    except KeyboardInterrupt:
+        # Ctrl-C while hsm loads, before the command starts (and before ``report`` can
+        # say what an interrupt leaves): nothing has been done yet.
+        sys.stderr.write("\nhsm: interrupted before anything was done\n")
+        return EXIT_INTERRUPTED
     return report(partial(_command, args, told), told)
 
 
