@@ -46,7 +46,8 @@ _SHELL_META = {
 _ALLOWED = re.compile(rf"[A-Za-z0-9 {re.escape(ALLOWED_PUNCTUATION)}]*", re.ASCII)
 
 _KIB = 1024
-_SIZE_UNITS = {"": 1, "k": _KIB, "m": _KIB**2, "g": _KIB**3, "t": _KIB**4, "p": _KIB**5}
+#: Size units as powers of 1024, lower-cased (each dialect's size parser reads them).
+SIZE_UNITS = {"": 1, "k": _KIB, "m": _KIB**2, "g": _KIB**3, "t": _KIB**4, "p": _KIB**5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,72 +207,6 @@ def _piece_around(text: str, index: int) -> str:
     start = text.rfind(" ", 0, index) + 1
     end = text.find(" ", index)
     return text[start:] if end == -1 else text[start:end]
-
-
-_PBS_SIZE = re.compile(r"([0-9]+)([kmgtp]?)([bw]?)", re.ASCII | re.IGNORECASE)
-_SLURM_SIZE = re.compile(r"([0-9]+)([kmgt]?)", re.ASCII | re.IGNORECASE)
-
-
-def pbs_size_bytes(value: str) -> int | None:
-    """Bytes in a PBS size (``16gb``, ``512MB``, ``16g``, ``1024``; bare number = bytes).
-
-    Units are case-insensitive powers of 1024; the trailing ``b`` is optional.  Returns
-    None for anything else, including word units (``8gw``): a word's size depends on
-    the machine, so hsm does not translate it.
-
-    >>> pbs_size_bytes("16gb"), pbs_size_bytes("1KB"), pbs_size_bytes("100")
-    (17179869184, 1024, 100)
-    >>> pbs_size_bytes("16g") == pbs_size_bytes("16gb"), pbs_size_bytes("1gw") is None
-    (True, True)
-    """
-    match = _PBS_SIZE.fullmatch(value)
-    if match is None or match.group(3).lower() == "w":
-        return None
-    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
-
-
-def is_pbs_size(value: str) -> bool:
-    """True for any PBS size, including word units (``8gw``)."""
-    return _PBS_SIZE.fullmatch(value) is not None
-
-
-def slurm_size_bytes(value: str) -> int | None:
-    """Bytes in a Slurm size (``32G``, ``512M``, ``4096``; bare number = megabytes).
-
-    >>> slurm_size_bytes("32G") == 32 * 1024**3, slurm_size_bytes("100") == 100 * 1024**2
-    (True, True)
-    """
-    match = _SLURM_SIZE.fullmatch(value)
-    if match is None:
-        return None
-    number, unit = match.groups()
-    return int(number) * _SIZE_UNITS[unit.lower() or "m"]
-
-
-def render_pbs_size(nbytes: int) -> str:
-    """The largest exact PBS unit: ``16gb``, ``1536mb``, ``100b``.
-
-    >>> render_pbs_size(16 * 1024**3), render_pbs_size(1536 * 1024**2), render_pbs_size(100)
-    ('16gb', '1536mb', '100b')
-    """
-    for unit in "tgmk":
-        scale = _SIZE_UNITS[unit]
-        if nbytes % scale == 0:
-            return f"{nbytes // scale}{unit}b"
-    return f"{nbytes}b"
-
-
-def render_slurm_size(nbytes: int) -> str | None:
-    """The largest exact Slurm unit (``32G``), or None below kilobyte precision.
-
-    >>> render_slurm_size(32 * 1024**3), render_slurm_size(1536 * 1024**2), render_slurm_size(100)
-    ('32G', '1536M', None)
-    """
-    for unit in "TGMK":
-        scale = _SIZE_UNITS[unit.lower()]
-        if nbytes % scale == 0:
-            return f"{nbytes // scale}{unit}"
-    return None
 
 
 def positive_int(value: str) -> int | None:

@@ -21,15 +21,11 @@ from hsm.pure.resources import (
     request_shape,
     resource_directives,
 )
-from hsm.pure.resources_model import (
-    pbs_size_bytes,
-    render_pbs_size,
-    render_slurm_size,
-    slurm_size_bytes,
-)
 from hsm.pure.schedulers.pbs import resources as pbs_resources
 from hsm.pure.schedulers.pbs import translate as pbs_translate
+from hsm.pure.schedulers.pbs.sizes import pbs_size_bytes, render_pbs_size
 from hsm.pure.schedulers.slurm import resources as slurm_resources
+from hsm.pure.schedulers.slurm.sizes import render_slurm_size, slurm_size_bytes
 
 GiB = 1024**3
 MiB = 1024**2

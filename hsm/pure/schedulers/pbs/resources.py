@@ -25,10 +25,10 @@ from hsm.pure.resources_model import (
     MAIL_ADDRESS,
     Piece,
     ResourceRequest,
-    is_pbs_size,
     positive_int,
     screen_directive_line,
 )
+from hsm.pure.schedulers.pbs.sizes import is_pbs_size
 
 #: qsub options every hsm script sets itself (see ``job.sh.j2``), and where their value
 #: comes from.  Refused in resources and in ``hpc.pbs.extra`` alike (a later ``#PBS``

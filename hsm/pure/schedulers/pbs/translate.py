@@ -25,12 +25,11 @@ from hsm.pure.resources_model import (
     NodeShape,
     Piece,
     ResourceRequest,
-    pbs_size_bytes,
     positive_int,
-    render_pbs_size,
 )
 from hsm.pure.schedulers.base import TranslationTarget
 from hsm.pure.schedulers.pbs.resources import MAIL_LETTERS, select_chunks
+from hsm.pure.schedulers.pbs.sizes import pbs_size_bytes, render_pbs_size
 
 #: How to write resources for PBS (the dialect record's ``advice``).
 ADVICE = "write the resources in PBS syntax (e.g. select=1:ncpus=4:mem=16gb)"

@@ -26,8 +26,8 @@ from hsm.pure.resources_model import (
     ResourceRequest,
     positive_int,
     screen_directive_line,
-    slurm_size_bytes,
 )
+from hsm.pure.schedulers.slurm.sizes import slurm_size_bytes
 
 # Value kinds: count (positive integer), nodes (count or MIN-MAX), size (Slurm memory),
 # text (anything the screen let through), flag (no value), exclusive (flag or =user|mcs|topo),

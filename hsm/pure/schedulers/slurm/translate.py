@@ -23,11 +23,10 @@ from hsm.pure.resources_model import (
     Piece,
     ResourceRequest,
     positive_int,
-    render_slurm_size,
-    slurm_size_bytes,
 )
 from hsm.pure.schedulers.base import TranslationTarget
 from hsm.pure.schedulers.slurm.resources import MAIL_TYPES
+from hsm.pure.schedulers.slurm.sizes import render_slurm_size, slurm_size_bytes
 
 #: Options another scheduler can receive (partition/account travel separately).
 TRANSLATABLE = frozenset(
