@@ -1,4 +1,5 @@
-"""Collect the facts auto-detection decides from (PATH, ``qstat --version``, environment)."""
+"""Collect the facts auto-detection decides from: PATH, the rules' version commands, where
+commands really live, and the environment (what to look for comes from :mod:`hsm.pure.detect`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from returns.io import IOResult, IOSuccess
 from returns.result import Success
 
 from hsm.effects.runner import run
-from hsm.pure.detect import PROBE_COMMANDS, PROBE_ENV_VARS, PROBE_TIMEOUT, ProbeFacts, probe_argvs
+from hsm.pure.detect import (
+    PROBE_COMMANDS,
+    PROBE_ENV_VARS,
+    PROBE_REALPATHS,
+    PROBE_TIMEOUT,
+    Answer,
+    ProbeFacts,
+    probe_argvs,
+)
 from hsm.pure.errors import HSMFailure
 
 
@@ -19,20 +28,18 @@ def probe(environ: Mapping[str, str] | None = None) -> IOResult[ProbeFacts, HSMF
     env = dict(os.environ if environ is None else environ)
     path = env.get("PATH")
     commands = frozenset(c for c in PROBE_COMMANDS if shutil.which(c, path=path))
-    version: str | None = None
-    version_rc: int | None = None
+    versions: dict[tuple[str, ...], Answer] = {}
     for argv in probe_argvs(commands):
         done = run(argv, timeout=PROBE_TIMEOUT, env=env, ok_codes=range(256))
         if isinstance(done, Success):
-            version = (done.unwrap().stdout + done.unwrap().stderr).strip()
-            version_rc = done.unwrap().returncode
-    qsub = shutil.which("qsub", path=path)
+            said = done.unwrap()
+            versions[argv] = Answer((said.stdout + said.stderr).strip(), said.returncode)
+    found = {c: shutil.which(c, path=path) for c in PROBE_REALPATHS}
     return IOSuccess(
         ProbeFacts(
             commands=commands,
-            qstat_version=version,
-            qstat_version_rc=version_rc,
+            versions=versions,
             environ={k: env[k] for k in PROBE_ENV_VARS if k in env},
-            qsub_realpath=os.path.realpath(qsub) if qsub else None,
+            realpaths={c: os.path.realpath(where) for c, where in found.items() if where},
         )
     )

@@ -1,9 +1,11 @@
 """Which scheduler to use: a pure decision from facts the effects layer probed.
 
 Strategy: each scheduler folder declares a :class:`~hsm.pure.schedulers.base.Detection`
-rule on its record; this module only walks the registry.  The effects layer looks up
-:data:`PROBE_COMMANDS` on PATH, runs :func:`probe_argvs` (only ``qstat --version``),
-resolves ``qsub``'s real path and copies :data:`PROBE_ENV_VARS` into a :class:`ProbeFacts`.
+rule on its record; this module only walks the registry and names no scheduler or command.
+The effects layer looks up :data:`PROBE_COMMANDS` on PATH, runs :func:`probe_argvs` (the
+rules' version commands, each once: today every rule asks ``qstat --version``), resolves
+the real path of :data:`PROBE_REALPATHS` and copies :data:`PROBE_ENV_VARS` into a
+:class:`ProbeFacts`.
 :func:`decide_scheduler` turns those facts (and the configured ``hpc.system``) into a
 :class:`Detected` with a human reason, or a ConfigError that says what to set.
 
@@ -11,8 +13,8 @@ Auto-detection, in order:
 
 1. A submit command on PATH that only one rule marks decides (``sbatch``), whatever else
    is there: a machine may carry another scheduler's commands as wrappers.
-2. Otherwise the strongest evidence any rule claims: a ``qstat --version`` line, then an
-   environment variable, then where ``qsub`` really lives; ties go to the earlier rule
+2. Otherwise the strongest evidence any rule claims: a line its version command printed,
+   then an environment variable, then where a command really lives; ties go to the earlier rule
    (:data:`KNOWN_UNSUPPORTED` first, then the registry's order).  Evidence for an
    unsupported scheduler is refused, never taken for a supported one.
 3. No rule's commands on PATH: the registry's record without batch commands (the local
@@ -40,10 +42,6 @@ from hsm.pure.errors import ConfigError
 from hsm.pure.schedulers import SCHEDULERS, SYSTEMS
 from hsm.pure.schedulers.base import Detection, Scheduler
 
-#: The one command the probe runs; each rule's ``version_lines`` are matched against it.
-VERSION_ARGV = ("qstat", "--version")
-#: The command whose resolved path each rule's ``realpath_hints`` are matched against.
-REALPATH_COMMAND = "qsub"
 #: Seconds to allow each probe command (a hung qstat must not hang hsm).
 PROBE_TIMEOUT = 10.0
 
@@ -91,14 +89,29 @@ def _rules() -> tuple[_Rule, ...]:
 
 
 def probe_commands() -> tuple[str, ...]:
-    """Every command some rule looks for on PATH (plus the probe's own), in rule order.
+    """Every command some rule looks for on PATH (and those the probe runs or resolves),
+    in rule order.
 
     >>> {"sbatch", "qsub", "qstat"} <= set(probe_commands())
     True
     """
-    names = [c for r in _rules() for c in (*r.detection.marks, *r.detection.tools)]
-    names += [c for r in _rules() for c in r.detection.wrappers]
-    return tuple(dict.fromkeys([*names, VERSION_ARGV[0], REALPATH_COMMAND]))
+    rules = _rules()
+    names = [c for r in rules for c in (*r.detection.marks, *r.detection.tools)]
+    names += [c for r in rules for c in r.detection.wrappers]
+    names += [argv[0] for argv in _version_argvs(rules)]
+    return tuple(dict.fromkeys([*names, *probe_realpaths()]))
+
+
+def probe_realpaths() -> tuple[str, ...]:
+    """Every command whose resolved path some rule reads, once each, in rule order."""
+    return tuple(
+        dict.fromkeys(r.detection.realpath_of for r in _rules() if r.detection.realpath_of)
+    )
+
+
+def _version_argvs(rules: tuple[_Rule, ...]) -> tuple[tuple[str, ...], ...]:
+    """The rules' version commands, once each, in rule order."""
+    return tuple(dict.fromkeys(r.detection.version_argv for r in rules if r.detection.version_argv))
 
 
 def probe_env_vars() -> tuple[str, ...]:
@@ -116,10 +129,13 @@ def probe_env_vars() -> tuple[str, ...]:
 PROBE_COMMANDS = probe_commands()
 #: Environment variables copied into ``ProbeFacts.environ``.
 PROBE_ENV_VARS = probe_env_vars()
+#: Commands whose resolved path the effects layer reports in ``ProbeFacts.realpaths``.
+PROBE_REALPATHS = probe_realpaths()
 
 
 def probe_argvs(found: Collection[str] | None = None) -> tuple[tuple[str, ...], ...]:
-    """The commands to run to fill ``qstat_version``/``qstat_version_rc``.
+    """The commands to run to fill ``ProbeFacts.versions``: the rules' version commands,
+    each once (several rules may ask the same one).
 
     Args:
         found: the commands found on PATH; argvs whose program is missing are left out.
@@ -130,7 +146,15 @@ def probe_argvs(found: Collection[str] | None = None) -> tuple[tuple[str, ...], 
     >>> probe_argvs({"sbatch"})
     ()
     """
-    return tuple(argv for argv in (VERSION_ARGV,) if found is None or argv[0] in found)
+    return tuple(a for a in _version_argvs(_rules()) if found is None or a[0] in found)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a version command printed (stdout then stderr) and its exit status."""
+
+    output: str
+    status: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +163,15 @@ class ProbeFacts:
 
     Attributes:
         commands: which of :data:`PROBE_COMMANDS` are on PATH.
-        qstat_version: combined stdout+stderr of ``qstat --version`` (None if not run).
-        qstat_version_rc: its exit status (None if not run).
+        versions: each of :func:`probe_argvs` that ran, and its answer (absent: not run).
         environ: the :data:`PROBE_ENV_VARS` that are set.
-        qsub_realpath: ``qsub`` with symlinks resolved (None if absent).
+        realpaths: each of :data:`PROBE_REALPATHS` on PATH, with symlinks resolved.
     """
 
     commands: frozenset[str] = frozenset()
-    qstat_version: str | None = None
-    qstat_version_rc: int | None = None
+    versions: Mapping[tuple[str, ...], Answer] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict)
-    qsub_realpath: str | None = None
+    realpaths: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,36 +183,43 @@ class Detected:
 
 
 @dataclass(frozen=True, slots=True)
-class QstatVersion:
-    """A classified ``qstat --version``: the key of the rule whose line matched ("" if
-    none) and that line (``evidence``)."""
+class VersionLine:
+    """A classified version answer: the key of the rule whose line matched ("" if none)
+    and that line (``evidence``)."""
 
     key: str = ""
     evidence: str = ""
 
 
-def parse_qstat_version(text: str | None) -> QstatVersion:
-    """Classify the combined output of ``qstat --version`` by the rules' ``version_lines``.
+def parse_version(argv: tuple[str, ...], text: str | None) -> VersionLine:
+    """Classify what ``argv`` printed (stdout+stderr) by the ``version_lines`` of the rules
+    that ask it.
 
     The exit status is not needed: each kind prints something unmistakable (Torque and
     PBS exit 0, Son of Grid Engine 1, Slurm's Perl wrapper 2).
 
-    >>> parse_qstat_version("pbs_version = 22.05.11\\n")
-    QstatVersion(key='pbspro', evidence='pbs_version = 22.05.11')
-    >>> parse_qstat_version("Segmentation fault")
-    QstatVersion(key='', evidence='')
+    >>> argv = ("qstat", "--version")
+    >>> parse_version(argv, "pbs_version = 22.05.11\\n")
+    VersionLine(key='pbspro', evidence='pbs_version = 22.05.11')
+    >>> parse_version(argv, "Segmentation fault")
+    VersionLine(key='', evidence='')
     """
-    found = _version_line(text, _rules())
-    return QstatVersion(found[0].key, found[1]) if found else QstatVersion()
+    rules = tuple(r for r in _rules() if r.detection.version_argv == argv)
+    found = _line_of(text, rules)
+    return VersionLine(found[0].key, found[1]) if found else VersionLine()
 
 
-def _version_line(text: str | None, rules: tuple[_Rule, ...]) -> tuple[_Rule, str] | None:
-    """The first line some rule's ``version_lines`` match, and that rule."""
+def _line_of(text: str | None, rules: tuple[_Rule, ...]) -> tuple[_Rule, str] | None:
+    """The first line of ``text`` some rule's ``version_lines`` match, and that rule."""
     for line in (text or "").splitlines():
         for rule in rules:
             if any(p.search(line) for p in rule.detection.version_lines):
                 return rule, line.strip()
     return None
+
+
+def _argv_text(argv: tuple[str, ...]) -> str:
+    return " ".join(argv)
 
 
 # --------------------------------------------------------------------------- evidence
@@ -204,18 +233,22 @@ class _Evidence:
 
 def _evidence(facts: ProbeFacts, rules: tuple[_Rule, ...]) -> _Evidence | None:
     """The strongest claim any rule can make from the facts, or None."""
-    version = _version_line(facts.qstat_version, rules)
-    if version is not None:
-        rc = "" if facts.qstat_version_rc is None else f", exit {facts.qstat_version_rc}"
-        return _Evidence(version[0], f"`{' '.join(VERSION_ARGV)}` printed {version[1]!r}{rc}")
+    for argv in _version_argvs(rules):
+        answer = facts.versions.get(argv)
+        asking = tuple(r for r in rules if r.detection.version_argv == argv)
+        version = _line_of(answer.output if answer else None, asking)
+        if answer is not None and version is not None:
+            said = f"`{_argv_text(argv)}` printed {version[1]!r}, exit {answer.status}"
+            return _Evidence(version[0], said)
     for rule in rules:
         for name in rule.detection.env:
             if facts.environ.get(name):
                 return _Evidence(rule, f"{name} is set ({facts.environ[name]})")
-    real = (facts.qsub_realpath or "").lower()
     for rule in rules:
-        if any(hint in real for hint in rule.detection.realpath_hints):
-            return _Evidence(rule, f"{REALPATH_COMMAND} resolves to {facts.qsub_realpath}")
+        command = rule.detection.realpath_of
+        real = facts.realpaths.get(command, "")
+        if real and any(hint in real.lower() for hint in rule.detection.realpath_hints):
+            return _Evidence(rule, f"{command} resolves to {real}")
     return None
 
 
@@ -314,15 +347,18 @@ def _cannot_tell(facts: ProbeFacts, usable: list[_Rule], rules: tuple[_Rule, ...
     others = [r.label for r in usable[1:]] or [
         r.label for r in rules if r is not first and first.submit in r.claims
     ]
-    argv = " ".join(VERSION_ARGV)
+    argv = first.detection.version_argv
+    answer = facts.versions.get(argv)
     said = (
-        f"`{argv}` was not run"
-        if facts.qstat_version is None
-        else f"`{argv}` printed {facts.qstat_version.strip()[:200]!r}"
+        ""
+        if not argv
+        else f" (`{_argv_text(argv)}` was not run)"
+        if answer is None
+        else f" (`{_argv_text(argv)}` printed {answer.output.strip()[:200]!r})"
     )
     return ConfigError(
         f"{first.submit} is on PATH but hsm cannot tell {first.label} from "
-        f"{_joined(others, ' or ')} ({said}); set hpc.system to "
+        f"{_joined(others, ' or ')}{said}; set hpc.system to "
         f"{_joined([r.key for r in usable], ' or ')} (or {_fallback()})",
         _PATH,
     )

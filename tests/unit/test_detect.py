@@ -11,9 +11,11 @@ from hsm.pure import detect
 from hsm.pure.detect import (
     PROBE_COMMANDS,
     PROBE_ENV_VARS,
+    PROBE_REALPATHS,
+    Answer,
     ProbeFacts,
     decide_scheduler,
-    parse_qstat_version,
+    parse_version,
     probe_argvs,
 )
 from hsm.pure.schedulers import SCHEDULERS
@@ -23,6 +25,9 @@ from hsm.pure.schedulers.base import Commands, Detection, Scheduler
 SLURM = frozenset({"sbatch", "squeue", "sacct", "scontrol"})
 PBS = frozenset({"qsub", "qstat", "qmgr", "pbsnodes"})
 SGE_CMDS = frozenset({"qsub", "qstat"})
+
+#: The version question every rule asks today, written out here as the folders declare it.
+QSTAT_VERSION = ("qstat", "--version")
 
 # What `qstat --version` prints (stdout+stderr) and its exit status, per scheduler.
 SLURM_WRAPPER_OUT = (
@@ -45,10 +50,9 @@ def facts(
 ) -> ProbeFacts:
     return ProbeFacts(
         commands=commands,
-        qstat_version=out[0] if out else None,
-        qstat_version_rc=out[1] if out else None,
+        versions={QSTAT_VERSION: Answer(*out)} if out else {},
         environ=environ or {},
-        qsub_realpath=qsub,
+        realpaths={"qsub": qsub} if qsub else {},
     )
 
 
@@ -75,7 +79,7 @@ QSTAT_CASES = [
     ("text", "key", "evidence"), [c[1:] for c in QSTAT_CASES], ids=[c[0] for c in QSTAT_CASES]
 )
 def test_parse_qstat_version(text: str | None, key: str, evidence: str) -> None:
-    parsed = parse_qstat_version(text)
+    parsed = parse_version(QSTAT_VERSION, text)
     assert parsed.key == key
     assert parsed.evidence == evidence
 
@@ -347,6 +351,8 @@ def test_probe_plan_is_data() -> None:
     assert "HSM_HPC_SYSTEM" not in PROBE_ENV_VARS
     for argv in probe_argvs():
         assert argv[0] in PROBE_COMMANDS
+    assert PROBE_REALPATHS == ("qsub",)
+    assert set(PROBE_REALPATHS) <= set(PROBE_COMMANDS)
 
 
 # --------------------------------------------------------------------------- rules live in folders

@@ -259,22 +259,26 @@ class Detection:
     """What tells that this scheduler is the one on a machine (read by :mod:`hsm.pure.detect`).
 
     Evidence comes in three strengths and the strongest found for any scheduler wins: a
-    line of ``qstat --version``, then an environment variable, then where ``qsub`` really
-    lives.
+    line of what its ``version_argv`` printed, then an environment variable, then where
+    its ``realpath_of`` command really lives.  Rules that name the same command share
+    one run of it.
 
     Attributes:
         marks: commands whose presence on PATH means this scheduler is meant to be here;
             the record's submit command is one of them.  A submit command that no other
             rule marks or wraps decides on its own, before any evidence (``sbatch``).
         tools: its other commands; the probe looks for them too, they decide nothing.
-        version_lines: a line of ``qstat --version`` (stdout+stderr) matching one of these
-            proves it.
+        version_argv: a command the probe runs (``("qstat", "--version")``) when its
+            program is on PATH; a line of its stdout+stderr matching one of
+            ``version_lines`` proves this scheduler.
+        version_lines: see ``version_argv``.
         env: environment variables whose being set proves it (``PBS_EXEC``).
         env_hints: variables that only say it is meant to be here (``SLURM_CONF``): set,
             like ``env``, with none of its commands on PATH, detection refuses rather than
             quietly running jobs on what is probably a login node.
         home_env: variables naming its install prefix, whose ``bin/`` holds its commands.
-        realpath_hints: substrings of ``qsub``'s resolved path (lower-cased) that prove it.
+        realpath_of: a command whose path the probe resolves (symlinks followed).
+        realpath_hints: substrings of that resolved path (lower-cased) that prove it.
         wrappers: another family's commands it may install (Slurm's ``qsub``/``qstat``);
             its evidence claims them.
         wrappers_label: how messages name those (``Slurm's Torque-compatibility wrappers``).
@@ -284,10 +288,12 @@ class Detection:
 
     marks: tuple[str, ...]
     tools: tuple[str, ...] = ()
+    version_argv: tuple[str, ...] = ()
     version_lines: tuple[re.Pattern[str], ...] = ()
     env: tuple[str, ...] = ()
     env_hints: tuple[str, ...] = ()
     home_env: tuple[str, ...] = ()
+    realpath_of: str = ""
     realpath_hints: tuple[str, ...] = ()
     wrappers: tuple[str, ...] = ()
     wrappers_label: str = ""

@@ -16,14 +16,18 @@ from hsm.pure.schedulers.base import Detection
 
 _MARKS = ("qsub", "qstat")
 _TOOLS = ("qmgr", "pbsnodes")
+#: What tells the two apart first: both print their version, each in its own words.
+_VERSION = ("qstat", "--version")
 
 PRO_DETECTION = Detection(
     marks=_MARKS,
     tools=_TOOLS,
+    version_argv=_VERSION,
     version_lines=(re.compile(r"^\s*pbs_version\s*=\s*\d+(?:\.\d+)*\s*$"),),
     env=("PBS_EXEC",),
     env_hints=("PBS_CONF_FILE",),
     home_env=("PBS_EXEC",),
+    realpath_of="qsub",
     realpath_hints=("/opt/pbs/", "openpbs", "pbspro"),
     label="PBS Pro/OpenPBS",
 )
@@ -31,7 +35,9 @@ PRO_DETECTION = Detection(
 TORQUE_DETECTION = Detection(
     marks=_MARKS,
     tools=_TOOLS,
+    version_argv=_VERSION,
     version_lines=(re.compile(r"^\s*Version:\s*\d+(?:\.\d+)*\s*$"),),
+    realpath_of="qsub",
     realpath_hints=("torque",),
 )
 

@@ -21,8 +21,11 @@ from hsm.pure.schedulers.base import Detection
 DETECTION = Detection(
     marks=("qsub", "qstat"),
     tools=("qacct", "qconf", "qdel"),
+    # Son of Grid Engine has no --version: it answers with its usage, version first.
+    version_argv=("qstat", "--version"),
     version_lines=(re.compile(r"^\s*(?:SGE|UGE|OGS/GE|GE|Univa Grid Engine)\s+\d"),),
     env=("SGE_ROOT", "SGE_CELL"),
+    realpath_of="qsub",
     realpath_hints=("gridengine", "/sge"),
     label="Grid Engine",
 )

@@ -15,8 +15,11 @@ from hsm.pure.schedulers.base import Detection
 DETECTION = Detection(
     marks=("sbatch",),
     tools=("squeue", "sacct", "scontrol"),
+    # Asked of its qstat wrapper, the same question the PBS family and Grid Engine answer.
+    version_argv=("qstat", "--version"),
     version_lines=(re.compile(r"Unknown option:\s*version", re.IGNORECASE),),
     env_hints=("SLURM_CONF",),
+    realpath_of="qsub",
     realpath_hints=("slurm",),
     wrappers=("qsub", "qstat"),
     wrappers_label="Slurm's Torque-compatibility wrappers",
