@@ -1,7 +1,8 @@
 """Which failures ``--retries`` answers, per scheduler, and how often.
 
 The codes are written out here, independently of the modules: Slurm's final states
-(``sacct`` long and short forms) and every documented PBS Pro / Torque ``JOB_EXEC`` code.
+(``sacct`` long and short forms), every documented PBS Pro / Torque ``JOB_EXEC`` code and
+every ``failed`` value of Grid Engine's sge_status(5).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hsm.pure.plan import JobRecord
 from hsm.pure.retries import attempts, tasks_to_retry
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.pbs.qstat import decode_exit_status
+from hsm.pure.schedulers.sge.qacct import FAILED_CODES, parse_history_output
 from hsm.pure.states import JobState, JobStatus
 
 SLURM_INFRASTRUCTURE = ["NODE_FAIL", "NF", "BOOT_FAIL", "BF", "PREEMPTED", "PR"]
@@ -57,6 +59,37 @@ def test_pbs_negative_exec_codes(key: str, flavour: str, codes: range, kills: se
     for value in (1, 3, 271):  # the program's own exit codes and a signal kill
         state, exit_code, sig, reason = decode_exit_status(value, flavour)
         assert not retry(JobStatus("1.s", state, "F", exit_code, sig, reason))
+
+
+# Grid Engine: sge_status(5) says these failed before the program started on the host
+# (execd, shepherd, prolog, PE start), or the shepherd died or lost its report, or the
+# host lost the job.  26-28 (output file, shell, working directory) are the user's and
+# fail the same way on every host; 37 is a limit kill, 100 a qdel, 17 a signal.
+SGE_HOST_FAILURES = {1, 3, 4, 6, 7, 8, 9, 10, 11, 18, 19, 21}
+
+
+def _qacct_record(failed: int, exit_status: int) -> str:
+    return (
+        "==============================================================\n"
+        "qname        all.q\nhostname     vm\njobnumber    41\ntaskid       undefined\n"
+        f"failed       {failed}  : {FAILED_CODES.get(failed, '')}\n"
+        f"exit_status  {exit_status}\n"
+    )
+
+
+@pytest.mark.parametrize("failed", sorted(FAILED_CODES))
+def test_grid_engine_failed_codes(failed: int) -> None:
+    retry = SCHEDULERS["sge"].infrastructure_failure
+    text = "hsm-wanted 41\n" + _qacct_record(failed, 0 if failed != 100 else 137)
+    status = parse_history_output(text).unwrap()["41"]
+    assert retry(status) is (failed in SGE_HOST_FAILURES), (failed, status)
+
+
+def test_grid_engine_program_failures_are_not_retried() -> None:
+    retry = SCHEDULERS["sge"].infrastructure_failure
+    for exit_status in (1, 137):  # the program's own exit, a kill
+        status = parse_history_output("hsm-wanted 41\n" + _qacct_record(0, exit_status))
+        assert not retry(status.unwrap()["41"])
 
 
 def _manifest(tasks: int) -> Manifest:

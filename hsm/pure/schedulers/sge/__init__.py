@@ -113,6 +113,7 @@ SCHEDULER = Scheduler(
     is_job_id=commands.is_job_id,
     job_id_examples="25, 26.3",
     never_starts=commands.never_starts,
+    infrastructure_failure=qacct.infrastructure_failure,
     # qsub(1): -hold_jid makes the job wait until the named jobs have *finished*, with no
     # condition on their exit status -- afterany only (afterok would silently weaken).
     dependency_kinds=("afterany",),

@@ -69,6 +69,14 @@ FAILED_CODES: dict[int, str] = {
 QDEL_RUNNING = (100, 137)
 #: ``failed`` value of a job killed at its h_rt / h_cpu limit.
 LIMIT_KILLED = 37
+#: ``failed`` values that mean the execution host, not the job, failed (sge_status(5)):
+#: execd, shepherd, prolog or PE start failed before the program started (1-11), the
+#: shepherd died (18) or wrote no report (19, "probably program or machine crash"), or
+#: the host lost the job (21).  Not here: a job that ran (12-17, 24, 25, 30), the user's
+#: own output path, shell or directory (26-28: the same on every host), account setup
+#: (29, 31-36, 38), limit kills (37) and ``qdel`` (100).
+INFRASTRUCTURE_CODES = frozenset({1, 3, 4, 6, 7, 8, 9, 10, 11, 18, 19, 21})
+_RAW = re.compile(r"failed=(\d+)")
 
 _SOURCE = "qacct"
 _SEPARATOR = re.compile(r"^={10,}[ \t]*\r?$", re.MULTILINE)
@@ -129,6 +137,22 @@ def record_status(job_id: str, failed: int, exit_status: int, failed_text: str =
         return JobStatus(job_id, JobState.FAILED, raw, exit_status, signal, why, _SOURCE)
     why = f"failed {failed} ({meaning}), {exit_words}"
     return JobStatus(job_id, JobState.FAILED, raw, exit_status, signal, why, _SOURCE)
+
+
+def infrastructure_failure(status: JobStatus) -> bool:
+    """True when an accounting record says the host failed the job (``--retries``).
+
+    >>> [infrastructure_failure(record_status("7", failed, 0)) for failed in (8, 0, 28)]
+    [True, False, False]
+    >>> infrastructure_failure(record_status("7", 37, 137))
+    False
+    """
+    match = _RAW.fullmatch(status.raw)
+    return (
+        status.state is JobState.FAILED
+        and match is not None
+        and int(match.group(1)) in INFRASTRUCTURE_CODES
+    )
 
 
 def usage(fields: dict[str, str]) -> dict[str, Any]:
