@@ -163,7 +163,7 @@ def _job_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--python", help="interpreter that runs the script")
     parser.add_argument("--partition", help="Slurm partition")
-    parser.add_argument("--queue", help="PBS queue")
+    parser.add_argument("--queue", help="PBS or Grid Engine queue")
     parser.add_argument("--account", help="account to charge")
     parser.add_argument(
         "--sweep-id",
@@ -210,7 +210,8 @@ def _retry_flags(parser: argparse.ArgumentParser) -> None:
         type=_count,
         metavar="N",
         help="run a task again, up to N times, when the infrastructure killed it (Slurm "
-        "NODE_FAIL, BOOT_FAIL, PREEMPTED; PBS JOB_EXEC failures other than limit kills); "
+        "NODE_FAIL, BOOT_FAIL, PREEMPTED; PBS JOB_EXEC failures other than limit kills; "
+        "Grid Engine host failures before the program started); "
         "each attempt is a new generation; a feeder watches the sweep until the end "
         "(default: hpc.retries, else 0)",
     )
@@ -262,8 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     top = _Parser(
         prog="hsm",
-        description="HPC Sweep Manager: run a parameter sweep as Slurm, PBS/Torque or "
-        "local jobs, follow it, and keep an auditable record.",
+        description="HPC Sweep Manager: run a parameter sweep as Slurm, PBS/Torque, Grid "
+        "Engine or local jobs, follow it, and keep an auditable record.",
         epilog=EXIT_CODES + "\n" + JSON_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
