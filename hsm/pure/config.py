@@ -220,8 +220,7 @@ def _directive_lines(value: object, type_: type) -> DirectiveLines:
         return DirectiveLines(())
     if not isinstance(value, list | tuple):
         raise _BadValue(
-            f"expected a list of directive lines (without '#SBATCH '/'#PBS '), got "
-            f"{_describe(value)}"
+            f"expected a list of directive lines (without their '#' prefix), got {_describe(value)}"
         )
     items: list[str] = []
     errors: list[Exception] = []

@@ -1,11 +1,12 @@
 """Values and helpers shared by the resource-string parsers (:mod:`hsm.pure.resources`).
 
 Strategy: a resource string is first screened character by character against a small
-ASCII allow-list (so nothing can end its ``#SBATCH``/``#PBS`` line or smuggle in a second
-directive), then split into pieces by the dialect module.  Each piece keeps the line it
-becomes on its own scheduler.  For a *different* scheduler, the dialect module reduces
-the pieces to a :class:`NodeShape` -- the few quantities both dialects can say exactly --
-and renders that; a piece outside the shape is an error, never pasted through.
+ASCII allow-list (so nothing can end its directive line, ``#SBATCH``, ``#PBS`` or
+``#$``, or smuggle in a second directive), then split into pieces by the dialect module.
+Each piece keeps the line it becomes on its own scheduler.  For a *different* scheduler,
+the dialect module reduces the pieces to a :class:`NodeShape` -- the few quantities both
+dialects can say exactly -- and renders that; a piece outside the shape is an error, never
+pasted through.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def screen_text(text: str, path: str) -> Result[str, ConfigError]:
     elif char == "#":
         why = (
             f"'#' in {piece!r} is not allowed in a resource string: inside a "
-            "#SBATCH/#PBS line it would end the directive or start a new one"
+            "directive line it would end the directive or start a new one"
         )
     elif char in "\"'":
         why = (
@@ -223,7 +224,7 @@ EXPORT_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=[^,]*)?", re.ASCII)
 
 
 def screen_directive_line(line: str, path: str) -> Result[str, ConfigError]:
-    """Refuse an escape-hatch directive line that could end its ``#SBATCH``/``#PBS`` line.
+    """Refuse an escape-hatch directive line that could end its directive line.
 
     The line goes verbatim after the prefix, so only what ends a line (line breaks, NUL,
     any other control or invisible separator character) could start a new directive or
@@ -248,8 +249,8 @@ U+000A would end the directive and start another
     if stripped.startswith("#"):
         return Failure(
             ConfigError(
-                f"extra directive {line!r}: write it without the '#SBATCH '/'#PBS ' prefix "
-                "(hsm adds it)",
+                f"extra directive {line!r}: write it without {stripped.split()[0]!r} "
+                "(hsm adds the directive prefix)",
                 path,
             )
         )

@@ -175,8 +175,9 @@ REFUSED = [
     ("pbspro", "-Vz", "bundles several options"),
     ("pbspro", "-m ae -N x", "sets -N"),
     # not an option, or not one line
-    ("slurm", "#SBATCH --qos=long", "without the '#SBATCH '/'#PBS ' prefix"),
-    ("pbspro", "#PBS -m ae", "without the '#SBATCH '/'#PBS ' prefix"),
+    ("slurm", "#SBATCH --qos=long", "without '#SBATCH' (hsm adds the directive prefix)"),
+    ("pbspro", "#PBS -m ae", "without '#PBS'"),
+    ("sge", "  #$ -l h_vmem=1G", "without '#$'"),
     ("slurm", "qos=long", "must start with an option"),
     ("slurm", "", "must start with an option"),
     ("pbspro", "   ", "must start with an option"),

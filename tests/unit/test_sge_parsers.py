@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from hsm.pure.arrays import plan_array_chunks
-from hsm.pure.detect import ProbeFacts, decide_scheduler, parse_qstat_version
+from hsm.pure.detect import Answer, ProbeFacts, decide_scheduler, parse_version
 from hsm.pure.errors import ParseError
 from hsm.pure.jobspec import DEPENDENCY_KINDS, JobSpec, Task, parse_dependency
 from hsm.pure.plan import SweepSettings, plan_jobs
@@ -962,7 +962,7 @@ def test_extra_lines_grid_engine_accepts(line: str) -> None:
         ("-l h_rt=1:00:00", "sets the walltime"),
         ("-l mem_free=1G,s_rt=60", "sets the walltime"),
         ("-P p\n#$ -N x", "must be one line"),
-        ("#$ -P p", "without the"),
+        ("#$ -P p", "without '#$' (hsm adds the directive prefix)"),
     ],
 )
 def test_extra_lines_grid_engine_refuses(line: str, words: str) -> None:
@@ -1067,9 +1067,11 @@ def test_scheduler_record() -> None:
 
 def test_detection_on_the_captured_version_output() -> None:
     said = captured("qstat_version.stderr.txt") + captured("qstat_version.txt")
-    assert parse_qstat_version(said).key == "sge"
-    assert parse_qstat_version(captured("qstat_help.txt")).evidence == "SGE 8.1.9"
-    probe = ProbeFacts(frozenset({"qsub", "qstat"}), said, 1)
+    asked = SCHEDULER.detection.version_argv if SCHEDULER.detection else ()
+    assert asked == ("qstat", "--version")
+    assert parse_version(asked, said).key == "sge"
+    assert parse_version(asked, captured("qstat_help.txt")).evidence == "SGE 8.1.9"
+    probe = ProbeFacts(frozenset({"qsub", "qstat"}), {asked: Answer(said, 1)})
     assert decide_scheduler(probe).unwrap().key == "sge"
     for requested in ("pbs", "pbspro", "torque"):
         assert isinstance(decide_scheduler(probe, requested), Failure)
