@@ -40,6 +40,51 @@ NAMES = frozenset(
     }
 )
 
+
+def _commands_of(record: Scheduler) -> set[str]:
+    """Every program a record names: its submit and status commands and what its
+    detection rule looks for, runs or resolves."""
+    found = set()
+    if record.commands is not None:
+        found |= {record.commands.submit_command, record.commands.status_command}
+    rule = record.detection
+    if rule is not None:
+        found |= {*rule.marks, *rule.tools, *rule.wrappers, *rule.version_argv[:1]}
+        found |= {rule.realpath_of} - {""}
+    return found
+
+
+#: The schedulers' programs (``sbatch``, ``qstat``...), as the records name them.
+COMMANDS = frozenset(c for record in SCHEDULERS.values() for c in _commands_of(record))
+
+#: Words an identifier outside the folders must not contain (``pbs_size_bytes``,
+#: ``qsub_realpath``, ``SlurmThing``): the schedulers' names and programs.  ``local`` is
+#: left out: it is also plain English (``local_runner``, ``locale``).
+WORDS = (NAMES | {c.lower() for c in COMMANDS}) - {"local"}
+
+#: (file, identifier) pairs outside the folders that truly must stay, with the reason.
+ALLOWED_IDENTIFIERS: dict[tuple[str, str], str] = {
+    # The seed API: one manager class per family (hsm/__init__.py exports them by their
+    # names as strings, which the literal check allows), each bound to its record.
+    **{
+        ("hsm/hpc.py", name): "the seed API's manager for a family"
+        for name in ("SlurmJobManager", "PBSJobManager", "SGEJobManager")
+    },
+    **{
+        ("hsm/hpc.py", name): "binds a seed manager to its record"
+        for name in ("SLURM", "PBSPRO", "SGE")
+    },
+}
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _words(identifier: str) -> set[str]:
+    """The lower-cased words of a name (``PBSJobManager`` -> pbs, job, manager), and the
+    whole name (``PBSPRO`` -> pbspro)."""
+    return {w.lower() for w in _WORD.findall(identifier)} | {identifier.lower()}
+
+
 #: Identifiers (attribute, variable, keyword, parameter, import, module and definition
 #: names) that must not appear in code outside the folders: every config section's name
 #: (``config.hpc.slurm``, ``HPCConfig(pbs=...)``, ``hsm.pure.schedulers.sge.section``) and
@@ -198,6 +243,59 @@ def test_no_scheduler_name_outside_its_folder() -> None:
         if (rel, value.lower()) not in ALLOWED and rel not in ALLOWED_FILES
     ]
     assert not offending, "ask the scheduler's record instead:\n" + "\n".join(offending)
+
+
+def _scheduler_identifiers() -> list[tuple[str, int, str]]:
+    hits: list[tuple[str, int, str]] = []
+    for path in _code_files():
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        hits.extend((rel, line, name) for line, name in _identifiers(tree) if _words(name) & WORDS)
+    return hits
+
+
+def test_no_identifier_outside_the_folders_names_a_scheduler_or_its_programs() -> None:
+    offending = [
+        f"{rel}:{line}: {name}"
+        for rel, line, name in _scheduler_identifiers()
+        if (rel, name) not in ALLOWED_IDENTIFIERS
+    ]
+    assert not offending, (
+        "a scheduler's own code and facts go in its folder, reached through its record:\n"
+        + "\n".join(offending)
+    )
+
+
+def test_no_literal_outside_the_folders_is_a_schedulers_program() -> None:
+    offending = [
+        f"{rel}:{line}: {text!r}"
+        for path in _code_files()
+        for rel in [path.relative_to(ROOT).as_posix()]
+        for line, text in _code_strings(ast.parse(path.read_text(encoding="utf-8")))
+        if text.strip().lower() in COMMANDS
+    ]
+    assert not offending, "ask the record's commands or detection rule:\n" + "\n".join(offending)
+
+
+def test_the_scheduler_word_checks_see_what_they_forbid() -> None:
+    assert {"sbatch", "qsub", "qstat", "qacct", "scontrol"} <= COMMANDS
+    code = (
+        "from hsm.pure.resources_model import pbs_size_bytes\n"
+        "VERSION = ('qstat', '--version')\n"
+        "def probe(qsub_realpath): return SlurmThing(torque=1)\n"
+        "message = locale = local_runner = 1\n"
+    )
+    assert _words("PBSJobManager") == {"pbs", "job", "manager", "pbsjobmanager"}
+    assert _words("qsub_realpath") == {"qsub", "realpath", "qsub_realpath"}
+    tree = ast.parse(code)
+    named = {name for _, name in _identifiers(tree) if _words(name) & WORDS}
+    assert named == {"pbs_size_bytes", "qsub_realpath", "SlurmThing", "torque"}
+    assert [text for _, text in _code_strings(tree) if text.lower() in COMMANDS] == ["qstat"]
+
+
+def test_the_identifier_allow_list_has_no_stale_entries() -> None:
+    used = {(rel, name) for rel, _, name in _scheduler_identifiers()}
+    assert set(ALLOWED_IDENTIFIERS) <= used, set(ALLOWED_IDENTIFIERS) - used
 
 
 def test_the_allow_list_has_no_stale_entries() -> None:
