@@ -16,7 +16,8 @@ from returns.result import Failure, Result, Success
 
 from hsm.pure.errors import ConfigError
 
-#: Dependency kinds hsm renders for both Slurm and PBS (same spelling in both).
+#: Dependency kinds `--after` accepts, spelt as Slurm and PBS spell them; a record's
+#: ``dependency_kinds`` says which of them its scheduler can honour.
 DEPENDENCY_KINDS = ("after", "afterok", "afternotok", "afterany")
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
