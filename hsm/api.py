@@ -429,7 +429,7 @@ def _cancel(
 
 
 def cancel_jobs(
-    job_ids: Sequence[str], backend: Backend, sweep_root: Path = Path("sweeps")
+    job_ids: Sequence[str], backend: Backend, sweep_root: Path = Path(layout.SWEEPS_ROOT)
 ) -> IOResult[Cancelled, HSMFailure]:
     """Cancel jobs by id; say per id what the scheduler did.
 

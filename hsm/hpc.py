@@ -208,7 +208,9 @@ class HPCJobManager:
         Calling it again with the same arguments resumes an interrupted submission
         without duplicating jobs.
         """
-        directory = Path(sweep_dir) if sweep_dir is not None else Path("sweeps") / sweep_id
+        directory = (
+            Path(sweep_dir) if sweep_dir is not None else Path(layout.SWEEPS_ROOT) / sweep_id
+        )
         done = _value(
             api.submit_sweep(
                 self.options,

@@ -25,9 +25,10 @@ from returns.io import IOResult
 from hsm.cli.output import settled
 from hsm.effects.backend import Backend
 from hsm.effects.feeder import DEFAULT_INTERVAL, FeedStep, Retry, effective_limit, feed
-from hsm.effects.feeder_process import FEEDER_LOCK, FEEDER_MODULE, FEEDER_PID
+from hsm.effects.feeder_process import FEEDER_MODULE
 from hsm.pure.cli_text import ranges
 from hsm.pure.errors import HSMFailure
+from hsm.pure.layout import FEEDER_LOCK, FEEDER_PID
 from hsm.pure.retries import RETRY_ON
 
 

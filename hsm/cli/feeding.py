@@ -26,11 +26,12 @@ from hsm.cli.requests import Settings, SweepRef
 from hsm.cli.wait import finish
 from hsm.effects.backend import Backend
 from hsm.effects.feeder import DEFAULT_INTERVAL, NO_RETRY, FeedStep, Retry, journal_feed
-from hsm.effects.feeder_process import FEEDER_LOG, feeder_pid, start_feeder
+from hsm.effects.feeder_process import feeder_pid, start_feeder
 from hsm.effects.limits import FoundLimits, current_user, queued_count, read_limits
 from hsm.effects.lock import with_sweep_lock
 from hsm.effects.sweeps import Submitted
 from hsm.pure.errors import HSMFailure, StateError
+from hsm.pure.layout import FEEDER_LOG
 from hsm.pure.retries import check_retry_on
 
 

@@ -54,6 +54,7 @@ from hsm.cli.requests import (
     SweepRef,
 )
 from hsm.effects.backend import Backend
+from hsm.pure import layout
 from hsm.pure.config import Config, config_sections, section_settings
 from hsm.pure.config_layers import ResolvedConfig, env_warnings, resolve_config
 from hsm.pure.errors import ConfigError, HSMFailure
@@ -63,7 +64,7 @@ from hsm.pure.plan import check_sweep_id
 #: Where ``hsm`` looks for its config file, first found wins (after ``--hsm-config``).
 CONFIG_CANDIDATES = ("hsm_config.yaml", ".hsm/config.yaml")
 #: Where sweeps named only by ``--sweep-id`` live.
-DEFAULT_SWEEPS = Path("sweeps")
+DEFAULT_SWEEPS = Path(layout.SWEEPS_ROOT)
 
 # -- console --------------------------------------------------------------------------------
 

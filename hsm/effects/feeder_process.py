@@ -22,10 +22,8 @@ from pathlib import Path
 
 import hsm
 from hsm.effects.feeder import DEFAULT_INTERVAL, NO_RETRY, Retry
+from hsm.pure.layout import FEEDER_LOG, FEEDER_PID
 
-FEEDER_PID = "feeder.pid"
-FEEDER_LOG = "feeder.log"
-FEEDER_LOCK = ".feeder.lock"
 #: The module a detached feeder runs (``python -m``).
 FEEDER_MODULE = "hsm.cli.feeder_main"
 #: What feeders started before the program moved to the CLI package run: still ours.

@@ -16,6 +16,12 @@ names (``scripts/array_000.sh``), which keeps a sweep directory movable.
         jobs/<job name>/     a single job's own sweep directory (``submit_single_job``)
         tasks/<task>/        one task's own directory ($HSM_TASK_DIR): what it leaves
         .lock                held (flock) by the one command writing the sweep; says who
+        feeder.pid           the detached feeder's pid, while one feeds the sweep
+        feeder.log           what the feeder did
+        .feeder.lock         held (flock) by the running feeder: at most one per sweep
+
+Sweep directories live under :data:`SWEEPS_ROOT` (``sweeps/<sweep id>``) unless the user
+names another root or directory.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ LOGS = "logs"
 JOBS = "jobs"
 TASKS = "tasks"
 LOCK = ".lock"
+FEEDER_PID = "feeder.pid"
+FEEDER_LOG = "feeder.log"
+FEEDER_LOCK = ".feeder.lock"
+
+#: Where sweep directories go by default, relative to the working directory.
+SWEEPS_ROOT = "sweeps"
 
 
 def script_file(key: str) -> str:

@@ -49,6 +49,7 @@ from hsm.effects.backend import Backend
 from hsm.effects.hydra_check import refusal
 from hsm.effects.hydra_compose_child import key_of
 from hsm.effects.sweeps import load_manifest
+from hsm.pure import layout
 from hsm.pure.covering import covering_tasks
 from hsm.pure.errors import ConfigError, HSMFailure
 from hsm.pure.plan import check_sweep_id
@@ -144,7 +145,9 @@ class MultirunSweep:
         checked_id = check_sweep_id(sweep_id)
         if isinstance(checked_id, Failure):
             return IOFailure(checked_id.failure())
-        placed = new_sweep_dir(str(Path(conf.get("sweep_root") or "sweeps") / sweep_id), sweep_id)
+        placed = new_sweep_dir(
+            str(Path(conf.get("sweep_root") or layout.SWEEPS_ROOT) / sweep_id), sweep_id
+        )
         if isinstance(placed, Failure):
             return IOFailure(placed.failure())
         sweep_dir = placed.unwrap()

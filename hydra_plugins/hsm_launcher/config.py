@@ -11,6 +11,8 @@ from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 
+from hsm.pure import layout
+
 # No ``from __future__ import annotations`` in this package's modules: Hydra's plugin
 # scan runs each module without registering it in sys.modules, and a dataclass with
 # string annotations then cannot be built.  OmegaConf reads these annotations at run
@@ -57,7 +59,7 @@ class HSMLauncherConf:
     max_array_size: Optional[int] = None  # noqa: UP045
     throttle: Optional[int] = None  # noqa: UP045
     after: list[str] = field(default_factory=list)
-    sweep_root: str = "sweeps"
+    sweep_root: str = layout.SWEEPS_ROOT
     sweep_id: Optional[str] = None  # noqa: UP045
     wait: bool = False
     poll_interval: float = 5.0
