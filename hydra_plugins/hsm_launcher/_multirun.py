@@ -35,7 +35,6 @@ from omegaconf import DictConfig, OmegaConf
 from returns.io import IOFailure, IOResult
 from returns.pipeline import is_successful
 from returns.result import Failure
-from returns.unsafe import unsafe_perform_io
 
 from hsm import api
 from hsm.boundary import result_of
@@ -272,12 +271,11 @@ class MultirunSweep:
 
     def _job_returns(self, multirun: _Batch, first: int) -> list[JobReturn]:
         request = multirun.request
-        polled = api.sweep_status(request.sweep_dir, request.backend)
-        if not is_successful(polled):
-            failure = unsafe_perform_io(polled.failure())
-            sys.stderr.write(error_text(failure))
-            raise SystemExit(exit_code(failure))
-        statuses = unsafe_perform_io(polled.unwrap()).statuses
+        polled = result_of(api.sweep_status(request.sweep_dir, request.backend))
+        if isinstance(polled, Failure):
+            sys.stderr.write(error_text(polled.failure()))
+            raise SystemExit(exit_code(polled.failure()))
+        statuses = polled.unwrap().statuses
         returns = []
         for number, overrides in enumerate(multirun.overrides):
             status = statuses.get(number)
