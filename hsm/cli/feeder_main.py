@@ -11,8 +11,6 @@ A program's front end: it leaves the ``returns`` containers, through
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import os
 import sys
 from collections.abc import Sequence
@@ -25,10 +23,9 @@ from returns.io import IOResult
 from hsm.cli.output import settled
 from hsm.effects.backend import Backend
 from hsm.effects.feeder import DEFAULT_INTERVAL, FeedStep, Retry, effective_limit, feed
-from hsm.effects.feeder_process import FEEDER_MODULE
+from hsm.effects.feeder_process import FEEDER_MODULE, feeder_slot
 from hsm.pure.cli_text import ranges
 from hsm.pure.errors import HSMFailure
-from hsm.pure.layout import FEEDER_LOCK, FEEDER_PID
 from hsm.pure.retries import RETRY_ON
 
 
@@ -42,25 +39,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--retry-on", choices=RETRY_ON, default="infrastructure")
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
-    fd = os.open(sweep_dir / FEEDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        _log(f"pid {os.getpid()}: another feeder feeds {sweep_dir}; exiting")
-        return 0
-    from hsm.api import backend_for_sweep
+    with feeder_slot(sweep_dir) as mine:
+        if not mine:
+            _log(f"pid {os.getpid()}: another feeder feeds {sweep_dir}; exiting")
+            return 0
+        from hsm.api import backend_for_sweep
 
-    pid_file = sweep_dir / FEEDER_PID
-    pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    try:
         found = backend_for_sweep(sweep_dir).alt(_cannot_feed)
         fed, line = settled(found.bind(partial(_feed, args)))
         _log(line)
         return 0 if fed else 1
-    finally:
-        with contextlib.suppress(OSError):
-            pid_file.unlink()
-        os.close(fd)
 
 
 def _cannot_feed(failure: HSMFailure) -> str:

@@ -12,7 +12,6 @@ lets the same command resume without duplicates.  ``--wait`` is :mod:`hsm.cli.wa
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -30,11 +29,11 @@ from hsm.cli.requests import SubmitRequest, SweepRef, SweepRequest
 from hsm.cli.views import submitted_reply, sweep_ref
 from hsm.cli.wait import finish
 from hsm.effects.feeder import Retry
-from hsm.effects.sweeps import Submitted, journal_state, load_manifest
+from hsm.effects.sweeps import Submitted, in_new_sweep_dir, load_manifest
 from hsm.pure.cli_text import ranges
-from hsm.pure.errors import CommandError, ConfigError, HSMFailure
+from hsm.pure.errors import HSMFailure
 from hsm.pure.layout import MANIFEST
-from hsm.pure.manifest import JournalState, Manifest
+from hsm.pure.manifest import Manifest
 from hsm.pure.plan import PlannedJob
 from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
 from hsm.pure.waves import progress
@@ -322,7 +321,7 @@ def _submit_planned(
     sweep: SweepRef, max_queued: int | None, planned: Planned
 ) -> IOResult[Submitted, HSMFailure]:
     manifest, jobs = planned
-    return _in_new_dir(
+    return in_new_sweep_dir(
         sweep.sweep_dir,
         partial(
             api.submit_planned,
@@ -337,59 +336,9 @@ def _submit_planned(
 
 def _write_planned(sweep_dir: Path, planned: Planned) -> IOResult[Manifest, HSMFailure]:
     manifest, jobs = planned
-    return _in_new_dir(sweep_dir, partial(api.write_planned, manifest, jobs, sweep_dir=sweep_dir))
-
-
-def _in_new_dir(
-    sweep_dir: Path, write: Callable[[], IOResult[T, HSMFailure]]
-) -> IOResult[T, HSMFailure]:
-    """Create the sweep directory and ``write``; if that fails, remove what was created."""
-    created = _created_root(sweep_dir)
-    return _make_dir(sweep_dir).bind(partial(_write_or_undo, write, created, sweep_dir))
-
-
-def _write_or_undo(
-    write: Callable[[], IOResult[T, HSMFailure]], created: Path | None, sweep_dir: Path, _: None
-) -> IOResult[T, HSMFailure]:
-    return write().lash(partial(_undo, created, sweep_dir))
-
-
-def _created_root(path: Path) -> Path | None:
-    """The outermost directory that creating ``path`` would create (None if it exists)."""
-    if path.exists():
-        return None
-    top = path
-    while not top.parent.exists():
-        top = top.parent
-    return top
-
-
-def _make_dir(sweep_dir: Path) -> IOResult[None, HSMFailure]:
-    try:
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return IOResult.from_failure(
-            ConfigError(
-                f"cannot create sweep directory {sweep_dir}: "
-                f"{error.strerror}; choose another --sweep-dir"
-            )
-        )
-    return IOResult.from_value(None)
-
-
-def _undo(created: Path | None, sweep_dir: Path, failure: HSMFailure) -> IOResult[T, HSMFailure]:
-    """Remove what this call created, unless a job may have gone in; keep the failure."""
-    if created is not None and not (isinstance(failure, CommandError) and failure.transient):
-        # (a timed-out submit may have reached the scheduler: then the journal stays.)
-        # IOResult is eager: the journal is read and the directory removed right here; a
-        # journal that cannot be read keeps the directory.
-        journal_state(sweep_dir).map(partial(_remove_if_nothing_went_in, created))
-    return IOResult.from_failure(failure)
-
-
-def _remove_if_nothing_went_in(created: Path, state: JournalState) -> None:
-    if not state.submitted and not state.in_flight:
-        shutil.rmtree(created, ignore_errors=True)
+    return in_new_sweep_dir(
+        sweep_dir, partial(api.write_planned, manifest, jobs, sweep_dir=sweep_dir)
+    )
 
 
 # -- replies --------------------------------------------------------------------------------

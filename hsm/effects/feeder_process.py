@@ -13,16 +13,19 @@ checking the pid still runs the feeder's module for this sweep) and one line per
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import hsm
 from hsm.effects.feeder import DEFAULT_INTERVAL, NO_RETRY, Retry
-from hsm.pure.layout import FEEDER_LOG, FEEDER_PID
+from hsm.effects.files import write_atomic
+from hsm.pure.layout import FEEDER_LOCK, FEEDER_LOG, FEEDER_PID
 
 #: The module a detached feeder runs (``python -m``).
 FEEDER_MODULE = "hsm.cli.feeder_main"
@@ -65,6 +68,31 @@ def start_feeder(
             close_fds=True,
         )
     return child.pid
+
+
+@contextlib.contextmanager
+def feeder_slot(sweep_dir: Path) -> Iterator[bool]:
+    """Be the sweep's one feeder for the ``with`` block: True when this process holds the
+    feeder lock (its pid then in ``feeder.pid``, written atomically and removed at the
+    end), False at once when another feeder holds it."""
+    fd = os.open(sweep_dir / FEEDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        pid_file = sweep_dir / FEEDER_PID
+        # A pid file that cannot be written only hides the feeder from `hsm cancel`'s
+        # stop; the lock, not the file, keeps a second feeder out.
+        write_atomic(pid_file, f"{os.getpid()}\n")
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(OSError):
+                pid_file.unlink()
+    finally:
+        os.close(fd)
 
 
 def feeder_pid(sweep_dir: Path) -> int | None:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from returns.io import IOFailure, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
@@ -40,7 +41,7 @@ from hsm.effects.files import (
 )
 from hsm.effects.reading import cached_statuses
 from hsm.pure import layout
-from hsm.pure.errors import CommandError, HSMFailure, StateError, SubmissionError
+from hsm.pure.errors import CommandError, ConfigError, HSMFailure, StateError, SubmissionError
 from hsm.pure.manifest import (
     JournalState,
     Manifest,
@@ -63,6 +64,8 @@ from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import Cancelled, Statuses
 from hsm.pure.states import JobState, JobStatus
 from hsm.pure.waves import with_waiting
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,3 +617,59 @@ def _if_submitted_to(
     if not ids:
         return IOSuccess(ids)  # the manifest need not be read
     return load_manifest(sweep_dir).map(lambda manifest: ids if manifest.scheduler == key else ())
+
+
+# -- a new sweep directory ---------------------------------------------------------
+
+
+def in_new_sweep_dir(
+    sweep_dir: Path, write: Callable[[], IOResult[T, HSMFailure]]
+) -> IOResult[T, HSMFailure]:
+    """Create the sweep directory and ``write``; if that fails, remove what was created
+    (unless a job may have gone in: then the journal says so, and it stays)."""
+    created = _created_root(sweep_dir)
+    return _make_dir(sweep_dir).bind(partial(_write_or_undo, write, created, sweep_dir))
+
+
+def _write_or_undo(
+    write: Callable[[], IOResult[T, HSMFailure]], created: Path | None, sweep_dir: Path, _: None
+) -> IOResult[T, HSMFailure]:
+    return write().lash(partial(_undo, created, sweep_dir))
+
+
+def _created_root(path: Path) -> Path | None:
+    """The outermost directory that creating ``path`` would create (None if it exists)."""
+    if path.exists():
+        return None
+    top = path
+    while not top.parent.exists():
+        top = top.parent
+    return top
+
+
+def _make_dir(sweep_dir: Path) -> IOResult[None, HSMFailure]:
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return IOResult.from_failure(
+            ConfigError(
+                f"cannot create sweep directory {sweep_dir}: "
+                f"{error.strerror}; choose another --sweep-dir"
+            )
+        )
+    return IOResult.from_value(None)
+
+
+def _undo(created: Path | None, sweep_dir: Path, failure: HSMFailure) -> IOResult[T, HSMFailure]:
+    """Remove what this call created, unless a job may have gone in; keep the failure."""
+    if created is not None and not (isinstance(failure, CommandError) and failure.transient):
+        # (a timed-out submit may have reached the scheduler: then the journal stays.)
+        # IOResult is eager: the journal is read and the directory removed right here; a
+        # journal that cannot be read keeps the directory.
+        journal_state(sweep_dir).map(partial(_remove_if_nothing_went_in, created))
+    return IOResult.from_failure(failure)
+
+
+def _remove_if_nothing_went_in(created: Path, state: JournalState) -> None:
+    if not state.submitted and not state.in_flight:
+        shutil.rmtree(created, ignore_errors=True)
