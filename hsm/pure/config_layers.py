@@ -45,8 +45,10 @@ from hsm.pure.schedulers import CONFIG_SECTIONS
 def _section_flags() -> dict[str, tuple[str, ...]]:
     """Each config section's flag (without dashes) -> the leaves it sets, in section order.
 
-    >>> _section_flags()["account"]
-    ('hpc.pbs.account', 'hpc.slurm.account', 'hpc.sge.account')
+    >>> _section_flags()["partition"]
+    ('hpc.slurm.partition',)
+    >>> {"hpc.pbs.account", "hpc.slurm.account"} <= set(_section_flags()["account"])
+    True
     """
     leaves: dict[str, tuple[str, ...]] = {}
     for section in CONFIG_SECTIONS:

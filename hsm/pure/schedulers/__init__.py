@@ -57,8 +57,8 @@ def scheduler_for(key: str) -> Result[Scheduler, ConfigError]:
 
     >>> scheduler_for("slurm").unwrap().label
     'Slurm'
-    >>> print(scheduler_for("lsf").failure())
-    unknown scheduler 'lsf'; expected one of slurm, pbspro, torque, sge, local
+    >>> print(scheduler_for("lsf").failure())  # doctest: +ELLIPSIS
+    unknown scheduler 'lsf'; expected one of slurm, pbspro, torque, ..., local
     """
     found = SCHEDULERS.get(key)
     if found is None:
