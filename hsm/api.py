@@ -97,7 +97,7 @@ def make_backend(
     environ: Mapping[str, str] | None = None,
     max_parallel: int | None = None,
 ) -> Backend:
-    """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``local``)."""
+    """The backend for a registry key (``slurm``, ``pbspro``, ``torque``, ``sge``, ``local``)."""
     from hsm.pure.schedulers import SCHEDULERS
 
     scheduler = SCHEDULERS[key]

@@ -39,6 +39,7 @@ from hsm.effects.local_spool import (
     read_json,
     run_record_alive,
 )
+from hsm.pure.schedulers.local import SCHEDULER as LOCAL
 from hsm.pure.schedulers.local.states import expand_log_path
 
 _IDLE_SECONDS = 0.2  # how often new submissions and adopted tasks are looked at
@@ -159,9 +160,9 @@ class Supervisor:
         env["HSM_JOB_ID"] = job.job_id
         env["HSM_EXIT_FILE"] = str(self.spool.task_file(job.job_id, tid, "exit"))
         if index is not None:
-            env["HSM_ARRAY_TASK_ID"] = str(index)
+            env[LOCAL.index_var] = str(index)
         else:
-            env.pop("HSM_ARRAY_TASK_ID", None)
+            env.pop(LOCAL.index_var, None)
         log_path = Path(job.cwd, expand_log_path(job.log_pattern, job.job_id, index))
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:

@@ -40,7 +40,8 @@ from hsm.pure.states import JobState, JobStatus
 
 @dataclass(frozen=True)
 class SchedulerBackend:
-    """Slurm, PBS Pro or Torque, reached through their command-line tools.
+    """A batch scheduler (Slurm, PBS Pro, Torque, Grid Engine...), reached through its
+    command-line tools, as its record describes them.
 
     Attributes:
         scheduler: the pure description (argv builders, parsers, state table).

@@ -52,7 +52,7 @@ class JobSpec:
     """Everything needed to render one job script.
 
     Attributes:
-        scheduler: registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``.
+        scheduler: a registry key (``slurm``, ``pbspro``, ``torque``, ``sge``, ``local``...).
         job_name: already sanitised (see :func:`sanitize_job_name`).
         walltime_seconds: the time limit.
         resources: the user's resource text (either dialect; translated per target).

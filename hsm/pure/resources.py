@@ -1,4 +1,4 @@
-"""Resource strings -> scheduler directive lines, for Slurm, PBS Pro, Torque and local.
+"""Resource strings -> scheduler directive lines, for every scheduler in the registry.
 
 Strategy: users write resources in their own scheduler's dialect.  The text is screened
 first (:func:`~hsm.pure.resources_model.screen_text`: one line, ASCII letters, digits,
@@ -271,9 +271,9 @@ def resource_directives(
     """Directive lines, queue and account for ``target`` from a resource string.
 
     Args:
-        text: the user's resource string, in either scheduler's dialect.
-        target: ``slurm``, ``pbspro`` (alias ``pbs``), ``torque`` or ``local`` (which
-            ignores resources, after checking them).
+        text: the user's resource string, in any scheduler's dialect.
+        target: a registry key (``slurm``, ``pbspro``, ``torque``, ``sge``...), ``pbs``
+            for PBS Pro, or ``local`` (which ignores resources, after checking them).
         path: where the text came from, for errors.
 
     >>> resource_directives("select=1:ncpus=4:mem=16gb", "pbspro").unwrap().lines

@@ -1,4 +1,4 @@
-"""Walltime text <-> seconds, in the forms Slurm and PBS accept.
+"""Walltime text <-> seconds, in the forms Slurm, PBS and Grid Engine accept.
 
 Strategy: one anchored ASCII-only regular expression per accepted form, tried in a
 literal table; a match gives the fields, which are range-checked (every field after the

@@ -277,15 +277,26 @@ def test_no_identifier_outside_the_folders_names_a_scheduler_or_its_programs() -
     )
 
 
-def test_no_literal_outside_the_folders_is_a_schedulers_program() -> None:
+#: The array index variables the records set (``SLURM_ARRAY_TASK_ID``...).
+INDEX_VARS = frozenset(record.index_var for record in SCHEDULERS.values())
+
+
+def _forbidden_literal(text: str) -> bool:
+    """A scheduler's program (``"qstat"``), or any text holding an index variable."""
+    return text.strip().lower() in COMMANDS or any(var in text for var in INDEX_VARS)
+
+
+def test_no_literal_outside_the_folders_is_a_schedulers_program_or_variable() -> None:
     offending = [
         f"{rel}:{line}: {text!r}"
         for path in _code_files()
         for rel in [path.relative_to(ROOT).as_posix()]
         for line, text in _code_strings(ast.parse(path.read_text(encoding="utf-8")))
-        if text.strip().lower() in COMMANDS
+        if _forbidden_literal(text)
     ]
-    assert not offending, "ask the record's commands or detection rule:\n" + "\n".join(offending)
+    assert not offending, "ask the record (commands, detection, index_var):\n" + "\n".join(
+        offending
+    )
 
 
 def test_the_scheduler_word_checks_see_what_they_forbid() -> None:
@@ -301,7 +312,8 @@ def test_the_scheduler_word_checks_see_what_they_forbid() -> None:
     tree = ast.parse(code)
     named = {name for _, name in _identifiers(tree) if _words(name) & WORDS}
     assert named == {"pbs_size_bytes", "qsub_realpath", "SlurmThing", "torque"}
-    assert [text for _, text in _code_strings(tree) if text.lower() in COMMANDS] == ["qstat"]
+    assert [text for _, text in _code_strings(tree) if _forbidden_literal(text)] == ["qstat"]
+    assert _forbidden_literal('env["HSM_ARRAY_TASK_ID"]') and _forbidden_literal("$SGE_TASK_ID")
 
 
 def test_the_identifier_allow_list_has_no_stale_entries() -> None:
