@@ -1,4 +1,4 @@
-"""hsm's effectful shell: the only code that runs processes or touches the filesystem.
+"""hsm's effectful shell: the code that runs every process and writes every sweep directory.
 
 Every effect returns a ``returns`` ``IOResult`` whose failure is a frozen value from
 :mod:`hsm.pure.errors` (``CommandError``, ``StateError``) with a message a user can act

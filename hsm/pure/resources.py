@@ -127,7 +127,7 @@ def parse_resources(
         default_dialect: the target scheduler's dialect: used when the text carries no
             mark of any dialect (only ``-A``/``-q``, which all schedulers have), and
             tried first when several dialects could read it; without it ``-q`` is an
-            error because it names a queue on PBS but a QOS on Slurm.
+            error because it names a queue on PBS and Grid Engine but a QOS on Slurm.
         path: where the text came from (``$.hpc.default_resources``), for errors.
 
     >>> parse_resources("select=1:ncpus=4:mem=16gb").unwrap().lines
@@ -159,9 +159,9 @@ def parse_resources(
         if "-q" in (t[:2] for t in tokens):
             return Failure(
                 ConfigError(
-                    f"{text.strip()!r} is ambiguous: -q is the queue on PBS but the QOS on Slurm; "
-                    "write --qos=... or --partition=... for Slurm, or -l name=value resources "
-                    "for PBS",
+                    f"{text.strip()!r} is ambiguous: -q is the queue on PBS and Grid Engine but "
+                    "the QOS on Slurm; write --qos=... or --partition=... for Slurm, or add "
+                    "the resources in PBS or Grid Engine syntax (-l name=value)",
                     path,
                 )
             )
