@@ -11,7 +11,7 @@ package's own templates is the one read the pure core is allowed.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import jinja2
 from returns.result import Failure, Result, Success
@@ -21,7 +21,7 @@ from hsm.pure.errors import ConfigError
 from hsm.pure.job_settings import JobValues, check_job_values, checked_extra
 from hsm.pure.jobspec import JobSpec, check_argv, check_directive_value
 from hsm.pure.quoting import sh_arg, sh_word
-from hsm.pure.resources import resource_directives
+from hsm.pure.resources import Directives, resource_directives
 from hsm.pure.schedulers import scheduler_for
 
 
@@ -35,10 +35,21 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701 -- shell scripts, not HTML; values are shell-quoted
+        # The templates ship in the package: read once, never looked at again (no stat of
+        # each template file on every render).
+        auto_reload=False,
     )
     env.filters["sh_arg"] = sh_arg
     env.filters["sh_word"] = sh_word
     return env
+
+
+@lru_cache(maxsize=64)
+def _resource_directives(resources: str, scheduler: str) -> Result[Directives, ConfigError]:
+    """:func:`resource_directives`, once per resource string and scheduler: a sweep's
+    scripts share one string, which need not be parsed again for each of them (the
+    answer is an immutable value)."""
+    return resource_directives(resources, scheduler)
 
 
 def render_script(spec: JobSpec) -> Result[str, ConfigError]:
@@ -56,7 +67,7 @@ def render_script(spec: JobSpec) -> Result[str, ConfigError]:
     checked = _check_spec(spec)
     if isinstance(checked, Failure):
         return checked
-    directives = resource_directives(spec.resources, spec.scheduler)
+    directives = _resource_directives(spec.resources, spec.scheduler)
     if isinstance(directives, Failure):
         return directives
     found = directives.unwrap()
