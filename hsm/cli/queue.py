@@ -18,6 +18,7 @@ from hsm.cli.requests import QueueRequest
 from hsm.pure.cli_text import counts_text, format_table, job_id_key, paint
 from hsm.pure.errors import HSMFailure
 from hsm.pure.manifest import count_states
+from hsm.pure.records import status_to_data
 from hsm.pure.schedulers import SCHEDULERS
 from hsm.pure.schedulers.base import UserJobs
 from hsm.pure.states import JobStatus
@@ -48,6 +49,16 @@ def _by_job_id(item: tuple[str, JobStatus]) -> tuple[tuple[int, int, str], ...]:
     return job_id_key(item[1].job_id or item[0])
 
 
+#: What ``hsm queue --json`` gives of each status (the usage columns are the sweep
+#: views'; the queue shows what the scheduler says of each job now).
+_QUEUE_FIELDS = ("state", "raw", "exit_code", "signal", "reason")
+
+
+def _queue_fields(status: JobStatus) -> dict[str, Any]:
+    data = status_to_data(status)
+    return {name: data[name] for name in _QUEUE_FIELDS}
+
+
 def _view(console: Console, request: QueueRequest, found: UserJobs) -> Reply:
     statuses = found.statuses
     ordered = sorted(statuses.items(), key=_by_job_id)
@@ -55,15 +66,7 @@ def _view(console: Console, request: QueueRequest, found: UserJobs) -> Reply:
     split = SCHEDULERS[key].split_task_id
     names = {job_id: found.name_of(s.job_id or job_id, split) for job_id, s in ordered}
     jobs: list[dict[str, Any]] = [
-        {
-            "job_id": s.job_id or job_id,
-            "name": names[job_id],
-            "state": s.state.value,
-            "raw": s.raw,
-            "exit_code": s.exit_code,
-            "signal": s.signal,
-            "reason": s.reason,
-        }
+        {"job_id": s.job_id or job_id, "name": names[job_id], **_queue_fields(s)}
         for job_id, s in ordered
     ]
     rows = [

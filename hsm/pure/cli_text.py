@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from hsm.pure.records import status_to_data
 from hsm.pure.states import JobState, JobStatus
 from hsm.pure.summary import duration_text, exit_text
 from hsm.pure.usage import size_text
@@ -137,20 +138,9 @@ def status_record(
     """One task as the ``--json`` outputs give it (see the CLI help for the schema):
     ``elapsed`` in seconds, ``max_mem`` in bytes, each None (``node`` too) when the
     scheduler did not say."""
-    return {
-        "task": task,
-        "params": dict(params),
-        "job_id": status.job_id,
-        "state": status.state.value,
-        "raw": status.raw,
-        "exit_code": status.exit_code,
-        "signal": status.signal,
-        "reason": status.reason,
-        "elapsed": status.elapsed,
-        "node": status.node or None,
-        "max_mem": status.max_mem,
-        "log": log,
-    }
+    data = status_to_data(status)
+    del data["source"]  # which query answered is for the status cache, not for users
+    return {"task": task, "params": dict(params), **data, "node": status.node or None, "log": log}
 
 
 def status_row(
