@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from typing import Any
 
@@ -113,17 +113,7 @@ class PlannedJob(JobRecord):
 
     def record(self) -> JobRecord:
         """The job without its script text, as the manifest keeps it."""
-        return JobRecord(
-            self.key,
-            self.job_name,
-            self.script_file,
-            self.tasks,
-            self.indices,
-            self.log_path,
-            self.sha256,
-            job_id=self.job_id,
-            changes=self.changes,
-        )
+        return JobRecord(**{f.name: getattr(self, f.name) for f in fields(JobRecord)})
 
 
 def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:
