@@ -7,7 +7,6 @@ This is the functional user's entry point and what both the seed-style facade
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,13 +24,13 @@ from hsm.effects.sweeps import (
     Submitted,
     SweepReport,
     TaskView,
-    add_jobs,
     cancel_sweep,
     load_manifest,
     poll_sweep,
     submit_jobs,
     write_sweep,
 )
+from hsm.effects.sweeps import resubmit_tasks as _resubmit_tasks
 from hsm.effects.sweeps import task_views as _task_views
 from hsm.pure import layout
 from hsm.pure.catalog import SweepEntry
@@ -40,7 +39,7 @@ from hsm.pure.errors import ConfigError, HSMFailure, StateError
 from hsm.pure.job_settings import JobValues, check_job_values
 from hsm.pure.manifest import Manifest, number_tasks
 from hsm.pure.overrides import render_overrides
-from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, plan_jobs
+from hsm.pure.plan import PlannedJob, SweepSettings, check_sweep_id, params_json, plan_jobs
 from hsm.pure.results import METRICS_FILE, ResultRow, check_metrics_file, result_row
 from hsm.pure.schedulers.base import Cancelled
 from hsm.pure.states import JobState
@@ -147,15 +146,6 @@ def _from_workdir(path: Path, project_dir: Path) -> str:
         return str(resolved.relative_to(project_dir.resolve()))
     except ValueError:
         return str(resolved)
-
-
-def params_json(params: Mapping[str, Any]) -> str:
-    """A task's parameters as the JSON its ``params.json`` holds (values typed).
-
-    >>> params_json({"lr": 0.0001, "model": {"name": "mlp"}})
-    '{"lr": 0.0001, "model": {"name": "mlp"}}'
-    """
-    return json.dumps(params, ensure_ascii=False, default=str)
 
 
 def sweep_settings(
@@ -519,14 +509,6 @@ def _checked_changes(changes: Changes) -> Result[dict[str, Any], ConfigError]:
     return Success(found)
 
 
-def _inherited_changes(manifest: Manifest) -> dict[str, Any]:
-    """The changes of the newest generation that had some (jobs are kept in order)."""
-    for job in reversed(manifest.jobs):
-        if job.changes:
-            return dict(job.changes)
-    return {}
-
-
 def _resubmit(
     sweep_dir: Path,
     backend: Backend,
@@ -648,64 +630,14 @@ def resubmit_tasks(
     array_limit: int | None = None,
 ) -> IOResult[Submitted, HSMFailure]:
     """Submit ``tasks`` again as the sweep's next generation (``r1_``, ``r2_``...): one
-    compact array per array-limit chunk, planned with the sweep's settings, the changes
-    of the newest generation that had some, then ``changes``.  The caller holds the
-    sweep's lock and has checked that every earlier job is in (``job_ids``)."""
+    compact array per array-limit chunk (the backend's, when ``array_limit`` is not
+    given), planned with the sweep's settings, the changes of the newest generation that
+    had some, then ``changes``.  The caller holds the sweep's lock and has checked that
+    every earlier job is in (``job_ids``)."""
     limit = IOSuccess(array_limit) if array_limit else backend_array_limit(backend)
-    return limit.bind_result(partial(_next_generation, manifest, tasks, changes)).bind(
-        partial(_add_and_submit, sweep_dir, backend, manifest, job_ids)
+    return limit.bind(
+        partial(_resubmit_tasks, sweep_dir, backend, manifest, job_ids, tasks, changes)
     )
-
-
-def _next_generation(
-    manifest: Manifest, tasks: Sequence[int], changes: Mapping[str, Any], array_limit: int
-) -> Result[list[PlannedJob], HSMFailure]:
-    """The jobs of the next generation, each recording what it changes."""
-    generation = 1 + max(
-        (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if _is_resubmission(j.key)),
-        default=0,
-    )
-    base = dict(manifest.settings)
-    changed = {**_inherited_changes(manifest), **changes}
-    changed = {key: value for key, value in changed.items() if value != base.get(key)}
-    base.update(
-        changed,
-        mode="array",
-        dependencies=(),
-        key_prefix=f"r{generation}_",
-        job_name=None,
-        setup=tuple(base.get("setup", ())),
-        extra=tuple(base.get("extra", ())),
-        array_limit=array_limit,
-    )
-    planned = plan_jobs(
-        SweepSettings(**base),
-        manifest.argvs,
-        tasks,
-        params_json=[params_json(p) for p in manifest.params],
-    )
-    return planned.map(lambda jobs: [replace(job, changes=changed or None) for job in jobs])
-
-
-def _add_and_submit(
-    sweep_dir: Path,
-    backend: Backend,
-    manifest: Manifest,
-    job_ids: Mapping[str, str],
-    jobs: Sequence[PlannedJob],
-) -> IOResult[Submitted, HSMFailure]:
-    """Write the new jobs into the sweep (scripts, then the manifest), then submit them."""
-    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs))
-    return add_jobs(sweep_dir, grown.with_job_ids(job_ids), jobs).bind(
-        lambda saved: submit_jobs(
-            sweep_dir, saved, backend, Path(manifest.workdir), keys=[j.key for j in jobs]
-        )
-    )
-
-
-def _is_resubmission(key: str) -> bool:
-    head = key.split("_", 1)[0]
-    return head.startswith("r") and head[1:].isdigit()
 
 
 def render_sweep(

@@ -34,7 +34,7 @@ from hsm.pure.cli_text import ranges
 from hsm.pure.errors import HSMFailure
 from hsm.pure.layout import MANIFEST
 from hsm.pure.manifest import Manifest
-from hsm.pure.plan import PlannedJob
+from hsm.pure.plan import PlannedJob, params_json
 from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
 from hsm.pure.waves import progress
 
@@ -247,7 +247,7 @@ def _first_wave(planned: Planned, found: tuple[int, int] | None) -> Result[Plann
         return Success(planned)
     fed = fed_manifest(manifest)
     limit = int(manifest.settings["array_limit"])
-    params = [api.params_json(p) for p in manifest.params]
+    params = [params_json(p) for p in manifest.params]
     return plan_wave(fed, found[1], limit, params).map(partial(_with_jobs, fed))
 
 

@@ -37,13 +37,14 @@ from hsm.effects.sweeps import (
     journal_state,
     load_manifest,
     poll_sweep,
+    resubmit_tasks,
     submit_jobs,
     write_sweep,
 )
 from hsm.pure import layout
 from hsm.pure.errors import CommandError, HSMFailure, StateError
 from hsm.pure.manifest import JournalState, Manifest
-from hsm.pure.plan import JobRecord, PlannedJob
+from hsm.pure.plan import JobRecord, PlannedJob, params_json
 from hsm.pure.retries import tasks_to_retry
 from hsm.pure.waves import (
     Progress,
@@ -144,8 +145,6 @@ def _retry_step(
 def _retry_failed(
     sweep_dir: Path, backend: Backend, retry: Retry, step: FeedStep, report: SweepReport
 ) -> IOResult[FeedStep, HSMFailure]:
-    from hsm.api import resubmit_tasks
-
     if report.stale:
         return IOSuccess(step)
     tasks, finished = _to_retry(retry, report)
@@ -332,7 +331,6 @@ def _plan_next_wave(
     sweep_dir: Path, manifest: Manifest, job_ids: dict[str, str], free: int
 ) -> IOResult[tuple[Manifest, list[str]], HSMFailure]:
     """Plan the next wave and write it (scripts, then the manifest) before any submit."""
-    from hsm.api import params_json  # the one owner of a task's params.json text
     from hsm.pure.schedulers import SCHEDULERS
 
     limit = int(

@@ -42,6 +42,7 @@ from hsm.effects.files import (
 from hsm.effects.reading import cached_statuses
 from hsm.pure import layout
 from hsm.pure.errors import CommandError, ConfigError, HSMFailure, StateError, SubmissionError
+from hsm.pure.generations import next_generation
 from hsm.pure.manifest import (
     JournalState,
     Manifest,
@@ -617,6 +618,44 @@ def _if_submitted_to(
     if not ids:
         return IOSuccess(ids)  # the manifest need not be read
     return load_manifest(sweep_dir).map(lambda manifest: ids if manifest.scheduler == key else ())
+
+
+# -- a next generation (resubmissions, retries) ------------------------------
+
+
+def resubmit_tasks(
+    sweep_dir: Path,
+    backend: Backend,
+    manifest: Manifest,
+    job_ids: Mapping[str, str],
+    tasks: Sequence[int],
+    changes: Mapping[str, Any],
+    array_limit: int,
+) -> IOResult[Submitted, HSMFailure]:
+    """Submit ``tasks`` again as the sweep's next generation (``r1_``, ``r2_``...): one
+    compact array per array-limit chunk (see :func:`hsm.pure.generations.next_generation`).
+    The caller holds the sweep's lock and has checked that every earlier job is in
+    (``job_ids``)."""
+    planned = next_generation(manifest, tasks, changes, array_limit)
+    return IOResult.from_result(planned).bind(
+        partial(_add_and_submit, sweep_dir, backend, manifest, job_ids)
+    )
+
+
+def _add_and_submit(
+    sweep_dir: Path,
+    backend: Backend,
+    manifest: Manifest,
+    job_ids: Mapping[str, str],
+    jobs: Sequence[PlannedJob],
+) -> IOResult[Submitted, HSMFailure]:
+    """Write the new jobs into the sweep (scripts, then the manifest), then submit them."""
+    grown = replace(manifest, jobs=manifest.jobs + tuple(j.record() for j in jobs))
+    return add_jobs(sweep_dir, grown.with_job_ids(job_ids), jobs).bind(
+        lambda saved: submit_jobs(
+            sweep_dir, saved, backend, Path(manifest.workdir), keys=[j.key for j in jobs]
+        )
+    )
 
 
 # -- a new sweep directory ---------------------------------------------------------

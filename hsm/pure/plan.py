@@ -12,6 +12,7 @@ layer writes what this returns.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -114,6 +115,15 @@ class PlannedJob(JobRecord):
     def record(self) -> JobRecord:
         """The job without its script text, as the manifest keeps it."""
         return JobRecord(**{f.name: getattr(self, f.name) for f in fields(JobRecord)})
+
+
+def params_json(params: Mapping[str, Any]) -> str:
+    """A task's parameters as the JSON its ``params.json`` holds (values typed).
+
+    >>> params_json({"lr": 0.0001, "model": {"name": "mlp"}})
+    '{"lr": 0.0001, "model": {"name": "mlp"}}'
+    """
+    return json.dumps(params, ensure_ascii=False, default=str)
 
 
 def check_sweep_id(sweep_id: str) -> Result[str, ConfigError]:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hsm import api
+from hsm.pure import plan
 from hsm.pure.manifest import Manifest
 from hsm.pure.plan import JobRecord
 from hsm.pure.schedulers import SCHEDULERS
@@ -55,7 +56,7 @@ def test_waves_plan_every_task_exactly_once(
 ) -> None:
     manifest = _fed(scheduler, mode, tasks)
     assert is_fed(manifest) and waiting_tasks(manifest) == list(range(tasks))
-    params_json = [api.params_json(p) for p in manifest.params]
+    params_json = [plan.params_json(p) for p in manifest.params]
     base = SCHEDULERS[scheduler].index_base
     step = 0
     while waiting_tasks(manifest):

@@ -32,7 +32,12 @@ BANNED = {
     "returns.io",
     "returns.future",
     "hsm.effects",
+    *("hsm.api", "hsm.hpc", "hsm.cli", "hsm.boundary"),  # the layers above
 }
+
+#: What the effects shell may not import, even lazily: the layers built on it.
+ABOVE_EFFECTS = ("hsm.api", "hsm.hpc", "hsm.cli", "hsm.boundary")
+EFFECTS = PURE.parent / "effects"
 
 
 def _imports(path: Path) -> set[str]:
@@ -67,3 +72,15 @@ def test_the_checker_catches_a_banned_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from subprocess import run\n    import os.path\n")
     assert {n for n in _imports(sample) if _banned(n)} >= {"subprocess", "os.path"}
+
+
+@pytest.mark.parametrize(
+    "module", sorted(EFFECTS.rglob("*.py")), ids=lambda p: str(p.relative_to(EFFECTS))
+)
+def test_effects_import_nothing_built_on_them(module: Path) -> None:
+    above = sorted(
+        name
+        for name in _imports(module)
+        if any(name == b or name.startswith(b + ".") for b in ABOVE_EFFECTS)
+    )
+    assert not above, f"{module} imports {above}: the API and front ends are built on effects"
