@@ -27,10 +27,10 @@ from hsm.effects.sweeps import (
     cancel_sweep,
     load_manifest,
     poll_sweep,
+    resubmit_tasks,
     submit_jobs,
     write_sweep,
 )
-from hsm.effects.sweeps import resubmit_tasks as _resubmit_tasks
 from hsm.effects.sweeps import task_views as _task_views
 from hsm.pure import layout
 from hsm.pure.catalog import SweepEntry
@@ -618,26 +618,6 @@ def _resubmit_states(
 
 def _capped(limit: int, cap: int | None) -> int:
     return limit if cap is None else max(1, min(limit, cap))
-
-
-def resubmit_tasks(
-    sweep_dir: Path,
-    backend: Backend,
-    manifest: Manifest,
-    job_ids: Mapping[str, str],
-    tasks: Sequence[int],
-    changes: Mapping[str, Any],
-    array_limit: int | None = None,
-) -> IOResult[Submitted, HSMFailure]:
-    """Submit ``tasks`` again as the sweep's next generation (``r1_``, ``r2_``...): one
-    compact array per array-limit chunk (the backend's, when ``array_limit`` is not
-    given), planned with the sweep's settings, the changes of the newest generation that
-    had some, then ``changes``.  The caller holds the sweep's lock and has checked that
-    every earlier job is in (``job_ids``)."""
-    limit = IOSuccess(array_limit) if array_limit else backend_array_limit(backend)
-    return limit.bind(
-        partial(_resubmit_tasks, sweep_dir, backend, manifest, job_ids, tasks, changes)
-    )
 
 
 def render_sweep(

@@ -51,6 +51,20 @@ _KIB = 1024
 SIZE_UNITS = {"": 1, "k": _KIB, "m": _KIB**2, "g": _KIB**3, "t": _KIB**4, "p": _KIB**5}
 
 
+def exact_units(nbytes: int, units: str) -> tuple[int, str] | None:
+    """``nbytes`` in the largest of ``units`` (letters of :data:`SIZE_UNITS` in either
+    case, largest first) that holds it exactly, as (count, that letter); None if none does.
+
+    >>> exact_units(1536 * 1024**2, "TGMK"), exact_units(100, "tgmk")
+    ((1536, 'M'), None)
+    """
+    for unit in units:
+        scale = SIZE_UNITS[unit.lower()]
+        if nbytes % scale == 0:
+            return nbytes // scale, unit
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """One resource setting as the user wrote it, with the directive line it becomes.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hsm.pure.resources_model import SIZE_UNITS
+from hsm.pure.resources_model import SIZE_UNITS, exact_units
 
 _PBS_SIZE = re.compile(r"([0-9]+)([kmgtp]?)([bw]?)", re.ASCII | re.IGNORECASE)
 
@@ -38,11 +38,8 @@ def render_pbs_size(nbytes: int) -> str:
     >>> render_pbs_size(16 * 1024**3), render_pbs_size(1536 * 1024**2), render_pbs_size(100)
     ('16gb', '1536mb', '100b')
     """
-    for unit in "tgmk":
-        scale = SIZE_UNITS[unit]
-        if nbytes % scale == 0:
-            return f"{nbytes // scale}{unit}b"
-    return f"{nbytes}b"
+    count, unit = exact_units(nbytes, "tgmk") or (nbytes, "")
+    return f"{count}{unit}b"
 
 
 __all__ = ["is_pbs_size", "pbs_size_bytes", "render_pbs_size"]

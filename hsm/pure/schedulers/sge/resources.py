@@ -39,6 +39,7 @@ from hsm.pure.resources_model import (
     NodeShape,
     Piece,
     ResourceRequest,
+    exact_units,
     positive_int,
     screen_directive_line,
 )
@@ -116,11 +117,8 @@ def render_size(nbytes: int) -> str:
     >>> render_size(4 * 1024**3), render_size(1536 * 1024**2), render_size(100)
     ('4G', '1536M', '100')
     """
-    for unit in "TGMK":
-        scale = _MULTIPLIERS[unit]
-        if nbytes % scale == 0:
-            return f"{nbytes // scale}{unit}"
-    return str(nbytes)
+    count, unit = exact_units(nbytes, "TGMK") or (nbytes, "")
+    return f"{count}{unit}"
 
 
 def _own_list(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hsm.pure.resources_model import SIZE_UNITS
+from hsm.pure.resources_model import SIZE_UNITS, exact_units
 
 _SLURM_SIZE = re.compile(r"([0-9]+)([kmgt]?)", re.ASCII | re.IGNORECASE)
 
@@ -28,11 +28,8 @@ def render_slurm_size(nbytes: int) -> str | None:
     >>> render_slurm_size(32 * 1024**3), render_slurm_size(1536 * 1024**2), render_slurm_size(100)
     ('32G', '1536M', None)
     """
-    for unit in "TGMK":
-        scale = SIZE_UNITS[unit.lower()]
-        if nbytes % scale == 0:
-            return f"{nbytes // scale}{unit}"
-    return None
+    found = exact_units(nbytes, "TGMK")
+    return f"{found[0]}{found[1]}" if found else None
 
 
 __all__ = ["render_slurm_size", "slurm_size_bytes"]
