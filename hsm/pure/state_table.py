@@ -15,13 +15,12 @@ from hsm.pure.states import JobState
 #: Column title -> that backend's literal state table, in registry order.
 TABLES: dict[str, Mapping[str, JobState]] = {s.label: s.states for s in SCHEDULERS.values()}
 
+#: How each scheduler decides a finished job, as its record says (once per text: Torque's
+#: record shares PBS Pro's).
+_FINISHED = dict.fromkeys(s.finished_note for s in SCHEDULERS.values() if s.finished_note)
+
 _NOTES = {
-    JobState.COMPLETED: "a finished code becomes `failed` when the exit status is not 0 "
-    "(Slurm `COMPLETED` with a non-zero `ExitCode`, local `exited`); PBS "
-    "`F`/`X`/`C` are decided by `Exit_status`/`exit_status` and "
-    "`substate`: 0 -> completed, deleted by `qdel` (substate 91, Torque "
-    "271, or no exit status at all) -> cancelled, anything else -> failed "
-    "(negative JOB_EXEC codes and signals named in the reason)",
+    JobState.COMPLETED: "a finished code is decided by the exit status: " + "; ".join(_FINISHED),
     JobState.UNKNOWN: "also any code not in the tables (raw code kept), and any job no "
     "source knows about -- never `completed`",
 }

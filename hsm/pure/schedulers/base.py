@@ -377,6 +377,9 @@ class Scheduler:
         never_starts: a queued job's reason -> True when the scheduler says it can never
             start (waiting for it would be waiting forever).
         states: the literal table of every documented state code.
+        finished_note: how a finished job's code becomes completed, failed or cancelled
+            when the table alone does not say (the exit status decides), for the
+            README's state table (:mod:`hsm.pure.state_table`).
         commands: the batch system's tools; None for the local backend, which runs
             scripts itself (:mod:`hsm.effects.local`).
         detection: what tells auto-detection this scheduler is here; None: it is never
@@ -410,6 +413,7 @@ class Scheduler:
     job_id_examples: str
     states: Mapping[str, JobState]
     commands: Commands | None
+    finished_note: str = ""
     check_queue: Callable[[str, str], Result[str, ConfigError]] = _no_queue_rule
     dense_arrays: bool = False
     min_array_tasks: int = 1

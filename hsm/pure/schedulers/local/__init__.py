@@ -55,6 +55,7 @@ SCHEDULER = Scheduler(
     is_job_id=states.is_job_id,
     job_id_examples="12, 12_3",
     states=states.STATES,
+    finished_note="local `exited` with a non-zero status becomes `failed`",
     commands=None,
 )
 

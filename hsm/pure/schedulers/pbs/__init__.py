@@ -113,6 +113,11 @@ PBSPRO = Scheduler(
     never_starts=commands.never_starts,
     infrastructure_failure=qstat.pro_infrastructure_failure,
     states=qstat.PRO_STATES,
+    # Torque's record is a copy of this one, so the note speaks for both.
+    finished_note="PBS `F`/`X`/`C` are decided by `Exit_status`/`exit_status` and "
+    "`substate`: 0 -> completed, deleted by `qdel` (substate 91, Torque 271, or no exit "
+    "status at all) -> cancelled, anything else -> failed (negative JOB_EXEC codes and "
+    "signals named in the reason)",
     config_section=SECTION,
     commands=PRO_COMMANDS,
     detection=PRO_DETECTION,

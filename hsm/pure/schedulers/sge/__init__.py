@@ -120,6 +120,10 @@ SCHEDULER = Scheduler(
     dependency_note="its -hold_jid waits for a job to end whatever its exit status; "
     "write --after afterany:JOBID if that is what you want",
     states=qstat.STATES,
+    finished_note="Grid Engine jobs that left `qstat` are decided by their `qacct` record: "
+    "`failed 0` and `exit_status 0` -> completed, `failed 100` with `exit_status 137` (how "
+    "`qdel` of a running job is recorded) -> cancelled, any other `failed` value or exit "
+    "status -> failed",
     # hpc.sge.queue / .account (--queue / --account set them, as for PBS).
     config_section=SECTION,
     commands=Commands(

@@ -86,6 +86,7 @@ SCHEDULER = Scheduler(
     never_starts=commands.never_starts,
     infrastructure_failure=infrastructure_failure,
     states=commands.STATES,
+    finished_note="Slurm `COMPLETED` with a non-zero `ExitCode` becomes `failed`",
     config_section=SECTION,
     commands=Commands(
         submit_command="sbatch",
