@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from returns.io import IOResult
 from returns.result import Result, Success
@@ -38,7 +38,6 @@ from hsm.pure.plan import PlannedJob, params_json
 from hsm.pure.schedulers.base import Cancelled, CancelOutcome, hms
 from hsm.pure.waves import progress
 
-T = TypeVar("T")
 Planned = tuple[Manifest, tuple[PlannedJob, ...]]
 
 

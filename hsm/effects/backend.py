@@ -27,7 +27,7 @@ class Backend(Protocol):
 
     @property
     def key(self) -> str:
-        """Registry key: ``slurm``, ``pbspro``, ``torque`` or ``local``."""
+        """A key of the scheduler registry (``slurm``, ``pbspro``, ``sge``, ``local``...)."""
         ...
 
     def submit(

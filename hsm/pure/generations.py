@@ -15,7 +15,10 @@ from returns.result import Result
 
 from hsm.pure.errors import HSMFailure
 from hsm.pure.manifest import Manifest
-from hsm.pure.plan import PlannedJob, SweepSettings, params_json, plan_jobs
+from hsm.pure.plan import PlannedJob, SweepSettings, key_number, params_json, plan_jobs
+
+#: What a resubmission's job keys start with, before its generation (``r1_array_000``).
+PREFIX = "r"
 
 
 def inherited_changes(manifest: Manifest) -> dict[str, Any]:
@@ -30,10 +33,7 @@ def next_generation(
     manifest: Manifest, tasks: Sequence[int], changes: Mapping[str, Any], array_limit: int
 ) -> Result[list[PlannedJob], HSMFailure]:
     """The jobs of the next generation, each recording what it changes."""
-    generation = 1 + max(
-        (int(j.key[1:].split("_", 1)[0]) for j in manifest.jobs if is_resubmission(j.key)),
-        default=0,
-    )
+    generation = 1 + max((key_number(j.key, PREFIX) for j in manifest.jobs), default=0)
     base = dict(manifest.settings)
     changed = {**inherited_changes(manifest), **changes}
     changed = {key: value for key, value in changed.items() if value != base.get(key)}
@@ -41,7 +41,7 @@ def next_generation(
         changed,
         mode="array",
         dependencies=(),
-        key_prefix=f"r{generation}_",
+        key_prefix=f"{PREFIX}{generation}_",
         job_name=None,
         setup=tuple(base.get("setup", ())),
         extra=tuple(base.get("extra", ())),
@@ -54,8 +54,3 @@ def next_generation(
         params_json=[params_json(p) for p in manifest.params],
     )
     return planned.map(lambda jobs: [replace(job, changes=changed or None) for job in jobs])
-
-
-def is_resubmission(key: str) -> bool:
-    head = key.split("_", 1)[0]
-    return head.startswith("r") and head[1:].isdigit()

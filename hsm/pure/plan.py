@@ -38,7 +38,7 @@ class SweepSettings:
 
     Attributes:
         sweep_id: names the sweep; part of every job name (see :func:`check_sweep_id`).
-        scheduler: registry key (``slurm``, ``pbspro``, ``torque``, ``local``).
+        scheduler: a key of the scheduler registry (``slurm``, ``pbspro``, ``sge``...).
         mode: ``array`` or ``individual``.
         log_dir: where logs go, relative to the directory jobs run in.
         array_limit: every array index stays below this.
@@ -115,6 +115,18 @@ class PlannedJob(JobRecord):
     def record(self) -> JobRecord:
         """The job without its script text, as the manifest keeps it."""
         return JobRecord(**{f.name: getattr(self, f.name) for f in fields(JobRecord)})
+
+
+def key_number(key: str, prefix: str) -> int:
+    """The number a job key's ``prefix`` carries (a wave's ``w12_``, a resubmission's
+    ``r1_``), 0 for a key without it.
+
+    >>> [key_number(key, "w") for key in ("w12_array_003", "array_000", "r1_task_004")]
+    [12, 0, 0]
+    """
+    head = key.split("_", 1)[0]
+    digits = head[len(prefix) :]
+    return int(digits) if head.startswith(prefix) and digits.isdigit() else 0
 
 
 def params_json(params: Mapping[str, Any]) -> str:

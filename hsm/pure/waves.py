@@ -25,7 +25,7 @@ from returns.result import Result, Success
 from hsm.pure.errors import ConfigError
 from hsm.pure.jobspec import Dependency
 from hsm.pure.manifest import NOT_SUBMITTED, Manifest
-from hsm.pure.plan import JobRecord, PlannedJob, SweepSettings, plan_jobs
+from hsm.pure.plan import JobRecord, PlannedJob, SweepSettings, key_number, plan_jobs
 from hsm.pure.states import JobState, JobStatus
 
 #: The raw code of a task no job covers yet (its state is ``queued``: it waits).
@@ -52,18 +52,9 @@ def waiting_tasks(manifest: Manifest) -> list[int]:
 
 def is_fed(manifest: Manifest) -> bool:
     """True when the sweep is fed in waves: some task waits, or a wave was planned."""
-    return any(_wave_of(job.key) for job in manifest.jobs) or bool(waiting_tasks(manifest))
-
-
-def _wave_of(key: str) -> int:
-    """The wave number of a job key (0 for a key of no wave).
-
-    >>> _wave_of("w12_array_003"), _wave_of("array_000"), _wave_of("r1_task_004")
-    (12, 0, 0)
-    """
-    head = key.split("_", 1)[0]
-    digits = head[len(WAVE_PREFIX) :]
-    return int(digits) if head.startswith(WAVE_PREFIX) and digits.isdigit() else 0
+    return any(key_number(job.key, WAVE_PREFIX) for job in manifest.jobs) or bool(
+        waiting_tasks(manifest)
+    )
 
 
 def room(limit: int | None, queued: int) -> int | None:
@@ -112,7 +103,7 @@ def unsubmitted_that_fit(
 def wave_settings(manifest: Manifest, free: int, array_limit: int) -> SweepSettings:
     """The planner's settings for the next wave: the sweep's own, the changes its jobs
     were planned with, the next wave's key prefix, and arrays no larger than ``free``."""
-    wave = 1 + max((_wave_of(job.key) for job in manifest.jobs), default=0)
+    wave = 1 + max((key_number(job.key, WAVE_PREFIX) for job in manifest.jobs), default=0)
     names = {f.name for f in fields(SweepSettings)}
     base: dict[str, Any] = {k: v for k, v in manifest.settings.items() if k in names}
     base.update(
