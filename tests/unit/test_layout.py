@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hsm.pure import layout
+from tests.unit.test_scheduler_folders import _code_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = (ROOT / "hsm", ROOT / "hydra_plugins")
@@ -21,23 +22,13 @@ FILES = frozenset(
 )
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found: set[int] = set()
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            found.add(id(body[0].value))
-    return found
-
-
 def _spelt(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """``(line, text)`` of code strings naming a sweep file, or the default root given as
     a value (an argument, an assignment, a default): not as a JSON key."""
-    docs = _docstrings(tree)
+    for line, text in _code_strings(tree):
+        if FILES & set(text.split("/")):
+            yield line, text
     for node in ast.walk(tree):
-        text = node.value if isinstance(node, ast.Constant) else None
-        if isinstance(text, str) and id(node) not in docs and FILES & set(text.split("/")):
-            yield getattr(node, "lineno", 0), text
         values: list[ast.expr] = []
         if isinstance(node, ast.Call):
             values = [*node.args, *(k.value for k in node.keywords)]
